@@ -1,0 +1,440 @@
+"""Staff pages for a domain record, declared as configuration.
+
+A ``CrudViewSet`` names the model, the form fields, the list columns, filters and search fields;
+it yields list / detail / create / update / delete views and their URLs
+(``<app>:<entity>-list`` ...). The views apply the role and township rules of
+``bureau.permissions`` and save through ``bureau.services``.
+"""
+
+from functools import cached_property
+
+import django_filters
+import django_tables2 as tables
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.forms.models import modelform_factory
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import generic
+from django_filters.views import FilterView
+from django_tables2.views import SingleTableMixin
+
+from bureau import permissions
+from bureau.models import Township
+from bureau.services import record_delete, record_save
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ScopedFormMixin:
+    """Limits every choice of a related record to what the user may see; Bootstrap layout."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField) and user is not None:
+                related = field.queryset.model
+                if user.is_liaison and (
+                    related is Township or getattr(related, "township_lookup", None)
+                ):
+                    field.queryset = permissions.scope_queryset(user, field.queryset)
+                    if related is Township and not self.initial.get("township"):
+                        self.initial.setdefault("township", user.township_id)
+            if isinstance(field, forms.DateField):
+                field.widget = DATE_WIDGET
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class EntityFilterSet(django_filters.FilterSet):
+    """Filters declared per entity plus a free-text search over ``search_fields``."""
+
+    q = django_filters.CharFilter(method="search", label=gettext_lazy("搜索"))
+    search_fields: tuple[str, ...] = ()
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value or not self.search_fields:
+            return queryset
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)
+
+
+class CrudViewSet:
+    """Configuration of one entity's pages. Subclass and set the attributes below."""
+
+    model: type[models.Model]
+    fields: list[str] = []
+    form_class: type[forms.ModelForm] | None = None
+    list_columns: list[str] = []
+    filter_fields: list[str] = []
+    search_fields: list[str] = []
+    list_select_related: list[str] = []
+    list_prefetch_related: list[str] = []
+    detail_related: list[tuple[str, str]] = []  # (related manager name, title)
+    admin_only = False  # reference data: only administrators change it
+    paginate_by = 25
+    form_widgets: dict = {}
+
+    # ---- derived configuration ------------------------------------------------------------
+
+    @cached_property
+    def entity(self) -> str:
+        return self.model._meta.model_name
+
+    @cached_property
+    def namespace(self) -> str:
+        return self.model.url_namespace
+
+    def url_name(self, action: str) -> str:
+        return f"{self.namespace}:{self.entity}-{action}"
+
+    @cached_property
+    def form(self) -> type[forms.ModelForm]:
+        base = self.form_class or forms.ModelForm
+        return modelform_factory(
+            self.model,
+            form=type(f"{self.model.__name__}Form", (ScopedFormMixin, base), {}),
+            fields=self.fields
+            if not self.form_class
+            else getattr(self.form_class.Meta, "fields", self.fields),
+            widgets=self.form_widgets or None,
+        )
+
+    @cached_property
+    def filterset(self) -> type[django_filters.FilterSet]:
+        meta = type("Meta", (), {"model": self.model, "fields": self.filter_fields})
+        return type(
+            f"{self.model.__name__}FilterSet",
+            (EntityFilterSet,),
+            {"Meta": meta, "search_fields": tuple(self.search_fields)},
+        )
+
+    @cached_property
+    def table(self) -> type[tables.Table]:
+        columns = self.list_columns or [f for f in self.fields][:6]
+        attrs = {
+            "Meta": type(
+                "Meta",
+                (),
+                {
+                    "model": self.model,
+                    "fields": columns,
+                    "attrs": {"class": "table table-sm table-hover align-middle"},
+                    "empty_text": _("暂无记录。"),
+                    "order_by_field": "sort",
+                },
+            ),
+            columns[0]: tables.Column(linkify=True),
+        }
+        return type(f"{self.model.__name__}Table", (tables.Table,), attrs)
+
+    @cached_property
+    def select_related(self) -> list[str]:
+        """Foreign keys shown in the list and the path to the township: one query per page."""
+        related = list(self.list_select_related)
+        for name in self.list_columns:
+            field = self.model._meta.get_field(name.split("__")[0])
+            if field.many_to_one or field.one_to_one:
+                related.append(name.split("__")[0])
+        return sorted(set(related))
+
+    def base_queryset(self):
+        return self.model._default_manager.all()
+
+    def get_queryset(self, user):
+        queryset = self.base_queryset()
+        return permissions.scope_queryset(user, queryset)
+
+    def can_change(self, user) -> bool:
+        return permissions.can_change_model(user, self.model, admin_only=self.admin_only)
+
+    # ---- views and URLs ---------------------------------------------------------------------
+
+    def get_urls(self):
+        views = [
+            ("", EntityListView, "list"),
+            ("new/", EntityCreateView, "create"),
+            ("<int:pk>/", EntityDetailView, "detail"),
+            ("<int:pk>/edit/", EntityUpdateView, "update"),
+            ("<int:pk>/delete/", EntityDeleteView, "delete"),
+        ]
+        return [
+            path(
+                f"{self.entity}/{route}", view.as_view(viewset=self), name=f"{self.entity}-{action}"
+            )
+            for route, view, action in views
+        ]
+
+
+class EntityViewMixin(LoginRequiredMixin):
+    viewset: CrudViewSet = None
+    action = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not permissions.can_view_model(request.user, self.viewset.model):
+            raise PermissionDenied(_("您没有查看此类记录的权限。"))
+        if self.action in ("create", "update", "delete") and not self.viewset.can_change(
+            request.user
+        ):
+            raise PermissionDenied(_("您没有修改此类记录的权限。"))
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def model(self):
+        return self.viewset.model
+
+    def get_queryset(self):
+        return self.viewset.get_queryset(self.request.user)
+
+    def get_template_names(self):
+        meta = self.model._meta
+        return [
+            f"{meta.app_label}/{meta.model_name}_{self.template_suffix}.html",
+            f"crud/{self.template_suffix}.html",
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            viewset=self.viewset,
+            verbose_name=self.model._meta.verbose_name,
+            verbose_name_plural=self.model._meta.verbose_name_plural,
+            can_change=self.viewset.can_change(self.request.user),
+            list_url=reverse(self.viewset.url_name("list")),
+            create_url=reverse(self.viewset.url_name("create")),
+        )
+        return context
+
+
+class EntityListView(EntityViewMixin, SingleTableMixin, FilterView):
+    action = "list"
+    template_suffix = "list"
+
+    def get_filterset_class(self):
+        return self.viewset.filterset
+
+    def get_table_class(self):
+        return self.viewset.table
+
+    def get_table_pagination(self, table):
+        return {"per_page": self.viewset.paginate_by}
+
+    def get_queryset(self):
+        queryset = super().get_queryset().select_related(*self.viewset.select_related)
+        if self.viewset.list_prefetch_related:
+            queryset = queryset.prefetch_related(*self.viewset.list_prefetch_related)
+        return queryset
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        for field in filterset.form.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = permissions.scope_queryset(self.request.user, field.queryset)
+        return filterset
+
+    def get_template_names(self):
+        if self.request.headers.get("HX-Request"):
+            return ["crud/_results.html"]
+        return super().get_template_names()
+
+
+class EntityDetailView(EntityViewMixin, generic.DetailView):
+    action = "detail"
+    template_suffix = "detail"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obj = self.object
+        context["fields"] = [
+            (field.verbose_name, _display_value(obj, field))
+            for field in self.model._meta.get_fields()
+            if field.concrete
+            and not field.auto_created
+            and field.name not in ("created_at", "updated_at")
+        ]
+        context["related"] = [
+            (
+                title,
+                list(permissions.scope_queryset(self.request.user, getattr(obj, name).all())[:50]),
+            )
+            for name, title in self.viewset.detail_related
+        ]
+        context["history"] = history_entries(obj)
+        return context
+
+
+    def _related_block(self, obj, name, title):
+        manager = getattr(obj, name)
+        rows = list(permissions.scope_queryset(self.request.user, manager.all())[:50])
+        add_url = None
+        related = manager.model
+        fk = getattr(manager, "field", None)
+        if fk is not None and hasattr(related, "url_namespace"):
+            try:
+                add_url = reverse(f"{related.url_namespace}:{related._meta.model_name}-create")
+                add_url += f"?{fk.name}={obj.pk}"
+            except NoReverseMatch:
+                add_url = None
+        return {"title": title, "rows": rows, "add_url": add_url}
+
+
+class EntityFormMixin(EntityViewMixin):
+    template_suffix = "form"
+
+    def get_initial(self):
+        """Prefill from the query string (``?enterprise=5`` from a detail page's add link)."""
+        initial = super().get_initial()
+        for name in self.viewset.fields:
+            if name in self.request.GET:
+                initial[name] = self.request.GET[name]
+        return initial
+
+    def get_form_class(self):
+        return self.viewset.form
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                instance = form.save(commit=False)
+                record_save(
+                    instance=instance, user=self.request.user, admin_only=self.viewset.admin_only
+                )
+                form.save_m2m()
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        self.object = instance
+        messages.success(self.request, _("已保存：%(obj)s") % {"obj": instance})
+        return redirect(instance.get_absolute_url())
+
+
+class EntityCreateView(EntityFormMixin, generic.CreateView):
+    action = "create"
+
+
+class EntityUpdateView(EntityFormMixin, generic.UpdateView):
+    action = "update"
+
+
+class EntityDeleteView(EntityViewMixin, generic.DeleteView):
+    action = "delete"
+    template_suffix = "confirm_delete"
+
+    def form_valid(self, form):
+        instance = self.get_object()
+        try:
+            record_delete(
+                instance=instance, user=self.request.user, admin_only=self.viewset.admin_only
+            )
+        except models.ProtectedError as error:
+            names = "、".join(str(obj) for obj in list(error.protected_objects)[:5])
+            messages.error(
+                self.request, _("无法删除：仍有相关记录引用它（%(names)s）。") % {"names": names}
+            )
+            return redirect(instance.get_absolute_url())
+        messages.success(
+            self.request, _("已删除：%(obj)s（管理员可在回收站恢复）") % {"obj": instance}
+        )
+        return redirect(self.viewset.url_name("list"))
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _display_value(obj, field):
+    if field.many_to_many:
+        return "、".join(str(o) for o in getattr(obj, field.name).all()) or "—"
+    if field.choices:
+        return getattr(obj, f"get_{field.name}_display")()
+    value = getattr(obj, field.name)
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, models.Model) and hasattr(value, "get_absolute_url"):
+        try:
+            return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value)
+        except Exception:  # reference data has no portal page
+            return str(value)
+    return value
+
+
+def history_entries(obj, limit: int = 50):
+    """The change log of ``obj``: who, when, what kind of change, and each field before/after."""
+    if not hasattr(obj, "history"):
+        return []
+    records = list(
+        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit + 1
+        ]
+    )
+    entries = []
+    for newer, older in zip(records, records[1:] + [None], strict=False):
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older)
+            for change in delta.changes:
+                field = obj._meta.get_field(change.field)
+                changes.append(
+                    (field.verbose_name, _plain(field, change.old), _plain(field, change.new))
+                )
+        entries.append(
+            {
+                "record": newer,
+                "user": newer.history_user,
+                "date": newer.history_date,
+                "type": {"+": _("新建"), "~": _("修改"), "-": _("删除")}[newer.history_type],
+                "changes": changes,
+            }
+        )
+    return entries[:limit]
+
+
+def _plain(field, value):
+    if value in (None, ""):
+        return "—"
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if field.many_to_many:
+        return "、".join(str(v) for v in value) or "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if field.many_to_one:
+        try:
+            return str(field.related_model._default_manager.get(pk=value))
+        except field.related_model.DoesNotExist:
+            return str(value)
+    return value
+
+
+def get_object_for_user(user, queryset, pk):
+    """A record the user may see, or 404 (never 403, so ids of others' records leak nothing)."""
+    try:
+        return permissions.scope_queryset(user, queryset).get(pk=pk)
+    except queryset.model.DoesNotExist as error:
+        raise Http404 from error

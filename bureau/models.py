@@ -1,0 +1,297 @@
+"""The bureau itself: its users and roles, the district's townships and villages, departments,
+industries, annual targets, work activities and the figures it receives from outside.
+
+Also the shared base class of every domain record (timestamps, history, township scoping).
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from bureau.validators import validate_year
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("系统管理员")
+    STAFF = "staff", _("科室工作人员")
+    LIAISON = "liaison", _("乡镇（街道）联络员")
+    LEADER = "leader", _("局领导")
+    NONE = "none", _("未分配角色")
+
+
+class PageMixin:
+    """Records with portal pages at ``<url_namespace>:<model_name>-detail``."""
+
+    url_namespace: str = "bureau"
+
+    @classmethod
+    def entity_name(cls) -> str:
+        return cls._meta.model_name
+
+    def get_absolute_url(self):
+        return reverse(f"{self.url_namespace}:{self.entity_name()}-detail", args=[self.pk])
+
+
+class DomainModel(PageMixin, models.Model):
+    """Base of every record staff keep: timestamps and, per subclass, a change history.
+
+    ``township_lookup`` names the path from the record to its township (``"township"``,
+    ``"enterprise__township"``); ``None`` means the record belongs to the whole district and a
+    township liaison does not see it. Selectors, forms, imports and the API all scope by it.
+    """
+
+    township_lookup: str | None = None
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def get_township(self):
+        if not self.township_lookup:
+            return None
+        obj = self
+        for part in self.township_lookup.split("__"):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return None
+        return obj
+
+
+class ReferenceModel(PageMixin, models.Model):
+    """Reference data maintained by administrators only."""
+
+    township_lookup: str | None = None
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    get_township = DomainModel.get_township
+
+
+class Township(ReferenceModel):
+    class Kind(models.TextChoices):
+        SUBDISTRICT = "subdistrict", _("街道")
+        TOWN = "town", _("镇")
+        TOWNSHIP = "township", _("乡")
+
+    code = models.CharField(
+        _("区划代码"),
+        max_length=9,
+        unique=True,
+        validators=[RegexValidator(r"^\d{9}$", _("区划代码应为9位数字。"))],
+        help_text=_("GB/T 2260 县级6位 + 3位：001-099 街道，100-199 镇，200-399 乡。"),
+    )
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("乡镇（街道）")
+        verbose_name_plural = _("乡镇（街道）")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def kind(self) -> str:
+        suffix = int(self.code[6:]) if self.code and self.code.isdigit() else 0
+        if suffix < 100:
+            return self.Kind.SUBDISTRICT
+        if suffix < 200:
+            return self.Kind.TOWN
+        return self.Kind.TOWNSHIP
+
+    def clean(self):
+        if self.code and self.code.isdigit() and not 1 <= int(self.code[6:]) <= 399:
+            raise ValidationError({"code": _("区划代码后三位应在001-399之间。")})
+
+
+class Village(ReferenceModel):
+    township = models.ForeignKey(
+        Township, verbose_name=_("乡镇（街道）"), on_delete=models.PROTECT, related_name="villages"
+    )
+    code = models.CharField(
+        _("区划代码"),
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^\d{12}$", _("村级区划代码应为12位数字。"))],
+    )
+    name = models.CharField(_("名称"), max_length=50)
+    history = HistoricalRecords()
+    township_lookup = "township"
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("村（社区）")
+        verbose_name_plural = _("村（社区）")
+        constraints = [
+            models.UniqueConstraint(fields=["township", "name"], name="village_unique_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.township.name}{self.name}"
+
+    def clean(self):
+        if self.township_id and self.code and not self.code.startswith(self.township.code):
+            raise ValidationError({"code": _("村级区划代码应以所属乡镇的9位代码开头。")})
+
+
+class Department(ReferenceModel):
+    name = models.CharField(_("名称"), max_length=80, unique=True)
+    townships = models.ManyToManyField(
+        Township,
+        verbose_name=_("帮包乡镇（街道）"),
+        blank=True,
+        related_name="departments",
+        help_text=_("研发机构全覆盖工作中由本部门帮包的乡镇（街道）。"),
+    )
+    history = HistoricalRecords(m2m_fields=[townships])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+
+    def __str__(self):
+        return self.name
+
+
+class Industry(ReferenceModel):
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    is_key_chain = models.BooleanField(_("重点产业链"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-is_key_chain", "name"]
+        verbose_name = _("产业")
+        verbose_name_plural = _("产业")
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=10, choices=Role.choices, default=Role.NONE)
+    township = models.ForeignKey(
+        Township,
+        verbose_name=_("所属乡镇（街道）"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("乡镇（街道）联络员必填。"),
+    )
+    full_name = models.CharField(_("姓名"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    def clean(self):
+        super().clean()
+        if self.role == Role.LIAISON and not self.township_id:
+            raise ValidationError({"township": _("乡镇（街道）联络员必须指定所属乡镇（街道）。")})
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+    @property
+    def is_liaison(self) -> bool:
+        return not self.is_admin and self.role == Role.LIAISON
+
+    @property
+    def is_leader(self) -> bool:
+        return not self.is_admin and self.role == Role.LEADER
+
+    @property
+    def can_edit(self) -> bool:
+        """Staff, liaisons (within their township) and administrators change records."""
+        return self.is_active and (self.is_admin or self.role in (Role.STAFF, Role.LIAISON))
+
+
+class AnnualTarget(DomainModel):
+    """A target of the year for one indicator of the registry (``reports/indicators``)."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[validate_year])
+    indicator = models.CharField(_("指标"), max_length=60)
+    value = models.DecimalField(
+        _("目标值"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year", "indicator"]
+        verbose_name = _("年度目标")
+        verbose_name_plural = _("年度目标")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "indicator"], name="target_unique_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.indicator}"
+
+
+class WorkActivity(DomainModel):
+    class Kind(models.TextChoices):
+        TRAINING = "training", _("业务培训")
+        POLICY_VISIT = "policy_visit", _("送政策上门")
+        MEETING = "meeting", _("会议")
+        INSPECTION = "inspection", _("督导检查")
+        OTHER = "other", _("其他")
+
+    date = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    topic = models.CharField(_("主题"), max_length=200)
+    township = models.ForeignKey(
+        Township, verbose_name=_("乡镇（街道）"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    participants = models.PositiveIntegerField(_("参加人数"), default=0)
+    organiser = models.CharField(_("组织单位"), max_length=100, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+    history = HistoricalRecords()
+    township_lookup = "township"
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("工作活动")
+        verbose_name_plural = _("工作活动")
+        indexes = [models.Index(fields=["kind", "date"])]
+
+    def __str__(self):
+        return f"{self.date} {self.topic}"
+
+
+class ExternalFigure(DomainModel):
+    """A figure the bureau receives rather than computes (rank in the city, the city's totals)."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[validate_year])
+    key = models.CharField(_("指标"), max_length=60)
+    value = models.DecimalField(_("数值"), max_digits=16, decimal_places=4)
+    unit = models.CharField(_("单位"), max_length=20, blank=True)
+    source = models.CharField(_("来源"), max_length=200)
+    as_of = models.DateField(_("截至日期"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year", "key"]
+        verbose_name = _("外部数据")
+        verbose_name_plural = _("外部数据")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "key"], name="external_unique_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.key}"

@@ -1,0 +1,56 @@
+"""Writes shared by every domain record.
+
+Forms, the importer, the API and Celery tasks all save through ``record_save`` and delete through
+``record_delete``, so every entry point validates, checks the role and township rules, and
+leaves a history row naming the user.
+"""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Model
+
+from bureau.permissions import check_can_change
+
+
+def _stamp_history_user(instance: Model, user) -> None:
+    # simple_history takes the user from the request middleware; outside a request
+    # (imports in Celery, commands) it reads this attribute instead.
+    if user is not None:
+        instance._history_user = user
+
+
+@transaction.atomic
+def record_save(
+    *,
+    instance: Model,
+    user=None,
+    m2m: dict[str, Iterable] | None = None,
+    admin_only: bool = False,
+    validate: bool = True,
+) -> Model:
+    """Validate and save ``instance`` on behalf of ``user`` (``None``: the system itself)."""
+    check_can_change(user, instance, admin_only=admin_only)
+    if validate:
+        instance.full_clean()
+    _stamp_history_user(instance, user)
+    instance.save()
+    for name, values in (m2m or {}).items():
+        getattr(instance, name).set(values)
+    return instance
+
+
+@transaction.atomic
+def record_delete(*, instance: Model, user=None, admin_only: bool = False) -> None:
+    check_can_change(user, instance, admin_only=admin_only)
+    _stamp_history_user(instance, user)
+    instance.delete()
+
+
+@transaction.atomic
+def record_restore(*, historical, user) -> Model:
+    """Bring back a deleted record from its last history row (administrators only)."""
+    instance = historical.instance
+    _stamp_history_user(instance, user)
+    instance.save()
+    return instance

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from bureau import views
+from bureau.forms import LoginForm
+from bureau.urls_helpers import crud_urls
+
+bureau_patterns = [
+    *crud_urls(views.VIEWSETS),
+    path("trash/", views.trash, name="trash"),
+    path(
+        "trash/<str:app_label>/<str:model_name>/<int:history_id>/restore/",
+        views.trash_restore,
+        name="trash-restore",
+    ),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("bureau/", include((bureau_patterns, "bureau"))),
+    path("enterprises/", include("enterprises.urls")),
+    path("talents/", include("talents.urls")),
+    path("platforms/", include("platforms.urls")),
+    path("poverty/", include("poverty.urls")),
+    path("admin/", admin.site.urls),
+]

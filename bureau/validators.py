@@ -1,0 +1,54 @@
+"""Validators shared by forms, imports and the API."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = [pow(3, i, 31) for i in range(17)]
+YEAR_MIN = 2000
+YEAR_SPAN_AHEAD = 5
+
+
+def normalise_credit_code(value: str) -> str:
+    """Strip spaces (full-width too) and upper-case; the stored form of a credit code."""
+    return "".join(str(value or "").split()).replace("\u3000", "").upper()
+
+
+def credit_code_check_char(first17: str) -> str:
+    """The 18th character of a 统一社会信用代码 (GB 32100-2015) for its first 17."""
+    total = sum(
+        CREDIT_CODE_ALPHABET.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
+    )
+    return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
+
+
+def validate_credit_code(value: str) -> None:
+    code = normalise_credit_code(value)
+    if len(code) != 18:
+        raise ValidationError(
+            _("统一社会信用代码应为18位，当前为%(n)d位。"), code="length", params={"n": len(code)}
+        )
+    bad = [c for c in code if c not in CREDIT_CODE_ALPHABET]
+    if bad:
+        raise ValidationError(
+            _("统一社会信用代码含有非法字符“%(c)s”（不使用I、O、S、V、Z）。"),
+            code="charset",
+            params={"c": bad[0]},
+        )
+    expected = credit_code_check_char(code[:17])
+    if code[17] != expected:
+        raise ValidationError(
+            _("统一社会信用代码校验位错误：第18位应为“%(e)s”，实为“%(a)s”。"),
+            code="check_digit",
+            params={"e": expected, "a": code[17]},
+        )
+
+
+def validate_year(value: int) -> None:
+    latest = datetime.date.today().year + YEAR_SPAN_AHEAD
+    if value is None or not YEAR_MIN <= int(value) <= latest:
+        raise ValidationError(
+            _("年度应在%(lo)d至%(hi)d之间。"), code="year", params={"lo": YEAR_MIN, "hi": latest}
+        )

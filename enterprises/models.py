@@ -1,0 +1,330 @@
+"""Innovation actors: enterprises, their yearly figures, hi-tech applications, SME evaluations,
+technology contracts and innovation communities."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from bureau.models import DomainModel, Industry, Township, Village
+from bureau.validators import normalise_credit_code, validate_credit_code, validate_year
+
+# Amounts are kept in 万元 (ten thousand yuan), as the bureau's forms and the platforms do.
+AMOUNT = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
+HITECH_VALIDITY_YEARS = 3
+
+
+def amount_field(label, **kwargs):
+    return models.DecimalField(f"{label}（万元）", null=True, blank=True, **AMOUNT, **kwargs)
+
+
+class Enterprise(DomainModel):
+    credit_code = models.CharField(
+        _("统一社会信用代码"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
+        error_messages={"unique": _("该统一社会信用代码的企业已存在。")},
+    )
+    name = models.CharField(_("企业名称"), max_length=100)
+    township = models.ForeignKey(
+        Township,
+        verbose_name=_("乡镇（街道）"),
+        on_delete=models.PROTECT,
+        related_name="enterprises",
+    )
+    village = models.ForeignKey(
+        Village, verbose_name=_("村（社区）"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    industry = models.ForeignKey(
+        Industry, verbose_name=_("所属产业"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    is_above_scale = models.BooleanField(_("规上工业企业"), default=False)
+    founded_on = models.DateField(_("成立日期"), null=True, blank=True)
+    legal_representative = models.CharField(_("法定代表人"), max_length=30, blank=True)
+    contact_person = models.CharField(_("联系人"), max_length=30, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    history = HistoricalRecords()
+    township_lookup = "township"
+    url_namespace = "enterprises"
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+        indexes = [models.Index(fields=["township", "is_above_scale"])]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        self.credit_code = normalise_credit_code(self.credit_code)
+        if self.village_id and self.township_id and self.village.township_id != self.township_id:
+            raise ValidationError({"village": _("所选村（社区）不属于该乡镇（街道）。")})
+        if self.founded_on and self.founded_on > datetime.date.today():
+            raise ValidationError({"founded_on": _("成立日期不能晚于今天。")})
+
+
+class EnterpriseYearlyFigure(DomainModel):
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="yearly_figures"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[validate_year])
+    staff_total = models.PositiveIntegerField(_("职工总数"), null=True, blank=True)
+    tech_staff = models.PositiveIntegerField(_("科技人员数"), null=True, blank=True)
+    sales_revenue = amount_field(_("销售收入"))
+    total_assets = amount_field(_("资产总额"))
+    total_costs = amount_field(_("成本费用总额"))
+    rd_expense = amount_field(_("研发费用"))
+    hitech_product_income = amount_field(_("高新技术产品收入"))
+    industrial_output = amount_field(_("工业总产值"))
+    hitech_output = amount_field(_("高新技术产业产值"))
+    history = HistoricalRecords()
+    township_lookup = "enterprise__township"
+    url_namespace = "enterprises"
+
+    class Meta:
+        ordering = ["-year", "enterprise__name"]
+        verbose_name = _("企业年度指标")
+        verbose_name_plural = _("企业年度指标")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "year"],
+                name="yearly_figure_unique",
+                violation_error_message=_("该企业本年度的指标已存在。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.year}"
+
+    def clean(self):
+        if (
+            self.tech_staff is not None
+            and self.staff_total is not None
+            and self.tech_staff > self.staff_total
+        ):
+            raise ValidationError({"tech_staff": _("科技人员数不能超过职工总数。")})
+        if (
+            self.hitech_output is not None
+            and self.industrial_output is not None
+            and self.hitech_output > self.industrial_output
+        ):
+            raise ValidationError({"hitech_output": _("高新技术产业产值不能超过工业总产值。")})
+
+
+class TechField(models.TextChoices):
+    ELECTRONIC = "electronic", _("电子信息")
+    BIO = "bio", _("生物与新医药")
+    AEROSPACE = "aerospace", _("航空航天")
+    MATERIALS = "materials", _("新材料")
+    SERVICES = "services", _("高技术服务")
+    ENERGY = "energy", _("新能源与节能")
+    ENVIRONMENT = "environment", _("资源与环境")
+    MANUFACTURING = "manufacturing", _("先进制造与自动化")
+
+
+class HiTechApplication(DomainModel):
+    class Kind(models.TextChoices):
+        FIRST = "first", _("首次申报")
+        RENEWAL = "renewal", _("重新认定")
+
+    class Status(models.TextChoices):
+        CULTIVATING = "cultivating", _("培育")
+        APPLIED = "applied", _("已申报")
+        REVIEW = "review", _("专家评审")
+        PUBLICITY = "publicity", _("公示")
+        CERTIFIED = "certified", _("认定")
+        REJECTED = "rejected", _("未通过")
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("企业"),
+        on_delete=models.CASCADE,
+        related_name="hitech_applications",
+    )
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[validate_year])
+    kind = models.CharField(_("申报类型"), max_length=10, choices=Kind.choices, default=Kind.FIRST)
+    tech_field = models.CharField(_("技术领域"), max_length=20, choices=TechField.choices)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.CULTIVATING
+    )
+    certificate_number = models.CharField(_("证书编号"), max_length=30, blank=True)
+    issued_on = models.DateField(_("发证日期"), null=True, blank=True)
+    expires_on = models.DateField(_("有效期至"), null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+    township_lookup = "enterprise__township"
+    url_namespace = "enterprises"
+
+    class Meta:
+        ordering = ["-year", "enterprise__name"]
+        verbose_name = _("高企申报")
+        verbose_name_plural = _("高企申报")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "year"],
+                name="hitech_unique_year",
+                violation_error_message=_("该企业本年度已有高企申报记录。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.year} {self.get_status_display()}"
+
+    def clean(self):
+        if self.status == self.Status.CERTIFIED:
+            errors = {}
+            if not self.certificate_number:
+                errors["certificate_number"] = _("认定通过的申报须填写证书编号。")
+            if not self.issued_on:
+                errors["issued_on"] = _("认定通过的申报须填写发证日期。")
+            if errors:
+                raise ValidationError(errors)
+        if self.issued_on:
+            self.expires_on = self.issued_on.replace(
+                year=self.issued_on.year + HITECH_VALIDITY_YEARS
+            )
+        else:
+            self.expires_on = None
+
+
+class SmeEvaluation(DomainModel):
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("已入库")
+        REJECTED = "rejected", _("未通过")
+        REVOKED = "revoked", _("撤销")
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="sme_evaluations"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[validate_year])
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices)
+    registration_number = models.CharField(_("入库登记编号"), max_length=40, blank=True)
+    score = models.PositiveSmallIntegerField(
+        _("评价得分"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    history = HistoricalRecords()
+    township_lookup = "enterprise__township"
+    url_namespace = "enterprises"
+
+    class Meta:
+        ordering = ["-year", "enterprise__name"]
+        verbose_name = _("科小评价")
+        verbose_name_plural = _("科小评价")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "year"],
+                name="sme_unique_year",
+                violation_error_message=_("该企业本年度已有科技型中小企业评价记录。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.year} {self.get_status_display()}"
+
+    def clean(self):
+        if self.status == self.Status.REGISTERED and not self.registration_number:
+            raise ValidationError({"registration_number": _("已入库的评价须填写入库登记编号。")})
+
+
+class TechContract(DomainModel):
+    class Kind(models.TextChoices):
+        DEVELOPMENT = "development", _("技术开发")
+        TRANSFER = "transfer", _("技术转让")
+        LICENSE = "license", _("技术许可")
+        CONSULTING = "consulting", _("技术咨询")
+        SERVICE = "service", _("技术服务")
+
+    registration_number = models.CharField(
+        _("登记编号"),
+        max_length=40,
+        unique=True,
+        error_messages={"unique": _("该登记编号的技术合同已存在。")},
+    )
+    title = models.CharField(_("合同名称"), max_length=200)
+    kind = models.CharField(_("合同类型"), max_length=20, choices=Kind.choices)
+    seller = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("卖方企业"),
+        on_delete=models.PROTECT,
+        related_name="contracts_sold",
+    )
+    buyer = models.CharField(_("买方"), max_length=100)
+    contract_amount = models.DecimalField(_("成交额（万元）"), **AMOUNT)
+    tech_amount = models.DecimalField(_("技术交易额（万元）"), **AMOUNT)
+    signed_on = models.DateField(_("签订日期"))
+    registered_on = models.DateField(_("登记日期"))
+    history = HistoricalRecords()
+    township_lookup = "seller__township"
+    url_namespace = "enterprises"
+
+    class Meta:
+        ordering = ["-registered_on", "-pk"]
+        verbose_name = _("技术合同")
+        verbose_name_plural = _("技术合同")
+        indexes = [models.Index(fields=["registered_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(tech_amount__lte=models.F("contract_amount")),
+                name="contract_tech_within_amount",
+                violation_error_message=_("技术交易额不能超过成交额。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.registration_number} {self.title}"
+
+    def clean(self):
+        if self.signed_on and self.registered_on and self.registered_on < self.signed_on:
+            raise ValidationError({"registered_on": _("登记日期不能早于签订日期。")})
+
+
+class InnovationCommunity(DomainModel):
+    class Status(models.TextChoices):
+        PLANNING = "planning", _("谋划")
+        APPLIED = "applied", _("已申报")
+        APPROVED = "approved", _("已备案")
+        REJECTED = "rejected", _("未通过")
+
+    name = models.CharField(_("共同体名称"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("申报年度"), validators=[validate_year])
+    lead_enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("牵头企业"),
+        on_delete=models.PROTECT,
+        related_name="led_communities",
+    )
+    industry = models.ForeignKey(
+        Industry, verbose_name=_("产业链"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    member_enterprises = models.ManyToManyField(
+        Enterprise, verbose_name=_("成员企业"), blank=True, related_name="communities"
+    )
+    member_units = models.TextField(
+        _("其他成员单位"), blank=True, help_text=_("高校、院所等，每行一个。")
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.PLANNING
+    )
+    history = HistoricalRecords(m2m_fields=[member_enterprises])
+    township_lookup = "lead_enterprise__township"
+    url_namespace = "enterprises"
+
+    class Meta:
+        ordering = ["-year", "name"]
+        verbose_name = _("创新创业共同体")
+        verbose_name_plural = _("创新创业共同体")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "year"],
+                name="community_unique_year",
+                violation_error_message=_("同一年度已有同名的创新创业共同体。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

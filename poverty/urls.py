@@ -1,0 +1,5 @@
+from bureau.urls_helpers import crud_urls
+from poverty.views import VIEWSETS
+
+app_name = "poverty"
+urlpatterns = crud_urls(VIEWSETS)

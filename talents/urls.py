@@ -1,0 +1,5 @@
+from bureau.urls_helpers import crud_urls
+from talents.views import VIEWSETS
+
+app_name = "talents"
+urlpatterns = crud_urls(VIEWSETS)

@@ -1,0 +1,84 @@
+"""Personas and shared fixtures.
+
+Every view is tried by each persona: administrator, staff, township liaison (of the township
+``home``), leader, and an outsider (an account without a role)."""
+
+import pytest
+from django.test import Client
+
+from tests.factories import TownshipFactory, UserFactory
+
+
+@pytest.fixture
+def township(db):
+    return TownshipFactory(code="370302001", name="城关街道")
+
+
+@pytest.fixture
+def other_township(db):
+    return TownshipFactory(code="370302101", name="东山镇")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(username="staff", role="staff")
+
+
+@pytest.fixture
+def liaison_user(db, township):
+    return UserFactory(username="liaison", role="liaison", township=township)
+
+
+@pytest.fixture
+def leader_user(db):
+    return UserFactory(username="leader", role="leader")
+
+
+@pytest.fixture
+def outsider_user(db):
+    return UserFactory(username="outsider", role="none")
+
+
+PERSONAS = ["admin_user", "staff_user", "liaison_user", "leader_user", "outsider_user"]
+
+
+def _client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for():
+    """``client_for(user)``: a test client logged in as ``user``."""
+    return _client_for
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    return _client_for(staff_user)
+
+
+@pytest.fixture
+def admin_client_(admin_user):
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def liaison_client(liaison_user):
+    return _client_for(liaison_user)
+
+
+@pytest.fixture
+def leader_client(leader_user):
+    return _client_for(leader_user)
+
+
+@pytest.fixture
+def outsider_client(outsider_user):
+    return _client_for(outsider_user)
