@@ -32,5 +32,6 @@ urlpatterns = [
     path("talents/", include("talents.urls")),
     path("platforms/", include("platforms.urls")),
     path("poverty/", include("poverty.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

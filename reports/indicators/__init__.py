@@ -1,0 +1,1 @@
+"""The indicator registry: every figure of the annual report, computed once (issue 4)."""
