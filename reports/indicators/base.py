@@ -1,0 +1,484 @@
+"""The machinery of the indicator registry: what an indicator is and how a set of them is
+evaluated in a fixed number of SQL queries.
+
+An indicator counts or sums the records of one model that meet a condition for a year
+(``Indicator.condition``). Evaluating many indicators together groups them by model: one
+conditional aggregate query per model gives every value for every requested year, one row query
+per model gives the names the report lists, one grouped query per (model, breakdown field) gives
+the breakdowns, plus one query for external figures and one for targets. The number of queries
+therefore depends on the registry, never on the data, the townships or the years asked for.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
+from operator import or_
+from urllib.parse import urlencode
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
+from django.urls import NoReverseMatch, reverse
+
+from bureau.models import AnnualTarget, ExternalFigure, Township
+
+YI = Decimal(10000)  # amounts are stored in 万元; the report quotes 亿元
+HUNDRED = Decimal(100)
+
+
+@dataclass
+class IndicatorValue:
+    """The value of one indicator for one year (and township)."""
+
+    key: str
+    label: str
+    unit: str
+    value: Decimal | int | None
+    names: list[str] = field(default_factory=list)
+    details: list[dict] = field(default_factory=list)
+    breakdown: dict[str, Decimal | int | None] = field(default_factory=dict)
+    records_url: str | None = None
+    target: Decimal | None = None
+    year: int | None = None
+
+    @property
+    def progress(self) -> Decimal | None:
+        """Share of the target reached, in percent (None without a target or a value)."""
+        if self.target in (None, 0) or self.value is None:
+            return None
+        return _quantize(Decimal(self.value) * HUNDRED / Decimal(self.target), 1)
+
+    def as_dict(self) -> dict:
+        return {"label": self.label, "unit": self.unit, "value": self.value}
+
+
+def _quantize(value: Decimal | None, places: int) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def township_pk(township) -> int | None:
+    """Accept a Township, its primary key or its 9-digit code."""
+    if township is None or township == "":
+        return None
+    if isinstance(township, Township):
+        return township.pk
+    if isinstance(township, str) and len(township) == 9 and township.isdigit():
+        return Township.objects.values_list("pk", flat=True).get(code=township)
+    return int(township)
+
+
+class Indicator:
+    """One figure of the annual report. Subclasses below say how it is measured.
+
+    Attributes set per indicator: ``key``, ``label`` (Chinese), ``unit``, ``section`` of the
+    report, ``model`` (the records behind the value), ``where`` (a fixed condition),
+    ``year_lookup`` (how a record belongs to a year), ``url_params`` (the same condition as
+    filter parameters of the model's list page), ``name_field`` / ``detail_fields`` (what the
+    report lists) and ``breakdown_field``.
+    """
+
+    key: str = ""
+    label: str = ""
+    unit: str = ""
+    section: str = ""
+    model = None
+    where: Q = Q()
+    year_lookup: str = "year"
+    year_param: str | None = "year"
+    url_params: dict = {}
+    name_field: str | None = None
+    detail_fields: dict[str, str] = {}  # output name -> field path
+    breakdown_field: str | None = None
+    order_by: tuple[str, ...] = ()
+    decimals: int = 0
+
+    def __init__(self, key: str, label: str, unit: str, section: str, doc: str, **attrs):
+        self.key, self.label, self.unit, self.section = key, label, unit, section
+        self.__doc__ = doc
+        for name, value in attrs.items():
+            if not hasattr(type(self), name):
+                raise TypeError(f"{type(self).__name__} has no attribute {name!r}")
+            setattr(self, name, value)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.key}>"
+
+    # ---- which records -------------------------------------------------------------------
+
+    @property
+    def district_only(self) -> bool:
+        """A district-wide figure: it has no value for a single township."""
+        return self.model is None or not getattr(self.model, "township_lookup", None)
+
+    def condition(self, year: int) -> Q:
+        return Q(**{self.year_lookup: year}) & self.where
+
+    def queryset(self, year: int, township=None):
+        """The records behind the value of ``year`` (of one township when given)."""
+        pk = township_pk(township)
+        manager = self.model._default_manager
+        if pk is not None and self.district_only:
+            return manager.none()
+        queryset = manager.filter(self.condition(year))
+        if pk is not None:
+            queryset = queryset.filter(**{self.model.township_lookup: pk})
+        return queryset.order_by(*self.order_by) if self.order_by else queryset
+
+    def records_url(self, year: int, township=None) -> str | None:
+        """The list page of the records, filtered by the same condition."""
+        if self.model is None:
+            return None
+        meta = self.model._meta
+        try:
+            base = reverse(f"{self.model.url_namespace}:{meta.model_name}-list")
+        except NoReverseMatch:
+            return None
+        params = {}
+        if self.year_param:
+            params[self.year_param] = year
+        for name, value in self.url_params.items():
+            params[name] = ",".join(value) if isinstance(value, list | tuple) else value
+        pk = township_pk(township)
+        if pk is not None and not self.district_only:
+            params[self.model.township_lookup] = pk
+        return f"{base}?{urlencode(params)}"
+
+    # ---- how it is measured --------------------------------------------------------------
+
+    def alias(self, name: str, year: int) -> str:
+        return f"{self.key}__{name}__{year}"
+
+    def measures(self, year: int) -> dict:
+        """Aliases -> aggregates over ``self.model`` for ``year``."""
+        return {}
+
+    def value_from(self, results: dict, year: int):
+        """The value from the aggregate results (alias -> value)."""
+        raise NotImplementedError
+
+    def source_years(self, year: int) -> list[int]:
+        return [year]
+
+    def compute(self, year: int, township=None) -> IndicatorValue:
+        """The value for ``year`` (and ``township``), with names, details and breakdown."""
+        return evaluate([self], [year], township)[year][self.key]
+
+
+class CountIndicator(Indicator):
+    """Number of records (or of distinct ``distinct`` values, e.g. enterprises)."""
+
+    distinct: str = "pk"
+
+    def measures(self, year):
+        return {
+            self.alias("n", year): Count(
+                self.distinct, filter=self.condition(year), distinct=self.distinct != "pk"
+            )
+        }
+
+    def value_from(self, results, year):
+        return results.get(self.alias("n", year)) or 0
+
+
+class SumIndicator(Indicator):
+    """Sum of ``field`` over the records, divided by ``divisor`` (万元 -> 亿元)."""
+
+    sum_field: str = ""
+    divisor: Decimal = Decimal(1)
+    decimals = 2
+
+    def measures(self, year):
+        return {self.alias("sum", year): Sum(self.sum_field, filter=self.condition(year))}
+
+    def raw(self, results, year) -> Decimal:
+        return results.get(self.alias("sum", year)) or Decimal(0)
+
+    def value_from(self, results, year):
+        return _quantize(self.raw(results, year) / self.divisor, self.decimals)
+
+
+class RatioIndicator(Indicator):
+    """``numerator`` / ``denominator`` in percent; None when the denominator is zero.
+
+    Both are aggregates over the records of the year: ("sum", field) or ("count", Q)."""
+
+    numerator: tuple = ()
+    denominator: tuple = ()
+    decimals = 2
+
+    def _aggregate(self, spec, year):
+        kind, arg = spec
+        if kind == "sum":
+            return Sum(arg, filter=self.condition(year))
+        return Count("pk", filter=self.condition(year) & arg)
+
+    def measures(self, year):
+        return {
+            self.alias("num", year): self._aggregate(self.numerator, year),
+            self.alias("den", year): self._aggregate(self.denominator, year),
+        }
+
+    def value_from(self, results, year):
+        num = results.get(self.alias("num", year)) or 0
+        den = results.get(self.alias("den", year)) or 0
+        if not den:
+            return None
+        return _quantize(Decimal(num) * HUNDRED / Decimal(den), self.decimals)
+
+
+class GrowthIndicator(Indicator):
+    """Growth of another indicator over the year before, in percent."""
+
+    base_key: str = ""
+    decimals = 2
+    year_param = None
+
+    @property
+    def base(self) -> Indicator:
+        from reports.indicators import REGISTRY
+
+        return REGISTRY[self.base_key]
+
+    @property
+    def model(self):  # noqa: D102 - the records are the base indicator's
+        return self.base.model
+
+    @property
+    def district_only(self):
+        return self.base.district_only
+
+    def condition(self, year):
+        return self.base.condition(year)
+
+    def queryset(self, year, township=None):
+        return self.base.queryset(year, township)
+
+    def records_url(self, year, township=None):
+        return self.base.records_url(year, township)
+
+    def measures(self, year):
+        return {**self.base.measures(year), **self.base.measures(year - 1)}
+
+    def source_years(self, year):
+        return [year, year - 1]
+
+    def value_from(self, results, year):
+        now = self.base.raw(results, year)
+        before = self.base.raw(results, year - 1)
+        if not before:
+            return None
+        return _quantize((now - before) * HUNDRED / before, self.decimals)
+
+
+class ExternalIndicator(Indicator):
+    """A figure the bureau receives (``ExternalFigure`` with this key): district-wide only."""
+
+    model = ExternalFigure
+    decimals = 2
+
+    @property
+    def district_only(self):
+        return True
+
+    def condition(self, year):
+        return Q(year=year, key=self.key)
+
+    def records_url(self, year, township=None):
+        base = reverse("bureau:externalfigure-list")
+        return f"{base}?{urlencode({'year': year, 'q': self.key})}"
+
+
+@dataclass
+class _Plan:
+    """The queries of one evaluation, grouped by model."""
+
+    aggregates: dict = field(default_factory=lambda: defaultdict(dict))
+    conditions: dict = field(default_factory=lambda: defaultdict(list))
+    listed: dict = field(default_factory=lambda: defaultdict(list))
+    breakdowns: dict = field(default_factory=lambda: defaultdict(list))
+
+
+def _scoped(model, pk):
+    queryset = model._default_manager.all()
+    if pk is not None:
+        queryset = queryset.filter(**{model.township_lookup: pk})
+    return queryset
+
+
+def _choice_labels(model, path: str) -> dict:
+    """Display labels of a choices field reached by ``path`` (empty when it has none)."""
+    current = model
+    field_obj = current._meta.pk
+    for part in path.split("__"):
+        if part == "pk":
+            break
+        field_obj = current._meta.get_field(part)
+        current = field_obj.related_model or current
+    return {k: str(v) for k, v in (field_obj.choices or [])}
+
+
+def evaluate(
+    indicators: Iterable[Indicator],
+    years: Sequence[int],
+    township=None,
+    *,
+    detail_year: int | None = None,
+) -> dict[int, dict[str, IndicatorValue]]:
+    """Values of ``indicators`` for each of ``years``: {year: {key: IndicatorValue}}.
+
+    Names, details and breakdowns are gathered for ``detail_year`` only (default: the last
+    year asked for). A fixed number of queries: see the module docstring.
+    """
+    indicators = list(indicators)
+    years = sorted(set(years))
+    detail_year = years[-1] if detail_year is None else detail_year
+    pk = township_pk(township)
+    active = [ind for ind in indicators if not (pk is not None and ind.district_only)]
+    internal = [ind for ind in active if not isinstance(ind, ExternalIndicator)]
+    external = [ind for ind in active if isinstance(ind, ExternalIndicator)]
+
+    plan = _Plan()
+    for ind in internal:
+        for year in years:
+            plan.aggregates[ind.model].update(ind.measures(year))
+            plan.conditions[ind.model].extend(ind.condition(y) for y in ind.source_years(year))
+        if ind.name_field or ind.detail_fields:
+            plan.listed[ind.model].append(ind)
+        if ind.breakdown_field:
+            plan.breakdowns[(ind.model, ind.breakdown_field)].append(ind)
+
+    results: dict = {}
+    for model, aggregates in plan.aggregates.items():
+        rows = _scoped(model, pk).filter(reduce(or_, plan.conditions[model]))
+        results.update(rows.aggregate(**aggregates))
+
+    external_values = {}
+    if external:
+        figures = ExternalFigure.objects.filter(
+            year__in=years, key__in=[ind.key for ind in external]
+        ).values_list("year", "key", "value")
+        external_values = {(year, key): value for year, key, value in figures}
+
+    targets = {}
+    if pk is None:
+        targets = {
+            (year, key): value
+            for year, key, value in AnnualTarget.objects.filter(year__in=years).values_list(
+                "year", "indicator", "value"
+            )
+        }
+
+    listed = _listed_rows(plan, detail_year, pk)
+    breakdowns = _breakdowns(plan, detail_year, pk)
+
+    out: dict[int, dict[str, IndicatorValue]] = {}
+    for year in years:
+        out[year] = {}
+        for ind in indicators:
+            value = None
+            if ind in external:
+                value = _quantize(external_values.get((year, ind.key)), ind.decimals)
+                if value is not None and value == value.to_integral_value():
+                    value = int(value)
+            elif ind in internal:
+                value = ind.value_from(results, year)
+            names, details = listed.get(ind.key, ([], [])) if year == detail_year else ([], [])
+            out[year][ind.key] = IndicatorValue(
+                key=ind.key,
+                label=ind.label,
+                unit=ind.unit,
+                value=value,
+                names=names,
+                details=details,
+                breakdown=breakdowns.get(ind.key, {}) if year == detail_year else {},
+                records_url=ind.records_url(year, pk) if ind in active else None,
+                target=targets.get((year, ind.key)),
+                year=year,
+            )
+    return out
+
+
+def _sort_key(ind: Indicator, row: dict):
+    # None sorts first, and mixed types never meet: each position holds one field's values.
+    return tuple((row[path] is not None, row[path] or "") for path in ind.order_by)
+
+
+def _listed_rows(plan: _Plan, year: int, pk) -> dict[str, tuple[list, list]]:
+    """One row query per model for every indicator that lists names or details."""
+    out = {}
+    for model, inds in plan.listed.items():
+        paths = {"pk"}
+        for ind in inds:
+            paths.update(ind.detail_fields.values())
+            paths.update(ind.order_by)
+            if ind.name_field:
+                paths.add(ind.name_field)
+        flags = {
+            f"_in_{ind.key}": ExpressionWrapper(ind.condition(year), output_field=BooleanField())
+            for ind in inds
+        }
+        rows = list(
+            _scoped(model, pk)
+            .filter(reduce(or_, [ind.condition(year) for ind in inds]))
+            .annotate(**flags)
+            .order_by("pk")
+            .values(*sorted(paths), *flags)
+        )
+        labels = {path: _choice_labels(model, path) for path in paths}
+        for ind in inds:
+            mine = [row for row in rows if row[f"_in_{ind.key}"]]
+            if ind.order_by:
+                mine.sort(key=lambda row, ind=ind: _sort_key(ind, row))
+            names = []
+            if ind.name_field:
+                for row in mine:
+                    name = row[ind.name_field]
+                    if name and name not in names:
+                        names.append(name)
+            details = [
+                {
+                    out_name: labels[path].get(row[path], row[path])
+                    for out_name, path in ind.detail_fields.items()
+                }
+                for row in mine
+            ]
+            out[ind.key] = (names, details)
+    return out
+
+
+def _breakdowns(plan: _Plan, year: int, pk) -> dict[str, dict]:
+    """One grouped query per (model, field) for every indicator broken down by that field."""
+    out = {}
+    for (model, path), inds in plan.breakdowns.items():
+        aggregates = {}
+        for ind in inds:
+            aggregates.update(ind.measures(year))
+        labels = _choice_labels(model, path)
+        rows = (
+            _scoped(model, pk)
+            .filter(reduce(or_, [ind.condition(year) for ind in inds]))
+            .values(path)
+            .annotate(**aggregates)
+            .order_by(path)
+        )
+        for ind in inds:
+            out[ind.key] = {}
+        for row in rows:
+            group = row[path]
+            label = labels.get(group, group) if group is not None else "未分类"
+            for ind in inds:
+                value = ind.value_from(row, year)
+                # Groups without records of this indicator are left out; a rate of 0 % stays.
+                if value is None or (value == 0 and not isinstance(ind, RatioIndicator)):
+                    continue
+                out[ind.key][str(label)] = value
+    return out
+
+
+def today() -> datetime.date:
+    return datetime.date.today()

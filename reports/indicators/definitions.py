@@ -1,0 +1,626 @@
+"""Every figure of the annual report, in the order of the sample report (DOMAIN.md).
+
+Each docstring says exactly what is counted. "Of year Y" means the record's own ``year`` field
+unless a date is named. Deleted records are gone from the tables and never count. ``url_params``
+repeat each condition as filter parameters of the records' list page, so a number on the
+dashboard opens exactly the records behind it.
+"""
+
+from django.db.models import Q
+
+from bureau.models import WorkActivity
+from enterprises.models import (
+    EnterpriseYearlyFigure,
+    HiTechApplication,
+    InnovationCommunity,
+    SmeEvaluation,
+    TechContract,
+)
+from platforms.models import CoverageMilestone, Level, Platform, RdCoverage
+from poverty.models import Achievement as PovertyAchievement
+from poverty.models import AgriStation, DemoBase, KeyVillage, ServiceVisit
+from reports.indicators.base import (
+    YI,
+    CountIndicator,
+    ExternalIndicator,
+    GrowthIndicator,
+    RatioIndicator,
+    SumIndicator,
+)
+from talents.models import IntroProject, TalentProject, TalentStage, WorkPermit
+
+HT = HiTechApplication.Status
+PS = Platform.Status
+PK = Platform.Kind
+Step = TalentStage.Step
+Result = TalentStage.Result
+
+# Statuses of a record that was actually submitted (not still being prepared).
+COMMUNITY_SUBMITTED = [
+    InnovationCommunity.Status.APPLIED,
+    InnovationCommunity.Status.APPROVED,
+    InnovationCommunity.Status.REJECTED,
+]
+HITECH_SUBMITTED = [HT.APPLIED, HT.REVIEW, HT.PUBLICITY, HT.CERTIFIED, HT.REJECTED]
+PLATFORM_SUBMITTED = [PS.APPLIED, PS.REVIEW_PASSED, PS.RECOMMENDED, PS.RECOGNISED, PS.REJECTED]
+PLATFORM_REVIEW_PASSED = [PS.REVIEW_PASSED, PS.RECOMMENDED, PS.RECOGNISED]
+PLATFORM_RECOMMENDED = [PS.RECOMMENDED, PS.RECOGNISED]
+CITY_AND_ABOVE = [Level.NATIONAL, Level.PROVINCIAL, Level.CITY]
+
+TALENT_DETAILS = {
+    "candidate": "project__candidate",
+    "enterprise": "project__enterprise__name",
+    "programme": "project__programme",
+    "title": "project__title",
+    "date": "date",
+}
+PLATFORM_DETAILS = {
+    "name": "name",
+    "host": "host__name",
+    "level": "level",
+    "status": "status",
+    "document_number": "document_number",
+}
+
+
+def _status_in(statuses):
+    return {"status__in": [str(s) for s in statuses]}
+
+
+def _talent_stage(key, label, step, result, doc):
+    return CountIndicator(
+        key,
+        label,
+        "项",
+        "（二）1",
+        doc,
+        model=TalentStage,
+        year_lookup="project__year",
+        year_param="project__year",
+        where=Q(step=step, result=result),
+        url_params={"step": int(step), "result": str(result)},
+        distinct="project",
+        name_field="project__candidate",
+        detail_fields=TALENT_DETAILS,
+        breakdown_field="project__programme",
+        order_by=("project__programme", "project__candidate"),
+    )
+
+
+INDICATORS = [
+    # ---- （一）1 innovation communities ---------------------------------------------------
+    CountIndicator(
+        "community_applications",
+        "申报创新创业共同体企业",
+        "家",
+        "（一）1",
+        """Lead enterprises of innovation communities of year Y whose status is 已申报, 已备案 or
+        未通过 (谋划 is not yet an application), each enterprise counted once. Names: the lead
+        enterprises; breakdown: by industry chain of the community.""",
+        model=InnovationCommunity,
+        where=Q(status__in=COMMUNITY_SUBMITTED),
+        url_params=_status_in(COMMUNITY_SUBMITTED),
+        distinct="lead_enterprise",
+        name_field="lead_enterprise__name",
+        detail_fields={
+            "name": "name",
+            "lead_enterprise": "lead_enterprise__name",
+            "industry": "industry__name",
+            "status": "status",
+        },
+        breakdown_field="industry__name",
+        order_by=("industry__name", "lead_enterprise__name"),
+    ),
+    # ---- （一）2 SMEs and hi-tech enterprises ----------------------------------------------
+    CountIndicator(
+        "sme_registered",
+        "科技型中小企业评价入库",
+        "家",
+        "（一）2",
+        """Enterprises whose SME evaluation of year Y has status 已入库, counted once per
+        enterprise (未通过 and 撤销 do not count).""",
+        model=SmeEvaluation,
+        where=Q(status=SmeEvaluation.Status.REGISTERED),
+        url_params={"status": SmeEvaluation.Status.REGISTERED.value},
+        distinct="enterprise",
+    ),
+    CountIndicator(
+        "hitech_applications",
+        "申报高新技术企业",
+        "家",
+        "（一）2",
+        """Enterprises with a hi-tech application of year Y that was submitted: status 已申报,
+        专家评审, 公示, 认定 or 未通过 (培育 is not yet an application); first applications and
+        re-applications alike, each enterprise once.""",
+        model=HiTechApplication,
+        where=Q(status__in=HITECH_SUBMITTED),
+        url_params=_status_in(HITECH_SUBMITTED),
+        distinct="enterprise",
+    ),
+    CountIndicator(
+        "hitech_certified",
+        "认定高新技术企业",
+        "家",
+        "（一）2",
+        """Enterprises whose hi-tech application of year Y has status 认定.""",
+        model=HiTechApplication,
+        where=Q(status=HT.CERTIFIED),
+        url_params={"status": HT.CERTIFIED.value},
+        distinct="enterprise",
+    ),
+    RatioIndicator(
+        "hitech_output_share",
+        "高新技术产业产值占规上工业产值比重",
+        "%",
+        "（一）2",
+        """Sum of 高新技术产业产值 / sum of 工业总产值 over the yearly figures of year Y of
+        enterprises marked 规上工业企业, in percent. None when no output is recorded.""",
+        model=EnterpriseYearlyFigure,
+        where=Q(enterprise__is_above_scale=True),
+        url_params={"enterprise__is_above_scale": "true"},
+        numerator=("sum", "hitech_output"),
+        denominator=("sum", "industrial_output"),
+    ),
+    ExternalIndicator(
+        "hitech_output_share_rank",
+        "高新技术产业产值占比全市位次",
+        "位",
+        "（一）2",
+        """The district's rank in the city on the hi-tech output share, as received from the
+        city (external figure with key ``hitech_output_share_rank``).""",
+    ),
+    # ---- （一）3 R&D investment and technology transfer -------------------------------------
+    CountIndicator(
+        "rd_trainings",
+        "研发投入业务培训",
+        "次",
+        "（一）3",
+        """Work activities of kind 业务培训 dated in year Y (held or attended by the bureau).""",
+        model=WorkActivity,
+        year_lookup="date__year",
+        year_param="date__year",
+        where=Q(kind=WorkActivity.Kind.TRAINING),
+        url_params={"kind": WorkActivity.Kind.TRAINING.value},
+    ),
+    CountIndicator(
+        "policy_visits",
+        "送政策上门服务",
+        "次",
+        "（一）3",
+        """Work activities of kind 送政策上门 dated in year Y.""",
+        model=WorkActivity,
+        year_lookup="date__year",
+        year_param="date__year",
+        where=Q(kind=WorkActivity.Kind.POLICY_VISIT),
+        url_params={"kind": WorkActivity.Kind.POLICY_VISIT.value},
+    ),
+    SumIndicator(
+        "tech_contract_amount",
+        "技术合同登记额",
+        "亿元",
+        "（一）3",
+        """Sum of 成交额 of the technology contracts registered (登记日期) in year Y, in 亿元
+        (stored in 万元, divided by 10,000).""",
+        model=TechContract,
+        year_lookup="registered_on__year",
+        year_param="registered_on__year",
+        sum_field="contract_amount",
+        divisor=YI,
+        decimals=4,
+    ),
+    SumIndicator(
+        "tech_transaction_amount",
+        "技术交易额",
+        "亿元",
+        "（一）3",
+        """Sum of 技术交易额 of the technology contracts registered in year Y, in 亿元.""",
+        model=TechContract,
+        year_lookup="registered_on__year",
+        year_param="registered_on__year",
+        sum_field="tech_amount",
+        divisor=YI,
+        decimals=4,
+    ),
+    CountIndicator(
+        "tech_contract_count",
+        "技术合同登记",
+        "项",
+        "（一）3",
+        """Technology contracts registered (登记日期) in year Y.""",
+        model=TechContract,
+        year_lookup="registered_on__year",
+        year_param="registered_on__year",
+    ),
+    GrowthIndicator(
+        "tech_contract_growth",
+        "技术合同登记额同比增幅",
+        "%",
+        "（一）3",
+        """(登记额 of year Y - 登记额 of year Y-1) / 登记额 of year Y-1, in percent, from
+        ``tech_contract_amount``. None when nothing was registered in Y-1.""",
+        base_key="tech_contract_amount",
+    ),
+    ExternalIndicator(
+        "tech_contract_growth_rank",
+        "技术合同登记额增幅全市位次",
+        "位",
+        "（一）3",
+        """The district's rank in the city on the growth of registered contracts, as received
+        (external figure with key ``tech_contract_growth_rank``).""",
+    ),
+    # ---- （二）1 talent programmes ----------------------------------------------------------
+    CountIndicator(
+        "talent_applied",
+        "申报人才工程项目",
+        "项",
+        "（二）1",
+        """Talent-programme projects of year Y (each project applied through the district).
+        Names: the candidates; breakdown: by programme and category.""",
+        model=TalentProject,
+        name_field="candidate",
+        detail_fields={
+            "candidate": "candidate",
+            "enterprise": "enterprise__name",
+            "programme": "programme",
+            "title": "title",
+        },
+        breakdown_field="programme",
+        order_by=("programme", "candidate"),
+    ),
+    CountIndicator(
+        "talent_applied_enterprises",
+        "申报人才工程企业",
+        "家",
+        "（二）1",
+        """Enterprises with at least one talent-programme project of year Y, each once;
+        breakdown by programme.""",
+        model=TalentProject,
+        distinct="enterprise",
+        breakdown_field="programme",
+    ),
+    _talent_stage(
+        "talent_city_review_passed",
+        "通过市级评审",
+        Step.CITY_REVIEW,
+        Result.PASSED,
+        """Talent projects of year Y whose stage 市级评审 has result 通过; names: candidates;
+        breakdown by programme.""",
+    ),
+    _talent_stage(
+        "talent_online_review_passed",
+        "通过网络初评",
+        Step.ONLINE_REVIEW,
+        Result.PASSED,
+        """Talent projects of year Y whose stage 网络初评 has result 通过 (they await the
+        defence); names: candidates.""",
+    ),
+    _talent_stage(
+        "talent_defence_passed",
+        "通过答辩",
+        Step.DEFENCE,
+        Result.PASSED,
+        """Talent projects of year Y whose stage 答辩 has result 通过; names: candidates.""",
+    ),
+    _talent_stage(
+        "talent_awaiting_site_visit",
+        "待现场考察",
+        Step.SITE_VISIT,
+        Result.PENDING,
+        """Talent projects of year Y whose stage 现场考察 is recorded and still 进行中
+        (passed the defence, preparing the site visit); names: candidates.""",
+    ),
+    _talent_stage(
+        "talent_selected",
+        "人才工程入选",
+        Step.FINAL,
+        Result.SELECTED,
+        """Talent projects of year Y whose final result is 入选; names: candidates.""",
+    ),
+    # ---- （二）2 foreign experts -----------------------------------------------------------
+    CountIndicator(
+        "work_permits_issued",
+        "办理外国人来华工作许可",
+        "人",
+        "（二）2",
+        """Foreign experts who were issued a new (新办) work permit dated (办理日期) in year Y,
+        each expert once; extensions, changes and cancellations do not count. Compared with
+        the annual target of the same key.""",
+        model=WorkPermit,
+        year_lookup="issued_on__year",
+        year_param="issued_on__year",
+        where=Q(business=WorkPermit.Business.NEW),
+        url_params={"business": WorkPermit.Business.NEW.value},
+        distinct="expert",
+        name_field="expert__name",
+    ),
+    CountIndicator(
+        "intro_projects",
+        "申报引智项目",
+        "项",
+        "（二）2",
+        """Talent-introduction projects of year Y, whatever their status (未立项 included:
+        they were applied for). Names: the titles; details: host, experts, status.""",
+        model=IntroProject,
+        name_field="title",
+        detail_fields={
+            "title": "title",
+            "host": "host__name",
+            "experts": "expert_names",
+            "status": "status",
+        },
+        order_by=("title",),
+    ),
+    # ---- （三）1 maker spaces --------------------------------------------------------------
+    CountIndicator(
+        "maker_space_national",
+        "国家级众创空间（入列名单）",
+        "家",
+        "（三）1",
+        """Platforms of kind 众创空间, level 国家级, year Y, status 认定/备案 (on the national
+        list published that year). Names: the spaces.""",
+        model=Platform,
+        where=Q(kind=PK.MAKER_SPACE, level=Level.NATIONAL, status=PS.RECOGNISED),
+        url_params={"kind": PK.MAKER_SPACE.value, "level": Level.NATIONAL.value}
+        | {"status": PS.RECOGNISED.value},
+        name_field="name",
+        detail_fields={**PLATFORM_DETAILS, "recognised_on": "recognised_on"},
+        order_by=("name",),
+    ),
+    CountIndicator(
+        "maker_space_provincial_applied",
+        "申报省级众创空间",
+        "家",
+        "（三）1",
+        """Platforms of kind 众创空间, level 省级, year Y, submitted (申报 and every later status,
+        未通过 included). Names: the spaces.""",
+        model=Platform,
+        where=Q(kind=PK.MAKER_SPACE, level=Level.PROVINCIAL, status__in=PLATFORM_SUBMITTED),
+        url_params={"kind": PK.MAKER_SPACE.value, "level": Level.PROVINCIAL.value}
+        | _status_in(PLATFORM_SUBMITTED),
+        name_field="name",
+        detail_fields=PLATFORM_DETAILS,
+        order_by=("name",),
+    ),
+    CountIndicator(
+        "maker_space_provincial_passed",
+        "省级众创空间通过专家评审",
+        "家",
+        "（三）1",
+        """Provincial maker spaces of year Y that passed the expert review: status 专家评审通过,
+        推荐上报 or 认定/备案. Names: the spaces.""",
+        model=Platform,
+        where=Q(kind=PK.MAKER_SPACE, level=Level.PROVINCIAL, status__in=PLATFORM_REVIEW_PASSED),
+        url_params={"kind": PK.MAKER_SPACE.value, "level": Level.PROVINCIAL.value}
+        | _status_in(PLATFORM_REVIEW_PASSED),
+        name_field="name",
+        detail_fields=PLATFORM_DETAILS,
+        order_by=("name",),
+    ),
+    CountIndicator(
+        "maker_space_recommended",
+        "推荐至省科技厅的众创空间",
+        "家",
+        "（三）1",
+        """Provincial maker spaces of year Y recommended to the province: status 推荐上报 or
+        认定/备案. Names: the spaces.""",
+        model=Platform,
+        where=Q(kind=PK.MAKER_SPACE, level=Level.PROVINCIAL, status__in=PLATFORM_RECOMMENDED),
+        url_params={"kind": PK.MAKER_SPACE.value, "level": Level.PROVINCIAL.value}
+        | _status_in(PLATFORM_RECOMMENDED),
+        name_field="name",
+        detail_fields=PLATFORM_DETAILS,
+        order_by=("name",),
+    ),
+    ExternalIndicator(
+        "maker_space_city_quota",
+        "全市省级众创空间推荐名额",
+        "家",
+        "（三）1",
+        """The city's number of recommendation places for provincial maker spaces, as received
+        (external figure with key ``maker_space_city_quota``).""",
+    ),
+    # ---- （三）2 new R&D institutions ------------------------------------------------------
+    CountIndicator(
+        "new_rd_recommended",
+        "推荐备案省级新型研发机构",
+        "家",
+        "（三）2",
+        """Platforms of kind 新型研发机构, year Y, recommended to the province: status 推荐上报,
+        认定/备案 or 未通过 (the result). Names: the host enterprises; details give the status
+        (推荐上报 means the result is not yet published).""",
+        model=Platform,
+        where=Q(kind=PK.NEW_RD, status__in=[*PLATFORM_RECOMMENDED, PS.REJECTED]),
+        url_params={"kind": PK.NEW_RD.value} | _status_in([*PLATFORM_RECOMMENDED, PS.REJECTED]),
+        name_field="host__name",
+        detail_fields=PLATFORM_DETAILS,
+        order_by=("host__name",),
+    ),
+    # ---- （三）3 R&D platforms -------------------------------------------------------------
+    CountIndicator(
+        "platforms_upgraded",
+        "研发平台提质升级",
+        "处",
+        "（三）3",
+        """Platforms of year Y marked 本年度提质升级. Names: their host enterprises.""",
+        model=Platform,
+        where=Q(upgraded=True),
+        url_params={"upgraded": "true"},
+        name_field="host__name",
+        detail_fields=PLATFORM_DETAILS,
+        order_by=("host__name",),
+    ),
+    CountIndicator(
+        "key_lab_applications",
+        "申报企业重点实验室",
+        "家",
+        "（三）3",
+        """Host enterprises of platforms of kind 企业重点实验室, year Y, submitted (申报 and every
+        later status), each enterprise once; breakdown by level.""",
+        model=Platform,
+        where=Q(kind=PK.KEY_LAB, status__in=PLATFORM_SUBMITTED),
+        url_params={"kind": PK.KEY_LAB.value} | _status_in(PLATFORM_SUBMITTED),
+        distinct="host",
+        breakdown_field="level",
+    ),
+    CountIndicator(
+        "innovation_centre_applications",
+        "申报技术创新中心",
+        "家",
+        "（三）3",
+        """Host enterprises of platforms of kind 技术创新中心, year Y, submitted (申报 and every
+        later status), each enterprise once; breakdown by level.""",
+        model=Platform,
+        where=Q(kind=PK.INNOVATION_CENTRE, status__in=PLATFORM_SUBMITTED),
+        url_params={"kind": PK.INNOVATION_CENTRE.value} | _status_in(PLATFORM_SUBMITTED),
+        distinct="host",
+        breakdown_field="level",
+    ),
+    CountIndicator(
+        "new_platforms_city_and_above",
+        "新增市级以上创新平台",
+        "家",
+        "三（一）",
+        """Platforms of any kind, year Y, level 市级 or above, status 认定/备案; breakdown by
+        kind.""",
+        model=Platform,
+        where=Q(level__in=CITY_AND_ABOVE, status=PS.RECOGNISED),
+        url_params={"status": PS.RECOGNISED.value, "level__in": [str(x) for x in CITY_AND_ABOVE]},
+        breakdown_field="kind",
+    ),
+    # ---- （三）4 R&D-institution coverage --------------------------------------------------
+    CountIndicator(
+        "coverage_milestones",
+        "研发机构全覆盖工作节点",
+        "次",
+        "（三）4",
+        """Milestones of the coverage campaign of year Y (meetings, plan, inspections); details
+        give date, kind, title, participants, key enterprises and document, in date order.""",
+        model=CoverageMilestone,
+        name_field="title",
+        detail_fields={
+            "date": "date",
+            "kind": "kind",
+            "title": "title",
+            "participants": "participants",
+            "key_enterprises": "key_enterprises",
+            "document": "document",
+        },
+        order_by=("date", "pk"),
+    ),
+    RatioIndicator(
+        "coverage_rate",
+        "规上工业企业研发机构覆盖率",
+        "%",
+        "（三）4",
+        """Coverage records of year Y with 已建研发机构 / all coverage records of year Y (the
+        ledger holds one record per above-scale industrial enterprise and year), in percent;
+        breakdown by township.""",
+        model=RdCoverage,
+        numerator=("count", Q(has_institution=True)),
+        denominator=("count", Q()),
+        breakdown_field="enterprise__township__name",
+    ),
+    CountIndicator(
+        "coverage_covered",
+        "已建研发机构的规上工业企业",
+        "家",
+        "（三）4",
+        """Coverage records of year Y with 已建研发机构 (one per enterprise).""",
+        model=RdCoverage,
+        where=Q(has_institution=True),
+        url_params={"has_institution": "true"},
+        breakdown_field="enterprise__township__name",
+    ),
+    CountIndicator(
+        "coverage_enterprises",
+        "纳入全覆盖的规上工业企业",
+        "家",
+        "（三）4",
+        """Coverage records of year Y (one per above-scale industrial enterprise).""",
+        model=RdCoverage,
+    ),
+    # ---- （四） poverty aid -----------------------------------------------------------------
+    CountIndicator(
+        "key_villages",
+        "扶贫工作重点村",
+        "个",
+        "（四）",
+        """Key villages still aided (在帮扶) and designated in year Y or before.""",
+        model=KeyVillage,
+        year_lookup="designated_year__lte",
+        year_param=None,
+        where=Q(is_active=True),
+        url_params={"is_active": "true"},
+    ),
+    CountIndicator(
+        "key_villages_served",
+        "开展技术服务的重点村",
+        "个",
+        "（四）",
+        """Key villages with at least one service visit dated in year Y, each once (the link
+        opens the visits).""",
+        model=ServiceVisit,
+        year_lookup="date__year",
+        year_param="date__year",
+        distinct="village",
+    ),
+    CountIndicator(
+        "service_visits",
+        "技术指导服务",
+        "次",
+        "（四）",
+        """Service visits to key villages dated in year Y.""",
+        model=ServiceVisit,
+        year_lookup="date__year",
+        year_param="date__year",
+    ),
+    SumIndicator(
+        "farmers_trained",
+        "培训农民",
+        "人次",
+        "（四）",
+        """Sum of farmers trained over the service visits dated in year Y.""",
+        model=ServiceVisit,
+        year_lookup="date__year",
+        year_param="date__year",
+        sum_field="farmers_trained",
+        decimals=0,
+    ),
+    CountIndicator(
+        "agri_stations_new",
+        "新建农科驿站",
+        "处",
+        "（四）",
+        """Agri-tech stations built (建成日期) in year Y. Names: the stations.""",
+        model=AgriStation,
+        year_lookup="built_on__year",
+        year_param="built_on__year",
+        name_field="name",
+        order_by=("built_on", "name"),
+    ),
+    CountIndicator(
+        "demo_bases_selected",
+        "入选省科技扶贫示范基地",
+        "处",
+        "（四）",
+        """Demonstration bases of year Y with status 已入选. Names: the bases.""",
+        model=DemoBase,
+        where=Q(status=DemoBase.Status.SELECTED),
+        url_params={"status": DemoBase.Status.SELECTED.value},
+        name_field="name",
+        order_by=("name",),
+    ),
+    CountIndicator(
+        "achievements_selected",
+        "入选省科技扶贫科技成果",
+        "项",
+        "（四）",
+        """Poverty-aid achievements of year Y with status 已入选 (district-wide). Names: the
+        titles.""",
+        model=PovertyAchievement,
+        where=Q(status=PovertyAchievement.Status.SELECTED),
+        url_params={"status": PovertyAchievement.Status.SELECTED.value},
+        name_field="title",
+        order_by=("title",),
+    ),
+]
