@@ -1,0 +1,206 @@
+"""Turning the cells of real spreadsheets into Python values.
+
+Sheets arrive as people keep them: numbers stored as text with thousands separators or
+full-width digits, dates typed five different ways or stored as Excel serial numbers, yes/no
+as 是/否/√/Y/N. Every parser here accepts those forms and raises ``ValueError`` with a Chinese
+message naming the offending value, which the importer reports against the sheet row and column.
+"""
+
+import datetime
+import math
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+# Cells exported by us start with an apostrophe when their text would start a formula; reading
+# them back drops it so an export imports unchanged.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+EMPTY_MARKERS = {"", "-", "--", "—", "——", "/", "\\", "无", "空", "n/a", "na", "null", "none"}
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+# Serial numbers Excel can hold as dates (1900-01-01 .. 9999-12-31).
+EXCEL_SERIAL_RANGE = (1, 2958465)
+TRUE_WORDS = {"是", "√", "✓", "✔", "☑", "y", "yes", "true", "t", "1", "有", "对", "已建", "已"}
+FALSE_WORDS = {
+    "否",
+    "×",
+    "✗",
+    "✘",
+    "x",
+    "n",
+    "no",
+    "false",
+    "f",
+    "0",
+    "无",
+    "未建",
+    "不是",
+    "未",
+    "",
+}
+NUMBER_UNITS = ("万元", "亿元", "元", "人次", "人", "个", "家", "项", "户", "分")
+
+_DATE_RE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SPACES_RE = re.compile(r"\s+")
+_TRAILING_BRACKET_RE = re.compile(r"^(.*?)\(([^()]*)\)$")
+
+
+def nfkc(value: str) -> str:
+    """Full-width letters, digits, brackets and spaces to their ASCII forms."""
+    return unicodedata.normalize("NFKC", value)
+
+
+def cell_text(value) -> str:
+    """The text of a cell as a person would read it: integral floats without ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if not value.time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def is_blank(value) -> bool:
+    return value is None or value == "" or (type(value) is str and not value.strip())
+
+
+def clean_text(value) -> str:
+    """A cell's text without surrounding (full-width too) spaces or our anti-formula quote."""
+    text = value.strip() if type(value) is str else cell_text(value).strip()
+    if text[:1] == "'" and text[1:2] in FORMULA_TRIGGERS and len(text) > 1:
+        text = text[1:]
+    return text
+
+
+def compact(value) -> str:
+    """Text for matching keys: NFKC, no whitespace at all, case-folded."""
+    return _SPACES_RE.sub("", nfkc(cell_text(value))).casefold()
+
+
+def parse_decimal(value) -> Decimal | None:
+    """A number from a cell; ``None`` for an empty cell or a dash."""
+    if value is None or isinstance(value, bool):
+        if isinstance(value, bool):
+            raise ValueError(_("“%(v)s”不是有效的数字。") % {"v": cell_text(value)})
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(_("“%(v)s”不是有效的数字。") % {"v": value})
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return value
+    text = _SPACES_RE.sub("", nfkc(clean_text(value)))
+    if text.casefold() in EMPTY_MARKERS:
+        return None
+    for unit in NUMBER_UNITS:
+        if text.endswith(unit):
+            text = text[: -len(unit)]
+            break
+    text = text.replace(",", "").replace("，", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(_("“%(v)s”不是有效的数字。") % {"v": clean_text(value)}) from None
+    if not number.is_finite():
+        raise ValueError(_("“%(v)s”不是有效的数字。") % {"v": clean_text(value)})
+    return number
+
+
+def parse_int(value) -> int | None:
+    number = parse_decimal(value)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise ValueError(_("“%(v)s”应为整数。") % {"v": cell_text(value)})
+    return int(number)
+
+
+def parse_date(value) -> datetime.date | None:
+    """A date from a date cell, an Excel serial number or text in the usual Chinese forms."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(_("无法识别的日期“%(v)s”。") % {"v": cell_text(value)})
+    if isinstance(value, int | float):
+        return _date_from_number(value, original=value)
+    text = nfkc(clean_text(value)).strip()
+    if text.casefold() in EMPTY_MARKERS:
+        return None
+    match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+        try:
+            return datetime.date(year, month, day)
+        except ValueError:
+            raise ValueError(_("日期“%(v)s”不存在。") % {"v": clean_text(value)}) from None
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(
+            _("无法识别的日期“%(v)s”，请按2024-03-05的格式填写。") % {"v": clean_text(value)}
+        ) from None
+    return _date_from_number(number, original=value)
+
+
+def _date_from_number(number, *, original) -> datetime.date:
+    if float(number).is_integer() and 19000101 <= number <= 29991231:
+        return parse_date(str(int(number)))
+    if not EXCEL_SERIAL_RANGE[0] <= number <= EXCEL_SERIAL_RANGE[1]:
+        raise ValueError(_("无法识别的日期“%(v)s”。") % {"v": cell_text(original)})
+    return EXCEL_EPOCH + datetime.timedelta(days=int(number))
+
+
+def parse_bool(value) -> bool:
+    """是/否 in any of the forms people type; an empty cell is 否."""
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    word = compact(clean_text(value))
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(_("“%(v)s”应填“是”或“否”。") % {"v": cell_text(value)})
+
+
+def header_key(text) -> tuple[str, str, str]:
+    """``(full, base, unit)`` of a header cell for alias matching.
+
+    ``研发费用（万元）`` gives ``("研发费用(万元)", "研发费用", "万元")``: full-width brackets and
+    spaces normalised, required-column asterisks dropped, the trailing bracket split off as unit.
+    """
+    full = compact(text).replace("*", "").replace("※", "")
+    match = _TRAILING_BRACKET_RE.match(full)
+    if match and match.group(1):
+        return full, match.group(1), match.group(2)
+    return full, full, ""
+
+
+def column_letter(index: int) -> str:
+    """``0 -> A``, ``26 -> AA``: the column as Excel names it."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
