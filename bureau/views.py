@@ -66,7 +66,7 @@ class WorkActivityViewSet(CrudViewSet):
     model = models.WorkActivity
     fields = ["date", "kind", "topic", "township", "participants", "organiser", "note"]
     list_columns = ["date", "kind", "topic", "township", "participants"]
-    filter_fields = ["kind", "township"]
+    filter_fields = {"kind": ["exact"], "township": ["exact"], "date": ["year", "month"]}
     search_fields = ["topic", "organiser", "note"]
 
 

@@ -80,7 +80,13 @@ class HiTechApplicationViewSet(CrudViewSet):
         "certificate_number",
         "expires_on",
     ]
-    filter_fields = ["year", "status", "kind", "tech_field", "enterprise__township"]
+    filter_fields = {
+        "year": ["exact"],
+        "status": ["exact", "in"],
+        "kind": ["exact"],
+        "tech_field": ["exact"],
+        "enterprise__township": ["exact"],
+    }
     search_fields = ["enterprise__name", "certificate_number"]
 
 
@@ -114,7 +120,11 @@ class TechContractViewSet(CrudViewSet):
         "tech_amount",
         "registered_on",
     ]
-    filter_fields = ["kind", "seller__township"]
+    filter_fields = {
+        "kind": ["exact"],
+        "seller__township": ["exact"],
+        "registered_on": ["year", "month"],
+    }
     search_fields = ["registration_number", "title", "seller__name", "buyer"]
 
 
@@ -130,7 +140,12 @@ class InnovationCommunityViewSet(CrudViewSet):
         "status",
     ]
     list_columns = ["name", "year", "lead_enterprise", "industry", "status"]
-    filter_fields = ["year", "status", "industry", "lead_enterprise__township"]
+    filter_fields = {
+        "year": ["exact"],
+        "status": ["exact", "in"],
+        "industry": ["exact"],
+        "lead_enterprise__township": ["exact"],
+    }
     search_fields = ["name", "lead_enterprise__name", "member_units"]
 
 

@@ -16,7 +16,14 @@ class PlatformViewSet(CrudViewSet):
         "upgraded",
     ]
     list_columns = ["name", "kind", "level", "host", "status", "year", "upgraded"]
-    filter_fields = ["year", "kind", "level", "status", "upgraded", "host__township"]
+    filter_fields = {
+        "year": ["exact"],
+        "kind": ["exact"],
+        "level": ["exact", "in"],
+        "status": ["exact", "in"],
+        "upgraded": ["exact"],
+        "host__township": ["exact"],
+    }
     search_fields = ["name", "host__name", "document_number"]
 
 

@@ -26,7 +26,12 @@ class ServiceVisitViewSet(CrudViewSet):
     fields = ["date", "village", "commissioners", "mode", "content", "farmers_trained"]
     list_columns = ["date", "village", "mode", "content", "farmers_trained"]
     list_select_related = ["village__village__township"]
-    filter_fields = ["mode", "village", "village__village__township"]
+    filter_fields = {
+        "mode": ["exact"],
+        "village": ["exact"],
+        "village__village__township": ["exact"],
+        "date": ["year", "month"],
+    }
     search_fields = ["content", "village__village__name", "commissioners__name"]
 
 
@@ -35,7 +40,7 @@ class AgriStationViewSet(CrudViewSet):
     fields = ["name", "village", "host", "built_on"]
     list_columns = ["name", "village", "host", "built_on"]
     list_select_related = ["village__village__township"]
-    filter_fields = ["village__village__township"]
+    filter_fields = {"village__village__township": ["exact"], "built_on": ["year"]}
     search_fields = ["name", "host"]
 
 

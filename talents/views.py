@@ -16,7 +16,13 @@ class TalentStageViewSet(CrudViewSet):
     fields = ["project", "step", "date", "result", "note"]
     list_columns = ["project", "step", "date", "result", "note"]
     list_select_related = ["project__enterprise"]
-    filter_fields = ["step", "result", "project__year", "project__programme"]
+    filter_fields = [
+        "step",
+        "result",
+        "project__year",
+        "project__programme",
+        "project__enterprise__township",
+    ]
     search_fields = ["project__candidate", "project__enterprise__name", "note"]
 
 
@@ -42,7 +48,12 @@ class WorkPermitViewSet(CrudViewSet):
     ]
     list_columns = ["permit_number", "expert", "category", "business", "issued_on", "valid_to"]
     list_select_related = ["expert__employer"]
-    filter_fields = ["category", "business", "expert__employer__township"]
+    filter_fields = {
+        "category": ["exact"],
+        "business": ["exact"],
+        "expert__employer__township": ["exact"],
+        "issued_on": ["year"],
+    }
     search_fields = ["permit_number", "expert__name", "expert__employer__name"]
 
 
