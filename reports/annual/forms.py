@@ -1,0 +1,45 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reports.annual.services import INSERTABLE_KINDS
+from reports.models import ExportJob, ReportParagraph
+
+
+def _year_choices():
+    this_year = timezone.localdate().year
+    return [(year, f"{year}年") for year in range(this_year + 1, this_year - 5, -1)]
+
+
+class ReportCreateForm(forms.Form):
+    year = forms.TypedChoiceField(label=_("年度"), coerce=int, choices=_year_choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year
+
+
+class ParagraphForm(forms.Form):
+    base = forms.IntegerField(widget=forms.HiddenInput)
+    text = forms.CharField(
+        label=_("段落内容"),
+        widget=forms.Textarea(attrs={"rows": 5, "class": "form-control report-textarea"}),
+        max_length=5000,
+    )
+
+
+class ParagraphInsertForm(ParagraphForm):
+    after = forms.CharField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label=_("段落类型"),
+        choices=[
+            (kind.value, kind.label) for kind in ReportParagraph.Kind if kind in INSERTABLE_KINDS
+        ],
+        initial=ReportParagraph.Kind.BODY,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(choices=ExportJob.Format.choices)
+    version = forms.IntegerField(min_value=1)

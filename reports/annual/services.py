@@ -1,0 +1,523 @@
+"""Writes of the annual report: drafting, editing, refreshing, approving, exporting.
+
+Every change saves a new version (see ``reports/models.py``); a change names the version it was
+made on (``base``), so two people editing at once cannot overwrite each other silently. Pages,
+the ``build_report`` command and the Celery task all go through these functions.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reports.annual import selectors
+from reports.annual.drafting import MISSING_MARKER, resegment
+from reports.annual.outline import OUTLINE, SLOTS
+from reports.annual.rendering import ReportRenderError, render
+from reports.models import AnnualReport, ExportJob, ReportParagraph, ReportVersion
+
+logger = logging.getLogger(__name__)
+
+# A running export older than this died with its worker (the task's hard limit is shorter).
+EXPORT_TIME_LIMIT = 300
+EXPORT_SOFT_TIME_LIMIT = 240
+STALE_RUNNING_AFTER = timedelta(seconds=EXPORT_TIME_LIMIT + 60)
+# A job still queued after this never reached a worker (broker down, message lost).
+STALE_QUEUED_AFTER = timedelta(minutes=30)
+MAX_EXPORT_ATTEMPTS = 3
+
+
+@dataclass
+class ParagraphData:
+    """A paragraph of a version being saved."""
+
+    key: str
+    kind: str
+    section: str
+    content: list
+    is_edited: bool = False
+
+    @classmethod
+    def of(cls, paragraph: ReportParagraph) -> "ParagraphData":
+        return cls(
+            key=paragraph.key,
+            kind=paragraph.kind,
+            section=paragraph.section,
+            content=paragraph.content,
+            is_edited=paragraph.is_edited,
+        )
+
+
+# --- Permissions ------------------------------------------------------------------------------
+
+
+def _check_edit(user) -> None:
+    if user is not None and not selectors.can_edit_reports(user):
+        raise PermissionDenied(_("只有科室工作人员可以编辑年度工作报告。"))
+
+
+def _check_view(user) -> None:
+    if user is not None and not selectors.can_view_reports(user):
+        raise PermissionDenied(_("您没有查看年度工作报告的权限。"))
+
+
+# --- Versions ---------------------------------------------------------------------------------
+
+
+def draft_paragraphs(year: int, snapshot: dict) -> list[ParagraphData]:
+    """A fresh draft of every outline slot."""
+    context = selectors.draft_context(year, snapshot)
+    return [
+        ParagraphData(
+            key=slot.key, kind=slot.kind, section=slot.section, content=slot.draft(context)
+        )
+        for slot in OUTLINE
+    ]
+
+
+def _save_version(
+    *,
+    report: AnnualReport,
+    base: int | None,
+    user,
+    summary: str,
+    paragraphs: list[ParagraphData],
+    snapshot: dict,
+    computed_at=None,
+    allow_on_approved: bool = False,
+) -> ReportVersion:
+    # The row lock serialises version numbers and makes the ``base`` check race-free.
+    AnnualReport.objects.select_for_update().get(pk=report.pk)
+    latest = report.versions.order_by("-number").first()
+    if latest is not None:
+        if base is not None and base != latest.number:
+            raise ValidationError(
+                _("报告已被更新为 v%(number)s，您的修改基于 v%(base)s。请刷新页面后再修改。")
+                % {"number": latest.number, "base": base}
+            )
+        if latest.is_approved and not allow_on_approved:
+            raise PermissionDenied(
+                _("v%(number)s 已审定，不能修改。如需修改，请先基于该版本新建修订稿。")
+                % {"number": latest.number}
+            )
+    version = ReportVersion(
+        report=report,
+        number=(latest.number if latest else 0) + 1,
+        summary=summary[:200],
+        figures=snapshot,
+        figures_computed_at=computed_at or (latest.figures_computed_at if latest else None),
+        created_by=user,
+    )
+    version.full_clean()
+    version.save()
+    ReportParagraph.objects.bulk_create(
+        ReportParagraph(
+            version=version,
+            position=position,
+            key=data.key,
+            kind=data.kind,
+            section=data.section,
+            content=data.content,
+            is_edited=data.is_edited,
+        )
+        for position, data in enumerate(paragraphs)
+    )
+    AnnualReport.objects.filter(pk=report.pk).update(updated_at=timezone.now())
+    return version
+
+
+def _latest(report: AnnualReport) -> ReportVersion:
+    latest = selectors.report_latest_version(report)
+    if latest is None:
+        raise ValidationError(_("该报告还没有任何版本。"))
+    return latest
+
+
+@transaction.atomic
+def report_create(*, year: int, user) -> AnnualReport:
+    """Create the report of ``year`` with its first draft (v1) drafted from the records."""
+    _check_edit(user)
+    report = AnnualReport(year=year, created_by=user)
+    report.full_clean()
+    report.save()
+    snapshot = selectors.figures_snapshot(year)
+    _save_version(
+        report=report,
+        base=None,
+        user=user,
+        summary=_("根据业务数据生成初稿"),
+        paragraphs=draft_paragraphs(year, snapshot),
+        snapshot=snapshot,
+        computed_at=timezone.now(),
+    )
+    return report
+
+
+@transaction.atomic
+def report_refresh_figures(*, report: AnnualReport, user, base: int | None) -> ReportVersion:
+    """Redraft every paragraph staff have not edited from today's records; edited ones stay."""
+    _check_edit(user)
+    latest = _latest(report)
+    snapshot = selectors.figures_snapshot(report.year)
+    context = selectors.draft_context(report.year, snapshot)
+    paragraphs, kept = [], 0
+    for paragraph in selectors.version_paragraphs(latest):
+        data = ParagraphData.of(paragraph)
+        slot = SLOTS.get(paragraph.key)
+        if slot is not None and not paragraph.is_edited:
+            data.content = slot.draft(context)
+        elif paragraph.is_edited:
+            kept += 1
+        paragraphs.append(data)
+    return _save_version(
+        report=report,
+        base=base,
+        user=user,
+        summary=_("刷新数据（保留 %(kept)s 段手工修改）") % {"kept": kept},
+        paragraphs=paragraphs,
+        snapshot=snapshot,
+        computed_at=timezone.now(),
+    )
+
+
+def _change_paragraphs(*, report, user, base, change) -> ReportVersion:
+    """Save a version made by ``change(paragraphs, latest) -> (paragraphs, summary)``."""
+    _check_edit(user)
+    latest = _latest(report)
+    paragraphs = [ParagraphData.of(p) for p in selectors.version_paragraphs(latest)]
+    paragraphs, summary = change(paragraphs, latest)
+    return _save_version(
+        report=report,
+        base=base,
+        user=user,
+        summary=summary,
+        paragraphs=paragraphs,
+        snapshot=latest.figures,
+    )
+
+
+def _text(data: ParagraphData) -> str:
+    return "".join(segment.get("text", "") for segment in data.content)
+
+
+def _find(paragraphs: list[ParagraphData], key: str) -> int:
+    for index, data in enumerate(paragraphs):
+        if data.key == key:
+            return index
+    raise ValidationError(_("没有找到该段落，可能已被删除。请刷新页面。"))
+
+
+class _Unchanged(Exception):  # noqa: N818 - control flow, not an error
+    def __init__(self, version):
+        self.version = version
+
+
+def _clean_text(text: str) -> str:
+    # A paragraph is one line: line breaks typed in the box are joined.
+    return "".join(line.strip() for line in (text or "").splitlines()).strip()
+
+
+@transaction.atomic
+def report_paragraph_update(
+    *, report: AnnualReport, user, base: int | None, key: str, text: str
+) -> ReportVersion:
+    """Save an edit of one paragraph. Figures the edit left untouched keep their links."""
+    text = _clean_text(text)
+    if not text:
+        raise ValidationError(_("段落内容不能为空；不需要的段落请删除。"))
+
+    def change(paragraphs, latest):
+        data = paragraphs[_find(paragraphs, key)]
+        if _text(data) == text:
+            raise _Unchanged(latest)
+        data.content = resegment(data.content, text)
+        data.is_edited = True
+        return paragraphs, _("修改段落：%(text)s") % {"text": text[:20]}
+
+    try:
+        return _change_paragraphs(report=report, user=user, base=base, change=change)
+    except _Unchanged as unchanged:
+        return unchanged.version
+
+
+@transaction.atomic
+def report_paragraph_reset(
+    *, report: AnnualReport, user, base: int | None, key: str
+) -> ReportVersion:
+    """Redraft one paragraph from the version's figures, dropping staff's edit of it."""
+    slot = SLOTS.get(key)
+    if slot is None:
+        raise ValidationError(_("自行添加的段落没有可恢复的初稿。"))
+
+    def change(paragraphs, latest):
+        context = selectors.draft_context(report.year, latest.figures)
+        data = paragraphs[_find(paragraphs, key)]
+        data.content = slot.draft(context)
+        data.is_edited = False
+        return paragraphs, _("恢复初稿：%(text)s") % {"text": _text(data)[:20]}
+
+    return _change_paragraphs(report=report, user=user, base=base, change=change)
+
+
+INSERTABLE_KINDS = (
+    ReportParagraph.Kind.BODY,
+    ReportParagraph.Kind.HEADING2,
+    ReportParagraph.Kind.HEADING3,
+)
+
+
+@transaction.atomic
+def report_paragraph_insert(
+    *, report: AnnualReport, user, base: int | None, after: str, kind: str, text: str
+) -> ReportVersion:
+    """Add a paragraph of staff's own after paragraph ``after``."""
+    text = _clean_text(text)
+    if not text:
+        raise ValidationError(_("段落内容不能为空。"))
+    if kind not in INSERTABLE_KINDS:
+        raise ValidationError(_("只能添加正文或二、三级标题。"))
+
+    def change(paragraphs, latest):
+        index = _find(paragraphs, after)
+        paragraphs.insert(
+            index + 1,
+            ParagraphData(
+                key=f"custom-{uuid.uuid4().hex[:8]}",
+                kind=kind,
+                section=paragraphs[index].section,
+                content=[{"text": text}],
+                is_edited=True,
+            ),
+        )
+        return paragraphs, _("新增段落：%(text)s") % {"text": text[:20]}
+
+    return _change_paragraphs(report=report, user=user, base=base, change=change)
+
+
+@transaction.atomic
+def report_paragraph_delete(
+    *, report: AnnualReport, user, base: int | None, key: str
+) -> ReportVersion:
+    if key == "title":
+        raise ValidationError(_("报告标题不能删除。"))
+
+    def change(paragraphs, latest):
+        removed = paragraphs.pop(_find(paragraphs, key))
+        return paragraphs, _("删除段落：%(text)s") % {"text": _text(removed)[:20]}
+
+    return _change_paragraphs(report=report, user=user, base=base, change=change)
+
+
+@transaction.atomic
+def report_version_restore(*, version: ReportVersion, user) -> ReportVersion:
+    """A new version with the paragraphs of ``version``: to go back to an older version, or
+    to start a revision after the latest version was approved."""
+    _check_edit(user)
+    report = version.report
+    return _save_version(
+        report=report,
+        base=None,
+        user=user,
+        summary=_("基于 v%(number)s 新建") % {"number": version.number},
+        paragraphs=[ParagraphData.of(p) for p in selectors.version_paragraphs(version)],
+        snapshot=version.figures,
+        computed_at=version.figures_computed_at,
+        allow_on_approved=True,
+    )
+
+
+@transaction.atomic
+def report_version_approve(*, version: ReportVersion, user) -> ReportVersion:
+    """A leader approves ``version``; it was already immutable, now it is the official one."""
+    if not selectors.can_approve_reports(user):
+        raise PermissionDenied(_("只有局领导可以审定年度工作报告。"))
+    version = ReportVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_approved:
+        return version
+    missing = sum(len(MISSING_MARKER.findall(p.text)) for p in version.paragraphs.all())
+    if missing:
+        raise ValidationError(
+            _("该版本还有 %(count)s 处待补充内容，补充完整后才能审定。") % {"count": missing}
+        )
+    version.approved_by = user
+    version.approved_at = timezone.now()
+    version.full_clean()
+    version.save(update_fields=["approved_by", "approved_at"])
+    return version
+
+
+# --- The document for the command line --------------------------------------------------------
+
+
+def report_document_version(*, year: int) -> ReportVersion:
+    """The version ``build_report`` renders: the approved one, else the latest, else a fresh
+    draft that is not saved (the command line changes nothing)."""
+    report = AnnualReport.objects.filter(year=year).first()
+    if report is not None:
+        version = selectors.report_approved_version(report) or selectors.report_latest_version(
+            report
+        )
+        if version is not None:
+            return version
+    snapshot = selectors.figures_snapshot(year)
+    report = report or AnnualReport(year=year)
+    version = ReportVersion(report=report, number=0, figures=snapshot)
+    version.draft_paragraphs = [
+        ReportParagraph(version=version, position=i, **vars(data))
+        for i, data in enumerate(draft_paragraphs(year, snapshot))
+    ]
+    return version
+
+
+# --- Export jobs ------------------------------------------------------------------------------
+
+
+def _enqueue(job_id: int) -> None:
+    from reports.tasks import export_report
+
+    try:
+        result = export_report.apply_async(args=[job_id])
+    except Exception as error:  # the broker is down: say so on the job instead of hanging
+        logger.exception("could not queue export job %s", job_id)
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
+            status=ExportJob.Status.FAILED,
+            error=_("无法提交到任务队列：%(error)s") % {"error": error},
+            finished_at=timezone.now(),
+        )
+        return
+    if result.id:
+        ExportJob.objects.filter(pk=job_id).update(task_id=result.id)
+
+
+@transaction.atomic
+def export_job_create(*, version: ReportVersion, fmt: str, user) -> ExportJob:
+    """Queue an export of ``version``; an export of it already waiting or running is reused."""
+    _check_view(user)
+    if fmt not in ExportJob.Format.values:
+        raise ValidationError(_("不支持的导出格式：%(format)s") % {"format": fmt})
+    active = (
+        ExportJob.objects.select_for_update()
+        .filter(
+            version=version,
+            format=fmt,
+            status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING],
+        )
+        .first()
+    )
+    if active is not None:
+        return active
+    job = ExportJob(report=version.report, version=version, format=fmt, requested_by=user)
+    job.full_clean()
+    job.save()
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+@transaction.atomic
+def export_job_retry(*, job: ExportJob, user) -> ExportJob:
+    _check_view(user)
+    job = ExportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ExportJob.Status.FAILED:
+        raise ValidationError(_("只有失败的导出任务可以重试。"))
+    job.status = ExportJob.Status.QUEUED
+    job.error = ""
+    job.attempts = 0
+    job.started_at = job.finished_at = None
+    job.requested_by = user or job.requested_by
+    job.save()
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _finish(job_id: int, **fields) -> None:
+    ExportJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), **fields)
+
+
+def export_job_run(*, job_id: int) -> ExportJob | None:
+    """Render the job's file. Safe to run twice: a finished job is left alone, and a job found
+    running (its worker died) is simply rendered again over its own file name."""
+    with transaction.atomic():
+        job = (
+            ExportJob.objects.select_for_update()
+            .select_related("version__report", "report")
+            .filter(pk=job_id)
+            .first()
+        )
+        if job is None or job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
+            return job
+        if job.attempts >= MAX_EXPORT_ATTEMPTS:
+            job.status = ExportJob.Status.FAILED
+            job.error = _("已尝试 %(count)s 次仍未完成（工作进程多次中断），请检查后重试。") % {
+                "count": job.attempts
+            }
+            job.finished_at = timezone.now()
+            job.save()
+            return job
+        job.status = ExportJob.Status.RUNNING
+        job.started_at = timezone.now()
+        job.attempts += 1
+        job.save(update_fields=["status", "started_at", "attempts"])
+
+    try:
+        data = render(job.version, job.format)
+    except ReportRenderError as error:
+        _finish(job.pk, status=ExportJob.Status.FAILED, error=str(error))
+    except SoftTimeLimitExceeded:
+        _finish(
+            job.pk,
+            status=ExportJob.Status.FAILED,
+            error=_("生成超时（超过 %(seconds)s 秒），请稍后重试。")
+            % {"seconds": EXPORT_SOFT_TIME_LIMIT},
+        )
+    except Exception as error:
+        logger.exception("export job %s failed", job.pk)
+        _finish(
+            job.pk,
+            status=ExportJob.Status.FAILED,
+            error=_("生成失败：%(error)s") % {"error": error},
+        )
+    else:
+        _store(job, data)
+    job.refresh_from_db()
+    return job
+
+
+def _store(job: ExportJob, data: bytes) -> None:
+    name = f"report-{job.report.year}-v{job.version.number}-job{job.pk}.{job.format}"
+    storage = job.file.storage
+    path = job.file.field.generate_filename(job, name)
+    if storage.exists(path):
+        storage.delete(path)  # left by a run whose worker died after writing
+    stored = storage.save(path, ContentFile(data))
+    with transaction.atomic():
+        ExportJob.objects.select_for_update().get(pk=job.pk)
+        # Done even if the stale check marked it failed meanwhile: the file is there.
+        _finish(job.pk, status=ExportJob.Status.DONE, file=stored, size=len(data), error="")
+
+
+def export_jobs_fail_stale(*, now=None) -> int:
+    """Turn jobs no worker will finish into failed ones, with the reason. Run by Celery beat
+    and whenever the report page is opened."""
+    now = now or timezone.now()
+    running = ExportJob.objects.filter(
+        status=ExportJob.Status.RUNNING, started_at__lt=now - STALE_RUNNING_AFTER
+    ).update(
+        status=ExportJob.Status.FAILED,
+        error=_("生成超时或工作进程中断，任务已终止，请重试。"),
+        finished_at=now,
+    )
+    queued = ExportJob.objects.filter(
+        status=ExportJob.Status.QUEUED, created_at__lt=now - STALE_QUEUED_AFTER
+    ).update(
+        status=ExportJob.Status.FAILED,
+        error=_("任务长时间未开始执行（任务队列或工作进程不可用），请重试。"),
+        finished_at=now,
+    )
+    return running + queued

@@ -1,0 +1,40 @@
+"""Celery tasks of the annual report: exporting a version to PDF / Word, and failing the export
+jobs no worker will finish.
+
+The export task is safe to deliver twice: it acknowledges late (a worker killed mid-render
+leaves the message to be delivered again), and ``export_job_run`` leaves finished jobs alone.
+Jobs whose worker died for good are turned into failed ones by ``fail_stale_export_jobs``,
+which beat runs every few minutes and the report page runs on load.
+"""
+
+from celery import shared_task
+
+from bureau.celery import app
+from reports.annual import services
+
+STALE_CHECK_EVERY = 300  # seconds
+
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    "reports-fail-stale-export-jobs": {
+        "task": "reports.fail_stale_export_jobs",
+        "schedule": STALE_CHECK_EVERY,
+    },
+}
+
+
+@shared_task(
+    name="reports.export_report",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=services.EXPORT_SOFT_TIME_LIMIT,
+    time_limit=services.EXPORT_TIME_LIMIT,
+)
+def export_report(job_id: int) -> str | None:
+    job = services.export_job_run(job_id=job_id)
+    return job.status if job is not None else None
+
+
+@shared_task(name="reports.fail_stale_export_jobs")
+def fail_stale_export_jobs() -> int:
+    return services.export_jobs_fail_stale()
