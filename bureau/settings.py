@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "talents",
     "platforms",
     "poverty",
+    "imports",
     "reports",
 ]
 

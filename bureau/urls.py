@@ -32,6 +32,7 @@ urlpatterns = [
     path("talents/", include("talents.urls")),
     path("platforms/", include("platforms.urls")),
     path("poverty/", include("poverty.urls")),
+    path("imports/", include("imports.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

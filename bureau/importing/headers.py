@@ -202,16 +202,38 @@ def required_fields(resource) -> list[str]:
     return required
 
 
-def _check_required(match: HeaderMatch, resource, index: ColumnIndex) -> None:
+def missing_columns(match: HeaderMatch, resource, *, key_only: bool) -> list[str]:
+    """Required resource fields without a column (a fallback column counts for its field)."""
     present = set(match.by_name())
     for bc in match.columns:
         target = getattr(bc.column, "fallback_for", None)
         if target:
             present.add(target)
-    missing = [name for name in required_fields(resource) if name not in present]
+    wanted = resource.natural_key() if key_only else required_fields(resource)
+    return [name for name in wanted if name not in present]
+
+
+def missing_columns_error(resource, names: list[str], *, row: int, for_new: bool) -> str:
+    labels = "、".join(f"“{resource.fields[name].column_name}”" for name in names)
+    if for_new:
+        return _(
+            "缺少必填列：%(cols)s（表头在第%(row)d行；文件中有新增记录，新增记录必须填写这些列）。"
+        ) % {
+            "cols": labels,
+            "row": row,
+        }
+    return _("缺少必填列：%(cols)s（表头在第%(row)d行，按这些列识别记录）。") % {
+        "cols": labels,
+        "row": row,
+    }
+
+
+def _check_required(match: HeaderMatch, resource, index: ColumnIndex) -> None:
+    """The natural key must be there; other required columns only when rows are new (checked
+    by the pipeline once it knows), so a sheet of corrections may carry just the key and the
+    columns it changes."""
+    missing = missing_columns(match, resource, key_only=True)
     if missing:
-        names = "、".join(f"“{index.fields[name].column_name}”" for name in missing)
         raise ImportFileError(
-            _("缺少必填列：%(cols)s（表头在第%(row)d行）。")
-            % {"cols": names, "row": match.row_number}
+            missing_columns_error(resource, missing, row=match.row_number, for_new=False)
         )

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from bureau import permissions
 from bureau.importing import bulk
 from bureau.importing import normalise as norm
-from bureau.importing.headers import find_header
+from bureau.importing.headers import find_header, missing_columns, missing_columns_error
 from bureau.importing.reader import ImportFileError, Sheet, read_sheets
 from bureau.importing.registry import Entity, get_entity
 from bureau.importing.widgets import LookupWidget
@@ -179,6 +179,12 @@ class Importer:
             result.file_error = _("表头（第%(row)d行）下没有数据行。") % {"row": match.row_number}
             return result
         self._match_existing(rows)
+        missing = missing_columns(match, self.resource, key_only=False)
+        if missing and any(row.state == NEW for row in rows):
+            result.file_error = missing_columns_error(
+                self.resource, missing, row=match.row_number, for_new=True
+            )
+            return result
         if not self.resource.row_by_row:
             self._validate(rows)
         self._check_unique(rows)

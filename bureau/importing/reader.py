@@ -215,3 +215,27 @@ def _read_csv(data: bytes, *, filename: str) -> Sheet:
     except csv.Error:
         raise ImportFileError(_("CSV文件格式错误，无法读取。")) from None
     return Sheet(os.path.splitext(os.path.basename(filename))[0] or "CSV", rows)
+
+
+def count_rows(source, *, filename: str = "") -> int:
+    """Rows in the file's largest sheet (title and header rows included), for deciding whether
+    an import runs in the background. Applies the same safety checks as :func:`read_sheets`."""
+    data = _load(source)
+    check_size(len(data))
+    head = data[:8]
+    if head.startswith(ZIP_MAGIC) or head == OLE2_MAGIC:
+        if head.startswith(ZIP_MAGIC):
+            _check_zip(data)
+        elif ENCRYPTED_STREAM in data[: 1024 * 1024]:
+            raise ImportFileError(_("文件设置了打开密码，无法读取。"))
+        try:
+            workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+            heights = [
+                workbook.get_sheet_by_index(i).total_height
+                for i in range(min(len(workbook.sheet_names), MAX_SHEETS))
+            ]
+            workbook.close()
+        except (python_calamine.CalamineError, ValueError, OSError):
+            raise ImportFileError(_("文件已损坏或格式不正确，无法读取。")) from None
+        return max(heights, default=0)
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)

@@ -1,0 +1,201 @@
+"""Writes of the imports app: record an upload, preview it, confirm it.
+
+Small files run inside the request; files above ``IMPORT_BACKGROUND_ROWS`` data rows (2,000 by
+default) run as a Celery task, reporting progress through the cache so the job page's progress
+bar survives a reload. Either way the job row records who, when, the file's name, size and
+SHA-256, the counts, every error and a downloadable error report.
+"""
+
+import hashlib
+import logging
+import os
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bureau.importing.export import write_error_report
+from bureau.importing.pipeline import Importer, ImportResult
+from bureau.importing.reader import ImportFileError, check_size, count_rows
+from imports.models import ImportJob
+
+logger = logging.getLogger(__name__)
+ERRORS_KEPT = 20_000
+
+
+def background_threshold() -> int:
+    return getattr(settings, "IMPORT_BACKGROUND_ROWS", 2000)
+
+
+def _sha256(upload) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    user,
+    entity: str,
+    upload,
+    file_name: str,
+    skip_invalid: bool = False,
+    ignore_unknown: bool = False,
+    source: str = ImportJob.Source.WEB,
+) -> ImportJob:
+    """Record an upload. A file over the size limit is recorded as failed and not stored."""
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, os.SEEK_END)
+        size = upload.tell()
+        upload.seek(0)
+    job = ImportJob(
+        entity=entity,
+        user=user,
+        source=source,
+        file_name=os.path.basename(file_name)[:255] or "upload",
+        file_size=size,
+        skip_invalid=skip_invalid,
+        ignore_unknown=ignore_unknown,
+    )
+    try:
+        check_size(size)
+    except ImportFileError as error:
+        _fail(job, str(error))
+        return job
+    job.checksum = _sha256(upload)
+    extension = os.path.splitext(file_name)[1].lower()[:8]
+    job.file.save(f"{uuid.uuid4().hex}{extension}", upload, save=False)
+    job.save()
+    return job
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    job.status = ImportJob.Status.FAILED
+    job.message = message
+    job.finished_at = timezone.now()
+    job.save()
+
+
+def import_job_start(*, job: ImportJob, dry_run: bool) -> ImportJob:
+    """Preview (``dry_run``) or write the job's file: inline when small, in Celery when large."""
+    if job.status == ImportJob.Status.FAILED and not job.file:
+        return job
+    try:
+        with job.file.open("rb") as handle:
+            rows = count_rows(handle.read(), filename=job.file_name)
+    except ImportFileError:
+        rows = 0  # the run itself reports the problem
+    job.background = rows > background_threshold()
+    job.status = ImportJob.Status.VALIDATING if dry_run else ImportJob.Status.IMPORTING
+    job.rows_total = rows
+    job.save(update_fields=["background", "status", "rows_total"])
+    if job.background:
+        from imports.tasks import run_import_job  # noqa: PLC0415 - tasks import this module
+
+        cache.set(job.progress_key, {"stage": "queued", "done": 0, "total": rows}, 6 * 3600)
+        transaction.on_commit(lambda: run_import_job.delay(job.pk, dry_run))
+        return job
+    return import_job_run(job=job, dry_run=dry_run)
+
+
+def import_job_confirm(*, job: ImportJob, user, skip_invalid: bool | None = None) -> ImportJob:
+    """Write a previewed job, on behalf of the user who uploaded it."""
+    if user != job.user and not getattr(user, "is_admin", False):
+        raise PermissionDenied(_("只能确认自己上传的导入。"))
+    if job.status != ImportJob.Status.PREVIEWED:
+        raise PermissionDenied(
+            _("该导入当前不能确认（状态：%(s)s）。") % {"s": job.get_status_display()}
+        )
+    if skip_invalid is not None:
+        job.skip_invalid = skip_invalid
+        job.save(update_fields=["skip_invalid"])
+    return import_job_start(job=job, dry_run=False)
+
+
+def import_job_run(*, job: ImportJob, dry_run: bool) -> ImportJob:
+    """Run the pipeline on the job's stored file and record the outcome. The ``ImportResult`` is
+    left on ``job.result`` for callers that print it (the management command)."""
+    job.started_at = timezone.now()
+    job.status = ImportJob.Status.VALIDATING if dry_run else ImportJob.Status.IMPORTING
+    job.save(update_fields=["started_at", "status"])
+    last = {"done": -1}
+
+    def progress(stage, done, total):
+        if done - last["done"] >= 500 or stage != last.get("stage") or done == total:
+            last.update(done=done, stage=stage)
+            cache.set(job.progress_key, {"stage": stage, "done": done, "total": total}, 6 * 3600)
+
+    try:
+        with job.file.open("rb") as handle:
+            data = handle.read()
+        if not dry_run and job.checksum and hashlib.sha256(data).hexdigest() != job.checksum:
+            raise ImportFileError(_("文件在预览之后被改动，请重新上传。"))
+        importer = Importer(
+            job.entity,
+            user=job.user,
+            skip_invalid=job.skip_invalid,
+            ignore_unknown=job.ignore_unknown,
+            file_name=job.file_name,
+            progress=progress,
+        )
+        result = importer.run(data, dry_run=dry_run)
+    except ImportFileError as error:
+        result = ImportResult(entity=job.entity, file_name=job.file_name, file_error=str(error))
+    except Exception as error:  # noqa: BLE001 - a job must end recorded, never stuck "running"
+        logger.exception("import job %s failed", job.pk)
+        result = ImportResult(
+            entity=job.entity,
+            file_name=job.file_name,
+            file_error=_("导入过程中发生意外错误，未写入任何数据：%(e)s") % {"e": error},
+        )
+    _record(job, result, dry_run=dry_run)
+    cache.delete(job.progress_key)
+    job.result = result
+    return job
+
+
+def _record(job: ImportJob, result: ImportResult, *, dry_run: bool) -> None:
+    job.sheet_name = result.sheet_name[:100]
+    job.header_row = result.header_row
+    job.rows_total = result.total
+    job.new_count = result.new
+    job.changed_count = result.changed
+    job.unchanged_count = result.unchanged
+    job.invalid_count = result.invalid
+    job.written = result.written
+    job.message = result.file_error
+    job.errors = [error.as_dict() for error in result.errors[:ERRORS_KEPT]]
+    job.notices = list(result.notices)
+    if len(result.errors) > ERRORS_KEPT:
+        job.notices.append(
+            _("错误共%(n)d条，页面只保存前%(k)d条，完整列表见错误报告。")
+            % {"n": len(result.errors), "k": ERRORS_KEPT}
+        )
+    job.changes = result.changes
+    if result.file_error:
+        job.status = ImportJob.Status.FAILED
+    elif dry_run:
+        job.status = ImportJob.Status.PREVIEWED
+    elif result.written:
+        job.status = ImportJob.Status.DONE
+    else:
+        job.status = ImportJob.Status.REJECTED
+    if result.errors or result.file_error:
+        buffer = ContentFile(b"")
+        write_error_report(result, buffer)
+        stem = os.path.splitext(job.file_name)[0][:60]
+        job.error_report.save(
+            f"{stem}_错误报告_{job.pk}.xlsx", ContentFile(buffer.getvalue()), save=False
+        )
+    job.finished_at = timezone.now()
+    job.save()
