@@ -10,7 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from platforms.models import CoverageMilestone, Platform
-from reports.annual.drafting import DraftContext, fill, format_value, merge_segments
+from reports.annual.drafting import (
+    CONTEXT_KEYS,
+    PLACEHOLDER,
+    DraftContext,
+    fill,
+    format_value,
+    merge_segments,
+)
 from reports.models import ReportParagraph
 
 K = ReportParagraph.Kind
@@ -45,6 +52,25 @@ def _either(context, key: str, present: str, absent: str) -> list[dict]:
     return fill(present if _none_or_positive(context, key) else absent, context)
 
 
+def _names(context, key: str) -> list[str]:
+    figure = context.figures.get(key)
+    return list(figure.names) if figure else []
+
+
+def _listing(context, key: str, unit: str) -> list[dict]:
+    """ "A、B 2家", or "A、B等5家" when the records name fewer than the count."""
+    names = _names(context, key)
+    value = _value(context, key)
+    joiner = "等" if value is not None and len(names) < value else ""
+    return fill(f"{{{key}|names}}{joiner}{{{key}}}{unit}", context)
+
+
+def _same_people(context, first: str, second: str) -> bool:
+    return bool(_names(context, first)) and set(_names(context, first)) == set(
+        _names(context, second)
+    )
+
+
 def _month_day(value) -> str:
     """``2025-03-15`` -> ``3月15日``."""
     text = str(value or "")
@@ -60,12 +86,11 @@ def _month_day(value) -> str:
 def _communities(context):
     return [
         *fill("结合我区产业实际，重点围绕{key_chains}等产业，", context),
-        *_either(
-            context,
-            "community_applications",
-            "组织{community_applications|names}等{community_applications}家企业"
-            "申报创新创业共同体。",
-            "谋划创新创业共同体建设，本年度暂无企业申报创新创业共同体。",
+        *(
+            [*fill("组织", context), *_listing(context, "community_applications", "家企业")]
+            + fill("申报创新创业共同体。", context)
+            if _none_or_positive(context, "community_applications")
+            else fill("谋划创新创业共同体建设，本年度暂无企业申报创新创业共同体。", context)
         ),
     ]
 
@@ -114,7 +139,9 @@ def _talents(context):
     )
     if _none_or_positive(context, "talent_defence_passed"):
         segments += fill("目前{talent_defence_passed|names}的项目已通过答辩", context)
-        if _none_or_positive(context, "talent_awaiting_site_visit"):
+        if _same_people(context, "talent_awaiting_site_visit", "talent_defence_passed"):
+            segments += fill("，准备现场考察", context)
+        elif _none_or_positive(context, "talent_awaiting_site_visit"):
             segments += fill("，{talent_awaiting_site_visit|names}准备现场考察", context)
         segments += fill("。", context)
     if _none_or_positive(context, "talent_online_review_passed"):
@@ -170,15 +197,17 @@ def _maker_spaces(context):
         "本年度暂无众创空间申报省级备案",
     )
     if _none_or_positive(context, "maker_space_provincial_passed"):
-        segments += fill(
-            "，其中{maker_space_provincial_passed|names}{maker_space_provincial_passed}家"
-            "通过专家评审",
-            context,
-        )
+        segments += fill("，其中", context)
+        segments += _listing(context, "maker_space_provincial_passed", "家")
+        segments += fill("通过专家评审", context)
         if _none_or_positive(context, "maker_space_recommended"):
+            who = (
+                ""
+                if _same_people(context, "maker_space_recommended", "maker_space_provincial_passed")
+                else "{maker_space_recommended|names}"
+            )
             segments += fill(
-                "，{maker_space_recommended|names}已推荐至省科技厅评审"
-                "（全市共{maker_space_city_quota}家推荐名额）",
+                f"，{who}已推荐至省科技厅评审（全市共{{maker_space_city_quota}}家推荐名额）",
                 context,
             )
     segments += fill("。", context)
@@ -188,7 +217,11 @@ def _maker_spaces(context):
 def _new_rd(context):
     if not _none_or_positive(context, "new_rd_recommended"):
         return fill("本年度暂未推荐备案省级新型研发机构。", context)
-    segments = fill("共推荐{new_rd_recommended}家，分别是{new_rd_recommended|names}，", context)
+    several = (_value(context, "new_rd_recommended") or 0) > 1
+    listing = "分别是" if several else "为"
+    segments = fill(
+        f"共推荐{{new_rd_recommended}}家，{listing}{{new_rd_recommended|names}}，", context
+    )
     figure = context.figures.get("new_rd_recommended")
     statuses = [row.get("status") for row in (figure.details if figure else [])]
     recognised = sum(1 for s in statuses if s == str(Platform.Status.RECOGNISED.label))
@@ -213,7 +246,7 @@ def _platforms(context):
     segments = _either(
         context,
         "platforms_upgraded",
-        "完成市级研发平台提质升级{platforms_upgraded}处，分别是{platforms_upgraded|names}。",
+        "完成研发平台提质升级{platforms_upgraded}处，涉及{platforms_upgraded|names}。",
         "",
     )
     segments += fill(
@@ -460,3 +493,16 @@ USED_INDICATOR_KEYS = {
     "achievements_selected",
     "new_platforms_city_and_above",
 }
+
+
+def _placeholder_keys() -> set[str]:
+    """Indicator keys named by the outline's plain templates (the functions name theirs in
+    ``USED_INDICATOR_KEYS``)."""
+    keys = set()
+    for slot in OUTLINE:
+        if isinstance(slot.template, str):
+            keys.update(match["key"] for match in PLACEHOLDER.finditer(slot.template))
+    return keys - CONTEXT_KEYS - {"key_chains", "as_of"}
+
+
+PLACEHOLDER_KEYS = _placeholder_keys()
