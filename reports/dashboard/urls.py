@@ -1,1 +1,10 @@
-urlpatterns = []
+from django.urls import path
+
+from reports.dashboard import views
+
+# Included by reports/urls.py under the "reports" namespace.
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("screen/", views.dashboard_screen, name="dashboard-screen"),
+    path("data.json", views.dashboard_json, name="dashboard-data"),
+]

@@ -2,11 +2,13 @@
 evaluated in a fixed number of SQL queries.
 
 An indicator counts or sums the records of one model that meet a condition for a year
-(``Indicator.condition``). Evaluating many indicators together groups them by model: one
-conditional aggregate query per model gives every value for every requested year, one row query
-per model gives the names the report lists, one grouped query per (model, breakdown field) gives
-the breakdowns, plus one query for external figures and one for targets. The number of queries
-therefore depends on the registry, never on the data, the townships or the years asked for.
+(``Indicator.condition``). Evaluating many indicators together groups them by the model and the
+field that places a record in a year: one query grouped by year gives every value of those
+indicators for every year asked for (each value a conditional aggregate, ``FILTER (WHERE ...)``),
+one row query per model gives the names the report lists, one grouped query per (model,
+breakdown field) gives the breakdowns, plus one query for external figures and one for targets.
+The number of queries therefore depends on the registry, never on the data, the townships or
+the years asked for.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import reduce
+from functools import cache, reduce
 from operator import or_
 from urllib.parse import urlencode
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
+from django.db.models import BooleanField, Count, DateField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import ExtractYear
 from django.urls import NoReverseMatch, reverse
 
 from bureau.models import AnnualTarget, ExternalFigure, Township
@@ -72,12 +75,22 @@ def township_pk(township) -> int | None:
     return int(township)
 
 
+@cache
+def list_url(name: str) -> str | None:
+    """The path of a list page (reversed once: the dashboard links hundreds of numbers)."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
 class Indicator:
     """One figure of the annual report. Subclasses below say how it is measured.
 
     Attributes set per indicator: ``key``, ``label`` (Chinese), ``unit``, ``section`` of the
     report, ``model`` (the records behind the value), ``where`` (a fixed condition),
-    ``year_lookup`` (how a record belongs to a year), ``url_params`` (the same condition as
+    ``year_field`` (the year or date field that places a record in a year; ``cumulative``
+    counts that year and every year before), ``url_params`` (the same condition as
     filter parameters of the model's list page), ``name_field`` / ``detail_fields`` (what the
     report lists) and ``breakdown_field``.
     """
@@ -88,7 +101,8 @@ class Indicator:
     section: str = ""
     model = None
     where: Q = Q()
-    year_lookup: str = "year"
+    year_field: str = "year"
+    cumulative: bool = False
     year_param: str | None = "year"
     url_params: dict = {}
     name_field: str | None = None
@@ -115,8 +129,31 @@ class Indicator:
         """A district-wide figure: it has no value for a single township."""
         return self.model is None or not getattr(self.model, "township_lookup", None)
 
+    @property
+    def year_is_date(self) -> bool:
+        model = self.model
+        for part in self.year_field.split("__"):
+            field_obj = model._meta.get_field(part)
+            model = field_obj.related_model or model
+        return isinstance(field_obj, DateField)
+
+    @property
+    def year_lookup(self) -> str:
+        lookup = f"{self.year_field}__year" if self.year_is_date else self.year_field
+        return f"{lookup}__lte" if self.cumulative else lookup
+
+    def year_expression(self):
+        """The year of a record, for grouping."""
+        return ExtractYear(self.year_field) if self.year_is_date else F(self.year_field)
+
     def condition(self, year: int) -> Q:
         return Q(**{self.year_lookup: year}) & self.where
+
+    def _filter(self, year: int | None) -> Q | None:
+        """The aggregate's FILTER: the fixed condition, plus the year when given."""
+        if year is not None:
+            return self.condition(year)
+        return self.where or None
 
     def queryset(self, year: int, township=None):
         """The records behind the value of ``year`` (of one township when given)."""
@@ -133,10 +170,8 @@ class Indicator:
         """The list page of the records, filtered by the same condition."""
         if self.model is None:
             return None
-        meta = self.model._meta
-        try:
-            base = reverse(f"{self.model.url_namespace}:{meta.model_name}-list")
-        except NoReverseMatch:
+        base = list_url(f"{self.model.url_namespace}:{self.model._meta.model_name}-list")
+        if base is None:
             return None
         params = {}
         if self.year_param:
@@ -150,15 +185,15 @@ class Indicator:
 
     # ---- how it is measured --------------------------------------------------------------
 
-    def alias(self, name: str, year: int) -> str:
-        return f"{self.key}__{name}__{year}"
+    def alias(self, name: str) -> str:
+        return f"{self.key}__{name}"
 
-    def measures(self, year: int) -> dict:
-        """Aliases -> aggregates over ``self.model`` for ``year``."""
+    def measures(self, year: int | None = None) -> dict:
+        """Aliases -> aggregates over ``self.model``: of ``year``, or per year when grouped."""
         return {}
 
-    def value_from(self, results: dict, year: int):
-        """The value from the aggregate results (alias -> value)."""
+    def value_from(self, get, year: int):
+        """The value for ``year``; ``get(alias, year)`` reads an aggregate."""
         raise NotImplementedError
 
     def source_years(self, year: int) -> list[int]:
@@ -174,15 +209,15 @@ class CountIndicator(Indicator):
 
     distinct: str = "pk"
 
-    def measures(self, year):
+    def measures(self, year=None):
         return {
-            self.alias("n", year): Count(
-                self.distinct, filter=self.condition(year), distinct=self.distinct != "pk"
+            self.alias("n"): Count(
+                self.distinct, filter=self._filter(year), distinct=self.distinct != "pk"
             )
         }
 
-    def value_from(self, results, year):
-        return results.get(self.alias("n", year)) or 0
+    def value_from(self, get, year):
+        return get(self.alias("n"), year) or 0
 
 
 class SumIndicator(Indicator):
@@ -192,14 +227,14 @@ class SumIndicator(Indicator):
     divisor: Decimal = Decimal(1)
     decimals = 2
 
-    def measures(self, year):
-        return {self.alias("sum", year): Sum(self.sum_field, filter=self.condition(year))}
+    def measures(self, year=None):
+        return {self.alias("sum"): Sum(self.sum_field, filter=self._filter(year))}
 
-    def raw(self, results, year) -> Decimal:
-        return results.get(self.alias("sum", year)) or Decimal(0)
+    def raw(self, get, year) -> Decimal:
+        return get(self.alias("sum"), year) or Decimal(0)
 
-    def value_from(self, results, year):
-        return _quantize(self.raw(results, year) / self.divisor, self.decimals)
+    def value_from(self, get, year):
+        return _quantize(self.raw(get, year) / self.divisor, self.decimals)
 
 
 class RatioIndicator(Indicator):
@@ -214,18 +249,19 @@ class RatioIndicator(Indicator):
     def _aggregate(self, spec, year):
         kind, arg = spec
         if kind == "sum":
-            return Sum(arg, filter=self.condition(year))
-        return Count("pk", filter=self.condition(year) & arg)
+            return Sum(arg, filter=self._filter(year))
+        condition = (self._filter(year) or Q()) & arg
+        return Count("pk", filter=condition or None)
 
-    def measures(self, year):
+    def measures(self, year=None):
         return {
-            self.alias("num", year): self._aggregate(self.numerator, year),
-            self.alias("den", year): self._aggregate(self.denominator, year),
+            self.alias("num"): self._aggregate(self.numerator, year),
+            self.alias("den"): self._aggregate(self.denominator, year),
         }
 
-    def value_from(self, results, year):
-        num = results.get(self.alias("num", year)) or 0
-        den = results.get(self.alias("den", year)) or 0
+    def value_from(self, get, year):
+        num = get(self.alias("num"), year) or 0
+        den = get(self.alias("den"), year) or 0
         if not den:
             return None
         return _quantize(Decimal(num) * HUNDRED / Decimal(den), self.decimals)
@@ -252,6 +288,18 @@ class GrowthIndicator(Indicator):
     def district_only(self):
         return self.base.district_only
 
+    @property
+    def year_field(self):
+        return self.base.year_field
+
+    @property
+    def cumulative(self):
+        return self.base.cumulative
+
+    @property
+    def where(self):
+        return self.base.where
+
     def condition(self, year):
         return self.base.condition(year)
 
@@ -261,15 +309,15 @@ class GrowthIndicator(Indicator):
     def records_url(self, year, township=None):
         return self.base.records_url(year, township)
 
-    def measures(self, year):
-        return {**self.base.measures(year), **self.base.measures(year - 1)}
+    def measures(self, year=None):
+        return self.base.measures(year)
 
     def source_years(self, year):
         return [year, year - 1]
 
-    def value_from(self, results, year):
-        now = self.base.raw(results, year)
-        before = self.base.raw(results, year - 1)
+    def value_from(self, get, year):
+        now = self.base.raw(get, year)
+        before = self.base.raw(get, year - 1)
         if not before:
             return None
         return _quantize((now - before) * HUNDRED / before, self.decimals)
@@ -289,16 +337,15 @@ class ExternalIndicator(Indicator):
         return Q(year=year, key=self.key)
 
     def records_url(self, year, township=None):
-        base = reverse("bureau:externalfigure-list")
+        base = list_url("bureau:externalfigure-list")
         return f"{base}?{urlencode({'year': year, 'q': self.key})}"
 
 
 @dataclass
 class _Plan:
-    """The queries of one evaluation, grouped by model."""
+    """The queries of one evaluation: aggregates grouped by (model, year field, cumulative)."""
 
-    aggregates: dict = field(default_factory=lambda: defaultdict(dict))
-    conditions: dict = field(default_factory=lambda: defaultdict(list))
+    groups: dict = field(default_factory=lambda: defaultdict(list))
     listed: dict = field(default_factory=lambda: defaultdict(list))
     breakdowns: dict = field(default_factory=lambda: defaultdict(list))
 
@@ -344,18 +391,27 @@ def evaluate(
 
     plan = _Plan()
     for ind in internal:
-        for year in years:
-            plan.aggregates[ind.model].update(ind.measures(year))
-            plan.conditions[ind.model].extend(ind.condition(y) for y in ind.source_years(year))
+        plan.groups[(ind.model, ind.year_field, ind.cumulative)].append(ind)
         if ind.name_field or ind.detail_fields:
             plan.listed[ind.model].append(ind)
         if ind.breakdown_field:
             plan.breakdowns[(ind.model, ind.breakdown_field)].append(ind)
 
-    results: dict = {}
-    for model, aggregates in plan.aggregates.items():
-        rows = _scoped(model, pk).filter(reduce(or_, plan.conditions[model]))
-        results.update(rows.aggregate(**aggregates))
+    # (model, year field, cumulative) -> {year: {alias: value}}
+    by_year: dict = {}
+    for (model, year_field, cumulative), inds in plan.groups.items():
+        by_year[(model, year_field, cumulative)] = _aggregate_by_year(model, inds, years, pk)
+
+    def reader(ind):
+        rows = by_year[(ind.model, ind.year_field, ind.cumulative)]
+        if not ind.cumulative:
+            return lambda alias, year: rows.get(year, {}).get(alias)
+
+        def get(alias, year):
+            values = [row[alias] for y, row in rows.items() if y <= year and row[alias]]
+            return sum(values) if values else None
+
+        return get
 
     external_values = {}
     if external:
@@ -386,7 +442,7 @@ def evaluate(
                 if value is not None and value == value.to_integral_value():
                     value = int(value)
             elif ind in internal:
-                value = ind.value_from(results, year)
+                value = ind.value_from(reader(ind), year)
             names, details = listed.get(ind.key, ([], [])) if year == detail_year else ([], [])
             out[year][ind.key] = IndicatorValue(
                 key=ind.key,
@@ -401,6 +457,37 @@ def evaluate(
                 year=year,
             )
     return out
+
+
+def _aggregate_by_year(model, inds: list[Indicator], years: list[int], pk) -> dict:
+    """One query: every aggregate of ``inds`` per year (they share model and year field)."""
+    first = inds[0]
+    needed = sorted({y for ind in inds for year in years for y in ind.source_years(year)})
+    if first.cumulative:
+        span = Q(**{f"{first.year_lookup}": needed[-1]})
+    elif first.year_is_date:
+        span = Q(
+            **{
+                f"{first.year_field}__gte": datetime.date(needed[0], 1, 1),
+                f"{first.year_field}__lt": datetime.date(needed[-1] + 1, 1, 1),
+            }
+        )
+    else:
+        span = Q(**{f"{first.year_field}__in": needed})
+    queryset = _scoped(model, pk).filter(span)
+    wheres = [ind.where for ind in inds]
+    if all(wheres):  # rows no indicator counts need not be read
+        queryset = queryset.filter(reduce(or_, wheres))
+    aggregates = {}
+    for ind in inds:
+        aggregates.update(ind.measures())
+    rows = (
+        queryset.annotate(_year=first.year_expression())
+        .values("_year")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    return {row.pop("_year"): row for row in rows}
 
 
 def _sort_key(ind: Indicator, row: dict):
@@ -472,7 +559,7 @@ def _breakdowns(plan: _Plan, year: int, pk) -> dict[str, dict]:
             group = row[path]
             label = labels.get(group, group) if group is not None else "未分类"
             for ind in inds:
-                value = ind.value_from(row, year)
+                value = ind.value_from(lambda alias, _year, row=row: row.get(alias), year)
                 # Groups without records of this indicator are left out; a rate of 0 % stays.
                 if value is None or (value == 0 and not isinstance(ind, RatioIndicator)):
                     continue

@@ -1,0 +1,116 @@
+"""The leaders' dashboard (领导驾驶舱): the year at a glance, every number a link to its records.
+
+Leaders land here; staff and administrators see it too; a township liaison sees their township
+only; an account without a role gets 403.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from bureau import permissions
+from bureau.models import Township
+from reports import selectors
+
+# The big screen asks for fresh figures this often (the cache keeps them at most a minute).
+SCREEN_REFRESH_SECONDS = 60
+
+
+def _scope(request) -> tuple[int, int | None]:
+    """(year, township pk) the user asked for and may see."""
+    user = request.user
+    if not permissions.has_role(user):
+        raise PermissionDenied(_("您没有查看统计看板的权限。"))
+    this_year = datetime.date.today().year
+    try:
+        year = int(request.GET.get("year", this_year))
+    except ValueError:
+        year = this_year
+    if not 2000 <= year <= this_year + 1:
+        year = this_year
+    if user.is_liaison:
+        return year, user.township_id
+    try:
+        township = int(request.GET.get("township") or 0) or None
+    except ValueError:
+        township = None
+    if township is not None and not Township.objects.filter(pk=township).exists():
+        township = None
+    return year, township
+
+
+def _plain(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _payload(data: dict) -> dict:
+    """What the charts and the big screen's refresh read: plain numbers, no objects."""
+    kpis = [
+        {
+            key: _plain(card[key])
+            for key in (
+                "key",
+                "label",
+                "unit",
+                "value",
+                "display",
+                "last",
+                "last_display",
+                "change",
+                "target",
+                "progress",
+                "status",
+                "url",
+            )
+        }
+        for card in data["kpis"]
+    ]
+    return {
+        "year": data["year"],
+        "township": data["township"].name if data["township"] else None,
+        "kpis": kpis,
+        "charts": data["charts"],
+        "coverage_rate": _plain(data["coverage_rate"].value),
+        "generated_at": data["generated_at"],
+    }
+
+
+@require_GET
+def dashboard(request):
+    year, township = _scope(request)
+    data = selectors.dashboard_data(year, township)
+    context = {
+        **data,
+        "payload": _payload(data),
+        "years": selectors.dashboard_years(),
+        "all_townships": [] if request.user.is_liaison else Township.objects.all(),
+        "selected_township": township,
+        "is_liaison": request.user.is_liaison,
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+@require_GET
+def dashboard_screen(request):
+    """Big-screen mode for the meeting room: full screen, dark, refreshing itself."""
+    year, township = _scope(request)
+    data = selectors.dashboard_data(year, township)
+    context = {
+        **data,
+        "payload": _payload(data),
+        "refresh_seconds": SCREEN_REFRESH_SECONDS,
+        "selected_township": township,
+    }
+    return render(request, "reports/dashboard_screen.html", context)
+
+
+@require_GET
+def dashboard_json(request):
+    """The dashboard's figures as JSON, for the big screen's refresh."""
+    year, township = _scope(request)
+    return JsonResponse(_payload(selectors.dashboard_data(year, township)))

@@ -1,0 +1,422 @@
+"""Reads behind the leaders' dashboard: the indicators of the year against last year and the
+targets, five-year trends, the breakdown by township, platforms, the talent pipeline and the
+visits by month.
+
+``dashboard_data`` issues a fixed number of queries whatever the data and the number of
+townships (tests/reports/test_dashboard.py holds it to that) and keeps its result in the cache
+for ``DASHBOARD_CACHE_SECONDS`` (60 s), so an entry shows on the dashboard within a minute;
+``dashboard_cache_clear`` makes an import show at once.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count
+from django.db.models.functions import ExtractMonth
+from django.urls import reverse
+
+from bureau.models import Department, Township, WorkActivity
+from platforms.models import Level, Platform
+from poverty.models import ServiceVisit
+from reports.indicators import REGISTRY, compute_many
+from reports.indicators.base import IndicatorValue, township_pk
+from talents.models import TalentStage
+
+TREND_YEARS = 5
+
+# The figures leaders follow through the year, in the order of the cards.
+KPI_KEYS = [
+    "sme_registered",
+    "hitech_applications",
+    "hitech_certified",
+    "hitech_output_share",
+    "tech_contract_amount",
+    "tech_contract_growth",
+    "rd_trainings",
+    "policy_visits",
+    "talent_applied",
+    "work_permits_issued",
+    "new_platforms_city_and_above",
+    "coverage_rate",
+    "service_visits",
+    "agri_stations_new",
+]
+# Trends: counts share one axis; amounts and rates the other.
+TREND_COUNT_KEYS = [
+    "sme_registered",
+    "hitech_applications",
+    "hitech_certified",
+    "new_platforms_city_and_above",
+    "talent_applied",
+]
+TREND_RATE_KEYS = ["coverage_rate", "hitech_output_share"]
+TREND_AMOUNT_KEYS = ["tech_contract_amount"]
+
+# A figure counts as behind schedule from the fourth quarter on, when the share of the target
+# reached is below the share of the year gone by.
+LATE_IN_YEAR = 0.75
+
+CACHE_VERSION_KEY = "reports:dashboard:version"
+
+
+# ---- cache ---------------------------------------------------------------------------------
+
+
+def _cache_seconds() -> int:
+    return getattr(settings, "DASHBOARD_CACHE_SECONDS", 60)
+
+
+def dashboard_cache_clear() -> None:
+    """Drop every cached dashboard (call after an import or a bulk change)."""
+    try:
+        cache.incr(CACHE_VERSION_KEY)
+    except ValueError:
+        cache.set(CACHE_VERSION_KEY, 2, None)
+
+
+def _cache_key(year: int, pk: int | None, today: datetime.date) -> str:
+    version = cache.get(CACHE_VERSION_KEY, 1)
+    return f"reports:dashboard:{version}:{year}:{pk or 'all'}:{today.isoformat()}"
+
+
+# ---- schedule --------------------------------------------------------------------------------
+
+
+def schedule_status(
+    value, target, year: int, today: datetime.date
+) -> tuple[str | None, Decimal | None]:
+    """(status, progress %) of a figure against its target.
+
+    status: None without a target; "done" once reached; "missed" for a past year not reached;
+    "behind" late in the current year when progress lags the time gone by; else "on_track".
+    """
+    if target in (None, 0) or value is None:
+        return None, None
+    progress = Decimal(value) * 100 / Decimal(target)
+    if progress >= 100:
+        status = "done"
+    elif year < today.year:
+        status = "missed"
+    elif year > today.year:
+        status = "on_track"
+    else:
+        start = datetime.date(year, 1, 1)
+        elapsed = ((today - start).days + 1) / ((datetime.date(year + 1, 1, 1) - start).days)
+        late = elapsed >= LATE_IN_YEAR
+        status = "behind" if late and progress < Decimal(str(elapsed * 100)) else "on_track"
+    return status, progress.quantize(Decimal("0.1"))
+
+
+def _change(now, before) -> tuple:
+    """(difference, % change) between this year and last, None when either is missing."""
+    if now is None or before is None:
+        return None, None
+    diff = Decimal(now) - Decimal(before)
+    percent = (diff * 100 / Decimal(before)).quantize(Decimal("0.1")) if before else None
+    return diff, percent
+
+
+# ---- the dashboard ---------------------------------------------------------------------------
+
+
+def format_value(value, unit: str = "") -> str:
+    """A figure as the dashboard prints it: "—" for no data, two decimals for 亿元 and %."""
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        if unit in ("亿元", "%"):
+            return f"{value:.2f}"
+        value = value.normalize()
+        return f"{value:f}"
+    return str(value)
+
+
+def _signed(value, unit: str = "") -> str:
+    if value is None:
+        return ""
+    text = format_value(value, unit)
+    return text if value < 0 else f"+{text}"
+
+
+def _list_url(name: str, **params) -> str:
+    params = {key: value for key, value in params.items() if value not in (None, "")}
+    return f"{reverse(name)}?{urlencode(params)}" if params else reverse(name)
+
+
+def _kpis(values: dict[int, dict[str, IndicatorValue]], year: int, today, pk) -> list[dict]:
+    cards = []
+    for key in KPI_KEYS:
+        indicator = REGISTRY[key]
+        if pk is not None and indicator.district_only:
+            continue
+        item = values[year][key]
+        last = values[year - 1][key]
+        diff, percent = _change(item.value, last.value)
+        status, progress = schedule_status(item.value, item.target, year, today)
+        cards.append(
+            {
+                "key": key,
+                "label": item.label,
+                "unit": item.unit,
+                "section": indicator.section,
+                "value": item.value,
+                "display": format_value(item.value, item.unit),
+                "last": last.value,
+                "last_display": format_value(last.value, item.unit),
+                "diff_display": _signed(diff, item.unit),
+                "target_display": format_value(item.target, item.unit),
+                "last_url": last.records_url,
+                "diff": diff,
+                "change": percent,
+                "target": item.target,
+                "progress": progress,
+                "status": status,
+                "url": item.records_url,
+                "doc": " ".join((indicator.__doc__ or "").split()),
+            }
+        )
+    return cards
+
+
+def _trends(values, years, pk) -> dict:
+    def series(keys):
+        out = []
+        for key in keys:
+            if pk is not None and REGISTRY[key].district_only:
+                continue
+            out.append(
+                {
+                    "key": key,
+                    "name": REGISTRY[key].label,
+                    "unit": REGISTRY[key].unit,
+                    "data": [_num(values[y][key].value) for y in years],
+                    "urls": [values[y][key].records_url for y in years],
+                }
+            )
+        return out
+
+    return {
+        "years": [str(y) for y in years],
+        "counts": series(TREND_COUNT_KEYS),
+        "rates": series(TREND_RATE_KEYS),
+        "amounts": series(TREND_AMOUNT_KEYS),
+    }
+
+
+def _townships(values: dict[str, IndicatorValue], year: int, townships) -> list[dict]:
+    """Per township: coverage, SME and hi-tech counts, service visits; ranked on coverage."""
+
+    def get(key, name):
+        return values[key].breakdown.get(name)
+
+    departments = {}
+    links = Department.townships.through.objects.filter(
+        township__in=[t.pk for t in townships]
+    ).values_list("township_id", "department__name")
+    for township_id, name in links:
+        departments.setdefault(township_id, []).append(name)
+
+    rows = []
+    for township in townships:
+        name = township.name
+        rows.append(
+            {
+                "pk": township.pk,
+                "name": name,
+                "code": township.code,
+                "departments": sorted(departments.get(township.pk, [])),
+                "coverage_rate": get("coverage_rate", name),
+                "coverage_display": format_value(get("coverage_rate", name), "%"),
+                "covered": get("coverage_covered", name) or 0,
+                "enterprises": get("coverage_enterprises", name) or 0,
+                "sme": get("sme_registered", name) or 0,
+                "hitech": get("hitech_certified", name) or 0,
+                "hitech_applications": get("hitech_applications", name) or 0,
+                "visits": get("service_visits", name) or 0,
+                "coverage_url": REGISTRY["coverage_enterprises"].records_url(year, township.pk),
+                "covered_url": REGISTRY["coverage_covered"].records_url(year, township.pk),
+                "sme_url": REGISTRY["sme_registered"].records_url(year, township.pk),
+                "hitech_url": REGISTRY["hitech_certified"].records_url(year, township.pk),
+                "visits_url": REGISTRY["service_visits"].records_url(year, township.pk),
+            }
+        )
+    # Townships without coverage records go last; ties keep the code order.
+    rows.sort(key=lambda row: (row["coverage_rate"] is None, -(row["coverage_rate"] or 0)))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank if row["coverage_rate"] is not None else None
+    return rows
+
+
+def _platforms(year: int, pk) -> dict:
+    queryset = Platform.objects.filter(year=year)
+    if pk is not None:
+        queryset = queryset.filter(host__township=pk)
+    counts = {
+        (row["kind"], row["level"]): row["n"]
+        for row in queryset.values("kind", "level").annotate(n=Count("pk")).order_by()
+    }
+    kinds = [kind for kind in Platform.Kind if any(k == kind for k, _ in counts)]
+    series = []
+    for level in Level:
+        data, urls = [], []
+        for kind in kinds:
+            data.append(counts.get((kind.value, level.value), 0))
+            urls.append(
+                _list_url(
+                    "platforms:platform-list",
+                    year=year,
+                    kind=kind.value,
+                    level=level.value,
+                    host__township=pk,
+                )
+            )
+        series.append({"name": str(level.label), "data": data, "urls": urls})
+    return {"kinds": [str(kind.label) for kind in kinds], "series": series}
+
+
+def _talent_pipeline(year: int, pk) -> dict:
+    """Projects of the year at each step of the review: reached, and passed (or selected)."""
+    queryset = TalentStage.objects.filter(project__year=year)
+    if pk is not None:
+        queryset = queryset.filter(project__enterprise__township=pk)
+    rows = queryset.values("step", "result").annotate(n=Count("project", distinct=True)).order_by()
+    reached, passed = {}, {}
+    for row in rows:
+        reached[row["step"]] = reached.get(row["step"], 0) + row["n"]
+        if row["result"] in (TalentStage.Result.PASSED, TalentStage.Result.SELECTED):
+            passed[row["step"]] = passed.get(row["step"], 0) + row["n"]
+    steps = list(TalentStage.Step)
+    return {
+        "steps": [str(step.label) for step in steps],
+        "reached": [reached.get(step.value, 0) for step in steps],
+        "passed": [passed.get(step.value, 0) for step in steps],
+        "urls": [
+            _list_url(
+                "talents:talentstage-list",
+                project__year=year,
+                step=step.value,
+                project__enterprise__township=pk,
+            )
+            for step in steps
+        ],
+    }
+
+
+def _by_month(year: int, pk) -> dict:
+    visits = ServiceVisit.objects.filter(date__year=year)
+    policy = WorkActivity.objects.filter(date__year=year, kind=WorkActivity.Kind.POLICY_VISIT)
+    if pk is not None:
+        visits = visits.filter(village__village__township=pk)
+        policy = policy.filter(township=pk)
+
+    def monthly(queryset):
+        counts = dict(
+            queryset.annotate(month=ExtractMonth("date"))
+            .values("month")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("month", "n")
+        )
+        return [counts.get(month, 0) for month in range(1, 13)]
+
+    return {
+        "months": [f"{month}月" for month in range(1, 13)],
+        "series": [
+            {
+                "name": str(REGISTRY["service_visits"].label),
+                "data": monthly(visits),
+                "urls": [
+                    _list_url(
+                        "poverty:servicevisit-list",
+                        date__year=year,
+                        date__month=month,
+                        village__village__township=pk,
+                    )
+                    for month in range(1, 13)
+                ],
+            },
+            {
+                "name": str(REGISTRY["policy_visits"].label),
+                "data": monthly(policy),
+                "urls": [
+                    _list_url(
+                        "bureau:workactivity-list",
+                        kind=WorkActivity.Kind.POLICY_VISIT.value,
+                        date__year=year,
+                        date__month=month,
+                        township=pk,
+                    )
+                    for month in range(1, 13)
+                ],
+            },
+        ],
+    }
+
+
+def _num(value):
+    """Numbers for the charts' JSON."""
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def build_dashboard(year: int, township=None, today: datetime.date | None = None) -> dict:
+    """Everything the dashboard shows for ``year`` (one township's view when given)."""
+    today = today or datetime.date.today()
+    pk = township_pk(township)
+    years = list(range(year - TREND_YEARS + 1, year + 1))
+    values = compute_many(years, pk, detail_year=year)
+    current = values[year]
+    townships = list(Township.objects.filter(pk=pk) if pk is not None else Township.objects.all())
+    township_rows = _townships(current, year, townships) if pk is None else []
+    return {
+        "year": year,
+        "township": townships[0] if pk is not None and townships else None,
+        "kpis": _kpis(values, year, today, pk),
+        "townships": township_rows,
+        "charts": {
+            "trends": _trends(values, years, pk),
+            "townships": {
+                "names": [row["name"] for row in township_rows],
+                "coverage_rate": [_num(row["coverage_rate"]) for row in township_rows],
+                "sme": [row["sme"] for row in township_rows],
+                "hitech": [row["hitech"] for row in township_rows],
+                "visits": [row["visits"] for row in township_rows],
+                "coverage_urls": [row["coverage_url"] for row in township_rows],
+                "sme_urls": [row["sme_url"] for row in township_rows],
+                "hitech_urls": [row["hitech_url"] for row in township_rows],
+                "visits_urls": [row["visits_url"] for row in township_rows],
+            },
+            "platforms": _platforms(year, pk),
+            "talents": _talent_pipeline(year, pk),
+            "months": _by_month(year, pk),
+        },
+        "coverage_rate": current["coverage_rate"],
+        "milestones": current["coverage_milestones"] if pk is None else None,
+        "generated_at": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+
+def dashboard_data(year: int, township=None, today: datetime.date | None = None) -> dict:
+    """``build_dashboard`` through the cache (``DASHBOARD_CACHE_SECONDS``, 0 disables it)."""
+    seconds = _cache_seconds()
+    today = today or datetime.date.today()
+    if not seconds:
+        return build_dashboard(year, township, today)
+    key = _cache_key(year, township_pk(township), today)
+    data = cache.get(key)
+    if data is None:
+        data = build_dashboard(year, township, today)
+        cache.set(key, data, seconds)
+    return data
+
+
+def dashboard_years(today: datetime.date | None = None) -> list[int]:
+    """Years offered by the year selector: this year and the five before, newest first."""
+    this_year = (today or datetime.date.today()).year
+    return list(range(this_year, this_year - 6, -1))

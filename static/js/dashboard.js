@@ -1,0 +1,183 @@
+/* Charts of the leaders' dashboard and its big-screen mode.
+ * Data come from the json_script tag #dashboard-data (reports/selectors.py builds them);
+ * every bar or point carries the URL of the records behind it, and a click opens it.
+ * The big screen re-reads the data from data-refresh-url every data-refresh-seconds. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  var source = document.getElementById("dashboard-data");
+  if (!source || !window.echarts) { return; }
+  var payload = JSON.parse(source.textContent);
+  var screen = document.body.classList.contains("screen");
+  var theme = screen ? "dark" : null;
+  var charts = {};
+
+  function withUrls(data, urls) {
+    return data.map(function (value, i) { return { value: value, url: urls ? urls[i] : null }; });
+  }
+
+  function base(extra) {
+    var option = {
+      backgroundColor: "transparent",
+      tooltip: { trigger: "axis" },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 48, right: 48, top: 36, bottom: 28, containLabel: true },
+      textStyle: { fontSize: screen ? 14 : 12 }
+    };
+    return Object.assign(option, extra);
+  }
+
+  var builders = {
+    trendCounts: function (p) {
+      var t = p.charts.trends;
+      return base({
+        xAxis: { type: "category", data: t.years },
+        yAxis: { type: "value", name: "家/项", minInterval: 1 },
+        series: t.counts.map(function (s) {
+          return { name: s.name, type: "line", smooth: true, data: withUrls(s.data, s.urls) };
+        })
+      });
+    },
+    trendRates: function (p) {
+      var t = p.charts.trends;
+      var series = t.amounts.map(function (s) {
+        return { name: s.name + "（" + s.unit + "）", type: "bar", yAxisIndex: 0,
+                 data: withUrls(s.data, s.urls), barMaxWidth: 28 };
+      }).concat(t.rates.map(function (s) {
+        return { name: s.name + "（%）", type: "line", yAxisIndex: 1, smooth: true,
+                 data: withUrls(s.data, s.urls) };
+      }));
+      return base({
+        xAxis: { type: "category", data: t.years },
+        yAxis: [{ type: "value", name: "亿元" }, { type: "value", name: "%", max: 100 }],
+        series: series
+      });
+    },
+    townships: function (p) {
+      var t = p.charts.townships;
+      return base({
+        grid: { left: 48, right: 48, top: 36, bottom: 56, containLabel: true },
+        xAxis: { type: "category", data: t.names, axisLabel: { rotate: t.names.length > 8 ? 30 : 0 } },
+        yAxis: [{ type: "value", name: "家/次", minInterval: 1 }, { type: "value", name: "%", max: 100 }],
+        series: [
+          { name: "研发机构覆盖率（%）", type: "line", yAxisIndex: 1, data: withUrls(t.coverage_rate, t.coverage_urls) },
+          { name: "科小入库", type: "bar", data: withUrls(t.sme, t.sme_urls) },
+          { name: "高企认定", type: "bar", data: withUrls(t.hitech, t.hitech_urls) },
+          { name: "服务走访", type: "bar", data: withUrls(t.visits, t.visits_urls) }
+        ]
+      });
+    },
+    platforms: function (p) {
+      var t = p.charts.platforms;
+      return base({
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        xAxis: { type: "value", minInterval: 1 },
+        yAxis: { type: "category", data: t.kinds },
+        series: t.series.map(function (s) {
+          return { name: s.name, type: "bar", stack: "level", data: withUrls(s.data, s.urls) };
+        })
+      });
+    },
+    talents: function (p) {
+      var t = p.charts.talents;
+      return base({
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        xAxis: { type: "category", data: t.steps, axisLabel: { interval: 0, rotate: 30 } },
+        yAxis: { type: "value", name: "项", minInterval: 1 },
+        series: [
+          { name: "进入该环节", type: "bar", data: withUrls(t.reached, t.urls) },
+          { name: "通过/入选", type: "bar", data: withUrls(t.passed, t.urls) }
+        ]
+      });
+    },
+    months: function (p) {
+      var t = p.charts.months;
+      return base({
+        xAxis: { type: "category", data: t.months },
+        yAxis: { type: "value", name: "次", minInterval: 1 },
+        series: t.series.map(function (s) {
+          return { name: s.name, type: "bar", data: withUrls(s.data, s.urls) };
+        })
+      });
+    }
+  };
+
+  function draw(p) {
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var name = el.getAttribute("data-chart");
+      if (!builders[name]) { return; }
+      if (!charts[name]) {
+        charts[name] = echarts.init(el, theme);
+        charts[name].on("click", function (params) {
+          if (params.data && params.data.url) { window.location.href = params.data.url; }
+        });
+      }
+      charts[name].setOption(builders[name](p), true);
+    });
+  }
+
+  window.addEventListener("resize", function () {
+    Object.keys(charts).forEach(function (name) { charts[name].resize(); });
+  });
+  draw(payload);
+
+  if (!screen) { return; }
+
+  // ---- big screen: clock, full screen, refresh ----
+  var clock = document.querySelector("[data-clock]");
+  function tick() { if (clock) { clock.textContent = new Date().toLocaleString("zh-CN", { hour12: false }); } }
+  tick();
+  setInterval(tick, 1000);
+
+  var fullscreen = document.querySelector("[data-fullscreen]");
+  if (fullscreen) {
+    fullscreen.addEventListener("click", function () {
+      if (document.fullscreenElement) { document.exitFullscreen(); }
+      else { document.documentElement.requestFullscreen(); }
+    });
+  }
+
+  function text(tag, cls, content) {
+    var el = document.createElement(tag);
+    if (cls) { el.className = cls; }
+    if (content !== undefined && content !== null) { el.textContent = content; }
+    return el;
+  }
+
+  function drawKpis(p) {
+    var box = document.querySelector("[data-screen-kpis]");
+    if (!box) { return; }
+    box.replaceChildren.apply(box, p.kpis.map(function (k) {
+      var card = text("div", "screen-kpi " + (k.status || ""));
+      card.appendChild(text("div", "label", k.label));
+      var value = text("div", "value");
+      var link = text("a", null, k.display);
+      link.href = k.url || "#";
+      value.appendChild(link);
+      value.appendChild(text("span", "unit", k.unit));
+      card.appendChild(value);
+      var meta = "上年 " + k.last_display;
+      if (k.target !== null) { meta += " · 目标 " + k.target + " · " + k.progress + "%"; }
+      card.appendChild(text("div", "meta", meta));
+      return card;
+    }));
+    var generated = document.querySelector("[data-generated]");
+    if (generated) { generated.textContent = p.generated_at; }
+  }
+
+  var refresh = document.querySelector("[data-refresh-url]");
+  if (refresh) {
+    var seconds = parseInt(refresh.getAttribute("data-refresh-seconds"), 10) || 60;
+    setInterval(function () {
+      fetch(refresh.getAttribute("data-refresh-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); })
+        .then(function (fresh) { payload = fresh; drawKpis(fresh); draw(fresh); })
+        .catch(function () { /* keep the last figures on screen; try again next time */ });
+    }, seconds * 1000);
+  }
+})();
