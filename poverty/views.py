@@ -7,7 +7,11 @@ class KeyVillageViewSet(CrudViewSet):
     fields = ["village", "designated_year", "households", "is_active", "note"]
     list_columns = ["village", "designated_year", "households", "is_active"]
     list_select_related = ["village__township"]
-    filter_fields = ["designated_year", "is_active", "village__township"]
+    filter_fields = {
+        "designated_year": ["exact", "lte"],
+        "is_active": ["exact"],
+        "village__township": ["exact"],
+    }
     search_fields = ["village__name", "village__code"]
     detail_related = [("visits", "服务记录"), ("stations", "农科驿站"), ("demo_bases", "示范基地")]
 
