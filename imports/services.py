@@ -7,6 +7,7 @@ SHA-256, the counts, every error and a downloadable error report.
 """
 
 import hashlib
+import io
 import logging
 import os
 import uuid
@@ -191,7 +192,7 @@ def _record(job: ImportJob, result: ImportResult, *, dry_run: bool) -> None:
     else:
         job.status = ImportJob.Status.REJECTED
     if result.errors or result.file_error:
-        buffer = ContentFile(b"")
+        buffer = io.BytesIO()
         write_error_report(result, buffer)
         stem = os.path.splitext(job.file_name)[0][:60]
         job.error_report.save(

@@ -74,13 +74,18 @@ def upload(request, entity):
 def _upload(request, entity):
     entity = entity_or_404(entity)
     _check_can_import(request.user, entity)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    form = (
+        ImportUploadForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else ImportUploadForm()
+    )
     if request.method == "POST":
         too_large = request.upload_too_large or int(request.META.get("CONTENT_LENGTH") or 0) > (
             limits()["bytes"] + 1024 * 1024
         )
         if too_large:
-            form.errors.clear()
+            form.is_valid()
+            form.errors.pop("file", None)
             form.add_error(
                 "file",
                 _("文件过大，导入上限为 %(mb)d MB，请拆分后分批导入。")
