@@ -555,7 +555,7 @@ INDICATORS = [
         model=KeyVillage,
         year_field="designated_year",
         cumulative=True,
-        year_param=None,
+        year_param="designated_year__lte",
         where=Q(is_active=True),
         url_params={"is_active": "true"},
     ),
