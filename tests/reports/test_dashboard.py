@@ -1,0 +1,261 @@
+"""The leaders' dashboard: who sees what, KPI cards against targets, links, a fixed number of
+queries whatever the data, the big screen and the cache."""
+
+import datetime
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from reports import selectors
+from reports.indicators import REGISTRY
+from tests import factories as f
+from tests.conftest import PERSONAS
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+THIS_YEAR = datetime.date.today().year
+DASHBOARD = reverse("reports:dashboard")
+SCREEN = reverse("reports:dashboard-screen")
+DATA = reverse("reports:dashboard-data")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def no_cache(settings):
+    settings.DASHBOARD_CACHE_SECONDS = 0
+
+
+def _records(township, other_township, year=THIS_YEAR, n=1):
+    """Records of every kind the dashboard counts, ``n`` of each per township."""
+    for t in (township, other_township):
+        for _ in range(n):
+            firm = f.EnterpriseFactory(township=t)
+            f.SmeEvaluationFactory(enterprise=firm, year=year)
+            f.HiTechApplicationFactory(
+                enterprise=firm,
+                year=year,
+                status="certified",
+                certificate_number="GR1",
+                issued_on=D(year, 1, 1),
+            )
+            f.RdCoverageFactory(enterprise=firm, year=year)
+            f.TechContractFactory(seller=firm, signed_on=D(year, 1, 1), registered_on=D(year, 1, 2))
+            f.PlatformFactory(host=firm, year=year)
+            stage = f.TalentStageFactory(project__enterprise=firm, project__year=year)
+            f.TalentStageFactory(project=stage.project, step=20, date=D(year, 4, 1))
+            village = f.KeyVillageFactory(village__township=t)
+            f.ServiceVisitFactory(village=village, date=D(year, 3, 5))
+            f.WorkActivityFactory(township=t, kind="policy_visit", date=D(year, 6, 1))
+            f.YearlyFigureFactory(enterprise=firm, year=year)
+        department = f.DepartmentFactory()
+        department.townships.add(t)
+    f.CoverageMilestoneFactory(year=year, date=D(year, 3, 12), title="全覆盖动员会议")
+
+
+# ---- who sees it ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("url", [DASHBOARD, SCREEN, DATA])
+def test_every_role_but_outsiders_sees_the_dashboard(request, client_for, persona, url):
+    user = request.getfixturevalue(persona)
+    response = client_for(user).get(url)
+    assert response.status_code == (403 if persona == "outsider_user" else 200)
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(DASHBOARD)
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_leaders_land_on_the_dashboard(leader_client):
+    response = leader_client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == DASHBOARD
+
+
+def test_liaison_sees_only_their_township(liaison_client, township, other_township):
+    _records(township, other_township, n=1)
+    f.SmeEvaluationFactory(enterprise__township=other_township, year=THIS_YEAR)
+
+    response = liaison_client.get(DASHBOARD, {"township": other_township.pk})
+    assert response.status_code == 200
+    cards = {card["key"]: card for card in response.context["kpis"]}
+    assert cards["sme_registered"]["value"] == 1  # their own, not the other township's 2
+    assert "sme_registered" in cards and "hitech_output_share" in cards
+    assert response.context["townships"] == []
+    assert "东山镇" not in response.content.decode()
+    assert f"enterprise__township={township.pk}" in cards["sme_registered"]["url"]
+    payload = liaison_client.get(DATA).json()
+    assert payload["township"] == "城关街道"
+
+
+def test_staff_may_look_at_one_township(staff_client, township, other_township):
+    _records(township, other_township, n=1)
+    f.SmeEvaluationFactory(enterprise__township=other_township, year=THIS_YEAR)
+
+    district = staff_client.get(DASHBOARD)
+    one = staff_client.get(DASHBOARD, {"township": other_township.pk})
+    card = {c["key"]: c for c in district.context["kpis"]}["sme_registered"]
+    assert card["value"] == 3
+    assert {c["key"]: c for c in one.context["kpis"]}["sme_registered"]["value"] == 2
+
+
+# ---- what it shows ----------------------------------------------------------------------------
+
+
+def test_kpi_cards_show_last_year_change_target_and_link(leader_client, township, other_township):
+    _records(township, other_township, year=THIS_YEAR, n=2)
+    _records(township, other_township, year=THIS_YEAR - 1, n=1)
+    f.AnnualTargetFactory(year=THIS_YEAR, indicator="sme_registered", value=Decimal("8"))
+
+    response = leader_client.get(DASHBOARD)
+    card = {c["key"]: c for c in response.context["kpis"]}["sme_registered"]
+    assert (card["value"], card["last"], card["diff_display"]) == (4, 2, "+2")
+    assert card["change"] == Decimal("100.0")
+    assert card["progress"] == Decimal("50.0")
+    assert card["url"] == REGISTRY["sme_registered"].records_url(THIS_YEAR)
+    html = response.content.decode()
+    assert f'href="{card["url"]}"'.replace("&", "&amp;") in html
+    assert "目标 8家" in html
+
+
+def test_township_table_ranks_on_coverage_with_links(leader_client, township, other_township):
+    _records(township, other_township, n=1)
+    f.RdCoverageFactory(enterprise__township=other_township, year=THIS_YEAR, has_institution=False)
+
+    rows = leader_client.get(DASHBOARD).context["townships"]
+    assert [(row["name"], row["rank"], row["coverage_rate"]) for row in rows] == [
+        ("城关街道", 1, Decimal("100.00")),
+        ("东山镇", 2, Decimal("50.00")),
+    ]
+    assert rows[1]["enterprises"] == 2 and rows[1]["covered"] == 1
+    assert rows[1]["departments"]
+    assert f"enterprise__township={other_township.pk}" in rows[1]["coverage_url"]
+
+
+def test_charts_carry_their_data_and_links_in_a_json_script(
+    leader_client, township, other_township
+):
+    _records(township, other_township, n=1)
+
+    response = leader_client.get(DASHBOARD)
+    html = response.content.decode()
+    assert '<script id="dashboard-data" type="application/json">' in html
+    assert "js/dashboard.js" in html and "echarts-5.6.0/echarts.min.js" in html
+    charts = response.context["payload"]["charts"]
+    assert charts["trends"]["years"] == [str(y) for y in range(THIS_YEAR - 4, THIS_YEAR + 1)]
+    sme = next(s for s in charts["trends"]["counts"] if s["key"] == "sme_registered")
+    assert sme["data"][-1] == 2
+    assert charts["townships"]["sme"] == [1, 1]
+    assert sum(charts["months"]["series"][0]["data"]) == 2
+    assert charts["months"]["series"][0]["data"][2] == 2  # March
+    assert "date__month=3" in charts["months"]["series"][0]["urls"][2]
+    assert charts["talents"]["reached"][:2] == [2, 2]
+    level = charts["platforms"]["series"][1]  # 省级
+    assert sum(level["data"]) == 2
+    json.dumps(response.context["payload"])  # plain data only
+
+
+def test_year_selector_shows_an_earlier_year(leader_client, township, other_township):
+    _records(township, other_township, year=THIS_YEAR - 2, n=1)
+
+    response = leader_client.get(DASHBOARD, {"year": THIS_YEAR - 2})
+    assert response.context["year"] == THIS_YEAR - 2
+    card = {c["key"]: c for c in response.context["kpis"]}["sme_registered"]
+    assert card["value"] == 2
+    assert leader_client.get(DASHBOARD, {"year": "abc"}).context["year"] == THIS_YEAR
+
+
+def test_big_screen_is_dark_and_refreshes_itself(leader_client):
+    html = leader_client.get(SCREEN).content.decode()
+    assert 'class="screen"' in html
+    assert f'data-refresh-url="{DATA}?year={THIS_YEAR}"' in html
+    assert 'data-refresh-seconds="60"' in html
+    assert "<script>" not in html  # no inline script: the CSP forbids it
+
+
+# ---- schedule ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "today", "status"),
+    [
+        (5, 10, D(2025, 11, 15), "behind"),  # 50 % reached, 87 % of the year gone
+        (9, 10, D(2025, 11, 15), "on_track"),
+        (2, 10, D(2025, 5, 1), "on_track"),  # far behind, but not late in the year
+        (10, 10, D(2025, 3, 1), "done"),
+        (9, 10, D(2026, 1, 10), "missed"),
+        (None, 10, D(2025, 11, 15), None),
+        (5, None, D(2025, 11, 15), None),
+    ],
+)
+def test_figures_behind_schedule_late_in_the_year_are_flagged(value, target, today, status):
+    assert selectors.schedule_status(value, target, 2025, today)[0] == status
+
+
+def test_behind_schedule_card_is_flagged_on_the_page(township, other_township):
+    _records(township, other_township, year=2025, n=1)
+    f.AnnualTargetFactory(year=2025, indicator="sme_registered", value=Decimal("10"))
+
+    data = selectors.build_dashboard(2025, today=D(2025, 11, 20))
+    card = {c["key"]: c for c in data["kpis"]}["sme_registered"]
+    assert card["status"] == "behind" and card["progress"] == Decimal("20.0")
+
+
+# ---- speed ------------------------------------------------------------------------------------
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.usefixtures("no_cache")
+def test_dashboard_queries_do_not_grow_with_rows_or_townships(
+    staff_client, liaison_client, township, other_township
+):
+    _records(township, other_township, n=1)
+    small = _count_queries(staff_client, DASHBOARD)
+    small_liaison = _count_queries(liaison_client, DASHBOARD)
+    small_screen = _count_queries(staff_client, SCREEN)
+
+    _records(township, other_township, n=4)
+    _records(township, other_township, year=THIS_YEAR - 1, n=3)
+    for i in range(6):
+        extra = f.TownshipFactory(code=f"370302{210 + i}", name=f"新增乡{i}")
+        _records(extra, township, n=1)
+
+    assert _count_queries(staff_client, DASHBOARD) == small
+    assert _count_queries(liaison_client, DASHBOARD) == small_liaison
+    assert _count_queries(staff_client, SCREEN) == small_screen
+    assert small <= 60
+
+
+def test_cached_dashboard_skips_the_queries_and_an_import_clears_it(
+    staff_client, township, other_township
+):
+    _records(township, other_township, n=1)
+    first = staff_client.get(DASHBOARD)
+    with CaptureQueriesContext(connection) as cached:
+        staff_client.get(DASHBOARD)
+    assert len(cached) < 12  # session, user, township list: no figures recomputed
+
+    f.SmeEvaluationFactory(enterprise__township=township, year=THIS_YEAR)
+    selectors.dashboard_cache_clear()
+    second = staff_client.get(DASHBOARD)
+    value = {c["key"]: c["value"] for c in second.context["kpis"]}["sme_registered"]
+    assert value == {c["key"]: c["value"] for c in first.context["kpis"]}["sme_registered"] + 1
