@@ -137,7 +137,7 @@ class CrudViewSet:
                     "order_by_field": "sort",
                 },
             ),
-            columns[0]: tables.Column(linkify=True),
+            columns[0]: tables.Column(linkify=lambda record: record.get_absolute_url()),
         }
         return type(f"{self.model.__name__}Table", (tables.Table,), attrs)
 

@@ -71,7 +71,7 @@ class Enterprise(DomainModel):
 
 class EnterpriseYearlyFigure(DomainModel):
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="yearly_figures"
+        Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="yearly_figures"
     )
     year = models.PositiveSmallIntegerField(_("年度"), validators=[validate_year])
     staff_total = models.PositiveIntegerField(_("职工总数"), null=True, blank=True)
@@ -144,7 +144,7 @@ class HiTechApplication(DomainModel):
     enterprise = models.ForeignKey(
         Enterprise,
         verbose_name=_("企业"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="hitech_applications",
     )
     year = models.PositiveSmallIntegerField(_("年度"), validators=[validate_year])
@@ -199,7 +199,7 @@ class SmeEvaluation(DomainModel):
         REVOKED = "revoked", _("撤销")
 
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="sme_evaluations"
+        Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="sme_evaluations"
     )
     year = models.PositiveSmallIntegerField(_("年度"), validators=[validate_year])
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices)

@@ -87,7 +87,7 @@ class RdCoverage(DomainModel):
         OTHER = "other", _("其他")
 
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="rd_coverage"
+        Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="rd_coverage"
     )
     year = models.PositiveSmallIntegerField(_("年度"), validators=[validate_year])
     has_institution = models.BooleanField(_("已建研发机构"), default=False)

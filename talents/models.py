@@ -77,7 +77,7 @@ class TalentStage(DomainModel):
     project = models.ForeignKey(
         TalentProject,
         verbose_name=_("人才工程项目"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="stages",
     )
     step = models.PositiveSmallIntegerField(_("环节"), choices=Step.choices)

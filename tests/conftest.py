@@ -6,7 +6,25 @@ Every view is tried by each persona: administrator, staff, township liaison (of 
 import pytest
 from django.test import Client
 
+from bureau.celery import app as celery_app
+
 from tests.factories import TownshipFactory, UserFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def celery_tasks_inline():
+    """Tasks run inline in tests, even with REDIS_URL set; tests marked ``worker`` start a real
+    worker and switch this off for themselves."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # PBKDF2's many rounds cost a second per persona; tests need no brute-force resistance.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
