@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.functions import ExtractMonth
 from django.urls import reverse
+from django.utils import timezone
 
 from bureau.models import Department, Township, WorkActivity
 from platforms.models import Level, Platform
@@ -398,7 +399,7 @@ def build_dashboard(year: int, township=None, today: datetime.date | None = None
         },
         "coverage_rate": current["coverage_rate"],
         "milestones": current["coverage_milestones"] if pk is None else None,
-        "generated_at": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+        "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
     }
 
 

@@ -63,6 +63,7 @@ def _payload(data: dict) -> dict:
                 "last_display",
                 "change",
                 "target",
+                "target_display",
                 "progress",
                 "status",
                 "url",

@@ -25,8 +25,8 @@
     var option = {
       backgroundColor: "transparent",
       tooltip: { trigger: "axis" },
-      legend: { top: 0, type: "scroll" },
-      grid: { left: 48, right: 48, top: 36, bottom: 28, containLabel: true },
+      legend: { bottom: 0, type: "scroll" },
+      grid: { left: 16, right: 16, top: 32, bottom: 32, containLabel: true },
       textStyle: { fontSize: screen ? 14 : 12 }
     };
     return Object.assign(option, extra);
@@ -61,7 +61,7 @@
     townships: function (p) {
       var t = p.charts.townships;
       return base({
-        grid: { left: 48, right: 48, top: 36, bottom: 56, containLabel: true },
+        grid: { left: 16, right: 16, top: 32, bottom: 32, containLabel: true },
         xAxis: { type: "category", data: t.names, axisLabel: { rotate: t.names.length > 8 ? 30 : 0 } },
         yAxis: [{ type: "value", name: "家/次", minInterval: 1 }, { type: "value", name: "%", max: 100 }],
         series: [
@@ -107,6 +107,13 @@
     }
   };
 
+  // A chart without a single non-zero figure says so instead of drawing empty axes.
+  function isEmpty(option) {
+    return !(option.series || []).some(function (s) {
+      return (s.data || []).some(function (d) { return d && d.value; });
+    });
+  }
+
   function draw(p) {
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       var name = el.getAttribute("data-chart");
@@ -117,7 +124,12 @@
           if (params.data && params.data.url) { window.location.href = params.data.url; }
         });
       }
-      charts[name].setOption(builders[name](p), true);
+      var option = builders[name](p);
+      if (isEmpty(option)) {
+        option.title = { text: "暂无数据", left: "center", top: "middle",
+                         textStyle: { color: "#999", fontSize: 14, fontWeight: "normal" } };
+      }
+      charts[name].setOption(option, true);
     });
   }
 
@@ -162,7 +174,7 @@
       value.appendChild(text("span", "unit", k.unit));
       card.appendChild(value);
       var meta = "上年 " + k.last_display;
-      if (k.target !== null) { meta += " · 目标 " + k.target + " · " + k.progress + "%"; }
+      if (k.target !== null) { meta += " · 目标 " + k.target_display + " · " + k.progress + "%"; }
       card.appendChild(text("div", "meta", meta));
       return card;
     }));
