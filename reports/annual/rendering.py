@@ -315,6 +315,9 @@ def render_document_html(version: ReportVersion) -> str:
         ) from error
 
 
+_render_lock = threading.Lock()
+
+
 def render_pdf(version: ReportVersion) -> bytes:
     """The PDF of ``version``, fonts embedded and subset."""
     from weasyprint import CSS, HTML
@@ -328,9 +331,31 @@ def render_pdf(version: ReportVersion) -> bytes:
         CSS(string=_layout_css(), font_config=font_config),
     ]
     try:
-        return HTML(string=html).write_pdf(stylesheets=stylesheets, font_config=font_config)
+        # One render at a time per process: the font configuration is shared.
+        with _render_lock:
+            document = HTML(string=html).render(stylesheets=stylesheets, font_config=font_config)
+            pdf = document.write_pdf()
     except Exception as error:
         raise ReportRenderError(_("PDF 排版失败：%(error)s") % {"error": error}) from error
+    used = {font.family for font in document.fonts.values()}
+    _check_fonts_used(version, used, fonts)
+    return pdf
+
+
+def _check_fonts_used(version: ReportVersion, used: set[str], fonts: dict[str, Path]) -> None:
+    """A file that is not a usable font is skipped by WeasyPrint without an error, and the
+    document silently falls back to some system font: refuse that instead."""
+    kinds = {p.kind for p in document_paragraphs(version)}
+    needed = {"body"}
+    needed |= {"title"} if ReportParagraph.Kind.TITLE in kinds else set()
+    needed |= {"heading"} if ReportParagraph.Kind.HEADING1 in kinds else set()
+    needed |= {"kai"} if ReportParagraph.Kind.HEADING2 in kinds else set()
+    for role in sorted(needed):
+        if f"report-{role}" not in used:
+            raise ReportRenderError(
+                _("%(role)s字体文件 %(path)s 无法使用（不是有效的字体文件？）。")
+                % {"role": FONT_ROLE_LABELS[role], "path": fonts[role]}
+            )
 
 
 # --- Word -------------------------------------------------------------------------------------

@@ -61,6 +61,17 @@ def test_a_missing_font_ends_failed_with_the_reason_and_can_be_retried(
     assert job.status == ExportJob.Status.DONE and job.error == ""
 
 
+def test_a_file_that_is_not_a_font_is_refused_rather_than_silently_replaced(
+    version, media, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    broken = tmp_path / "kaiti.ttf"
+    broken.write_text("not a font")
+    settings.REPORT_FONT_FILES = {**settings.REPORT_FONT_FILES, "kai": str(broken)}
+    job = export(version, "pdf", django_capture_on_commit_callbacks)
+    assert job.status == ExportJob.Status.FAILED
+    assert f"二级标题（楷体）字体文件 {broken} 无法使用" in job.error
+
+
 def test_a_broken_template_ends_failed_with_the_reason(
     version, media, settings, django_capture_on_commit_callbacks
 ):
