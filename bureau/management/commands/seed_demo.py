@@ -1,0 +1,85 @@
+"""``manage.py seed_demo``: deterministic demo data and the four demo accounts."""
+
+import argparse
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from bureau.demo.generator import ENTERPRISES_PER_BLOCK, SCALE_BLOCKS
+from bureau.demo.services import (
+    DEMO_PASSWORD,
+    NATURAL_KEYS,
+    demo_accounts_ensure,
+    demo_seed,
+)
+from bureau.models import Role
+
+SCALE_LABELS = {
+    "district": "区县级（12个乡镇街道、约400家企业）",
+    "city": "市级（约2万家企业）",
+    "province": "省级（约20万家企业）",
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "生成演示数据（虚构的鲁川市青河区，近三年）并创建演示账号。"
+        "同一种子结果相同；重复运行不新增记录。"
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", choices=list(SCALE_BLOCKS), default="district")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--history",
+            action="store_true",
+            help="市级、省级规模也写入变更历史（耗时约加倍）；区县级始终写入。",
+        )
+        parser.add_argument(
+            "--workers", type=int, default=None, help="并行进程数（PostgreSQL），默认按CPU数。"
+        )
+        # Hidden: fewer enterprises per county, for fast tests.
+        parser.add_argument("--enterprises", type=int, default=None, help=argparse.SUPPRESS)
+
+    def handle(self, *args, scale, seed, enterprises, history, workers, **options):
+        per_block = enterprises or ENTERPRISES_PER_BLOCK
+        self.stdout.write(
+            f"生成演示数据：规模 {SCALE_LABELS[scale]}，随机种子 {seed}，"
+            f"{SCALE_BLOCKS[scale]} 个区县 × 每区县 {per_block} 家企业"
+        )
+        result = demo_seed(
+            scale=scale,
+            seed=seed,
+            enterprises_per_block=enterprises,
+            history=history,
+            workers=workers,
+            progress=lambda message: self.stdout.write(message),
+        )
+        width = max(len(str(m._meta.verbose_name)) for m in NATURAL_KEYS)
+        self.stdout.write("")
+        self.stdout.write(f"{'数据项'.ljust(width, '　')}  {'新增':>9}  {'已有':>9}")
+        for model in NATURAL_KEYS:
+            name = str(model._meta.verbose_name)
+            added, existing = result.added[model], result.existing[model]
+            self.stdout.write(f"{name.ljust(width, '　')}  {added:>9,}  {existing:>9,}")
+        if result.blocks_skipped:
+            self.stdout.write(f"已存在、跳过的区县：{result.blocks_skipped} 个")
+        self.stdout.write("")
+        if result.total_added == 0:
+            self.stdout.write(self.style.SUCCESS("演示数据已存在，未新增。"))
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"共新增 {result.total_added:,} 条记录，用时 {result.seconds:.1f} 秒。"
+                )
+            )
+
+        accounts = demo_accounts_ensure()
+        self.stdout.write("")
+        self.stdout.write("演示账号：")
+        self.stdout.write(f"{'角色':<10}{'用户名':<10}{'密码':<14}说明")
+        for user, created in accounts:
+            role = Role(user.role).label
+            note = "新建" if created else "已存在，密码未改动"
+            if user.township_id:
+                note += f"（{user.township.name}）"
+            self.stdout.write(f"{role:<10}{user.username:<10}{DEMO_PASSWORD:<14}{note}")
