@@ -5,7 +5,8 @@ visits by month.
 ``dashboard_data`` issues a fixed number of queries whatever the data and the number of
 townships (tests/reports/test_dashboard.py holds it to that) and keeps its result in the cache
 for ``DASHBOARD_CACHE_SECONDS`` (60 s), so an entry shows on the dashboard within a minute;
-``dashboard_cache_clear`` makes an import show at once.
+an import that wrote records starts a new cache at once (its finish time is part of the key),
+and ``dashboard_cache_clear`` does the same for any other bulk change.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.db.models.functions import ExtractMonth
 from django.urls import reverse
 from django.utils import timezone
 
 from bureau.models import Department, Township, WorkActivity
+from imports.models import ImportJob
 from platforms.models import Level, Platform
 from poverty.models import ServiceVisit
 from reports.indicators import REGISTRY, compute_many
@@ -57,6 +59,7 @@ TREND_COUNT_KEYS = [
 ]
 TREND_RATE_KEYS = ["coverage_rate", "hitech_output_share"]
 TREND_AMOUNT_KEYS = ["tech_contract_amount"]
+TREND_KEYS = TREND_COUNT_KEYS + TREND_RATE_KEYS + TREND_AMOUNT_KEYS
 
 # A figure counts as behind schedule from the fourth quarter on, when the share of the target
 # reached is below the share of the year gone by.
@@ -68,7 +71,7 @@ CACHE_VERSION_KEY = "reports:dashboard:version"
 # ---- cache ---------------------------------------------------------------------------------
 
 
-def _cache_seconds() -> int:
+def cache_seconds() -> int:
     return getattr(settings, "DASHBOARD_CACHE_SECONDS", 60)
 
 
@@ -80,8 +83,16 @@ def dashboard_cache_clear() -> None:
         cache.set(CACHE_VERSION_KEY, 2, None)
 
 
-def _cache_key(year: int, pk: int | None, today: datetime.date) -> str:
-    version = cache.get(CACHE_VERSION_KEY, 1)
+def _last_import() -> str:
+    """When an import last wrote records: part of the key, so an import shows at once."""
+    finished = ImportJob.objects.filter(written=True).aggregate(last=Max("finished_at"))["last"]
+    return finished.isoformat() if finished else "-"
+
+
+def dashboard_cache_key(year: int, pk: int | None, today: datetime.date | None = None) -> str:
+    """Key of one dashboard (data and rendered fragments): new after a clear or an import."""
+    today = today or datetime.date.today()
+    version = f"{cache.get(CACHE_VERSION_KEY, 1)}:{_last_import()}"
     return f"reports:dashboard:{version}:{year}:{pk or 'all'}:{today.isoformat()}"
 
 
@@ -215,6 +226,11 @@ def _townships(values: dict[str, IndicatorValue], year: int, townships) -> list[
     def get(key, name):
         return values[key].breakdown.get(name)
 
+    def link(key, pk):
+        # The district link plus the township filter: the same URL records_url(year, pk)
+        # builds, without rebuilding it for each of hundreds of townships.
+        return f"{values[key].records_url}&{REGISTRY[key].model.township_lookup}={pk}"
+
     departments = {}
     links = Department.townships.through.objects.filter(
         township__in=[t.pk for t in townships]
@@ -239,11 +255,11 @@ def _townships(values: dict[str, IndicatorValue], year: int, townships) -> list[
                 "hitech": get("hitech_certified", name) or 0,
                 "hitech_applications": get("hitech_applications", name) or 0,
                 "visits": get("service_visits", name) or 0,
-                "coverage_url": REGISTRY["coverage_enterprises"].records_url(year, township.pk),
-                "covered_url": REGISTRY["coverage_covered"].records_url(year, township.pk),
-                "sme_url": REGISTRY["sme_registered"].records_url(year, township.pk),
-                "hitech_url": REGISTRY["hitech_certified"].records_url(year, township.pk),
-                "visits_url": REGISTRY["service_visits"].records_url(year, township.pk),
+                "coverage_url": link("coverage_enterprises", township.pk),
+                "covered_url": link("coverage_covered", township.pk),
+                "sme_url": link("sme_registered", township.pk),
+                "hitech_url": link("hitech_certified", township.pk),
+                "visits_url": link("service_visits", township.pk),
             }
         )
     # Townships without coverage records go last; ties keep the code order.
@@ -371,7 +387,15 @@ def build_dashboard(year: int, township=None, today: datetime.date | None = None
     today = today or datetime.date.today()
     pk = township_pk(township)
     years = list(range(year - TREND_YEARS + 1, year + 1))
-    values = compute_many(years, pk, detail_year=year)
+    # Five years of the tables the trends chart, two years (this and last) of the others:
+    # every table is still read once, and the large ones the trends skip only for two years.
+    trend_models = {REGISTRY[key].model for key in TREND_KEYS}
+    long_keys = [key for key, ind in REGISTRY.items() if ind.model in trend_models]
+    short_keys = [key for key in REGISTRY if key not in long_keys]
+    trends = compute_many(years, pk, long_keys, detail_year=year)
+    values = compute_many([year - 1, year], pk, short_keys, detail_year=year)
+    for y in (year - 1, year):
+        values[y].update(trends[y])
     current = values[year]
     townships = list(Township.objects.filter(pk=pk) if pk is not None else Township.objects.all())
     township_rows = _townships(current, year, townships) if pk is None else []
@@ -381,7 +405,7 @@ def build_dashboard(year: int, township=None, today: datetime.date | None = None
         "kpis": _kpis(values, year, today, pk),
         "townships": township_rows,
         "charts": {
-            "trends": _trends(values, years, pk),
+            "trends": _trends(trends, years, pk),
             "townships": {
                 "names": [row["name"] for row in township_rows],
                 "coverage_rate": [_num(row["coverage_rate"]) for row in township_rows],
@@ -405,15 +429,15 @@ def build_dashboard(year: int, township=None, today: datetime.date | None = None
 
 def dashboard_data(year: int, township=None, today: datetime.date | None = None) -> dict:
     """``build_dashboard`` through the cache (``DASHBOARD_CACHE_SECONDS``, 0 disables it)."""
-    seconds = _cache_seconds()
+    seconds = cache_seconds()
     today = today or datetime.date.today()
-    if not seconds:
-        return build_dashboard(year, township, today)
-    key = _cache_key(year, township_pk(township), today)
-    data = cache.get(key)
+    key = dashboard_cache_key(year, township_pk(township), today)
+    data = cache.get(key) if seconds else None
     if data is None:
         data = build_dashboard(year, township, today)
-        cache.set(key, data, seconds)
+        data["cache_key"] = key  # the page caches its largest rendered parts under it
+        if seconds:
+            cache.set(key, data, seconds)
     return data
 
 

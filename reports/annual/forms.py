@@ -42,4 +42,6 @@ class ParagraphInsertForm(ParagraphForm):
 
 class ExportForm(forms.Form):
     format = forms.ChoiceField(choices=ExportJob.Format.choices)
-    version = forms.IntegerField(min_value=1)
+    # Left out on the editor page: the latest version at the time of the click, which in-place
+    # edits may have moved past the number the page was rendered with.
+    version = forms.IntegerField(min_value=1, required=False)

@@ -90,11 +90,12 @@ def _editor_context(request, report, version, *, editable: bool) -> dict:
         sections[-1]["blocks"].append(block)
     missing = sum(1 for p in paragraphs if p.has_missing)
     approved = selectors.report_approved_version(report)
+    latest = selectors.report_latest_version(report)
     jobs = list(selectors.export_jobs_for_report(report)[:20])
     return {
         "report": report,
         "version": version,
-        "latest": selectors.report_latest_version(report),
+        "latest": latest,
         "approved": approved,
         "sections": sections,
         "missing_count": missing,
@@ -104,7 +105,7 @@ def _editor_context(request, report, version, *, editable: bool) -> dict:
         "next_year": report.year + 1,
         "jobs": jobs,
         "polling": any(job.is_active for job in jobs),
-        "export_form": ExportForm(initial={"version": version.number}),
+        "pinned_version": version.number != latest.number,
         **_permissions(request.user),
     }
 
@@ -413,7 +414,12 @@ def annual_export(request, year: int):
     form = ExportForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("导出参数无效。"), status=400)
-    version = selectors.report_version_get(report, form.cleaned_data["version"])
+    number = form.cleaned_data["version"]
+    version = (
+        selectors.report_version_get(report, number)
+        if number
+        else selectors.report_latest_version(report)
+    )
     services.export_job_create(version=version, fmt=form.cleaned_data["format"], user=request.user)
     if _is_htmx(request):
         return _exports_response(request, report)

@@ -88,6 +88,8 @@ def dashboard(request):
     context = {
         **data,
         "payload": _payload(data),
+        # The township table, selector and chart data of a large district are cached rendered.
+        "cache_seconds": selectors.cache_seconds(),
         "years": selectors.dashboard_years(),
         "all_townships": [] if request.user.is_liaison else Township.objects.all(),
         "selected_township": township,
