@@ -28,10 +28,24 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 def write(model, *, new: list, changed: list, changed_fields: set[str], user, reason: str) -> None:
     """Insert ``new`` and update ``changed`` (instances already carrying their new values)."""
     now = timezone.now()
+    if copy_supported():
+        # COPY writes text: format the one timestamp once rather than per row and column.
+        now = now.isoformat()
+    concrete = model._meta.concrete_fields
+    on_create = [
+        f.attname
+        for f in concrete
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    on_update = [f.attname for f in concrete if getattr(f, "auto_now", False)]
     for instance in new:
-        _stamp(instance, now, created=True)
+        data = instance.__dict__
+        for attname in on_create:
+            data[attname] = now
     for instance in changed:
-        _stamp(instance, now, created=False)
+        data = instance.__dict__
+        for attname in on_update:
+            data[attname] = now
     fields = sorted(changed_fields | _auto_now_fields(model))
     if copy_supported():
         if new:
@@ -64,12 +78,6 @@ def copy_supported() -> bool:
 
 def _auto_now_fields(model) -> set[str]:
     return {f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)}
-
-
-def _stamp(instance, now, *, created: bool) -> None:
-    for f in instance._meta.concrete_fields:
-        if getattr(f, "auto_now", False) or (created and getattr(f, "auto_now_add", False)):
-            setattr(instance, f.attname, now)
 
 
 def _copy(cursor, table: str, fields: list, rows) -> None:

@@ -27,7 +27,13 @@ from bureau.importing import normalise as norm
 from bureau.importing.headers import find_header, missing_columns, missing_columns_error
 from bureau.importing.reader import ImportFileError, Sheet, read_sheets
 from bureau.importing.registry import Entity, get_entity
-from bureau.importing.widgets import LookupWidget
+from bureau.importing.widgets import (
+    BoolWidget,
+    ChoiceWidget,
+    DateWidget,
+    LookupWidget,
+    ManyLookupWidget,
+)
 from bureau.services import record_save
 
 SUMMARY_WORDS = ("合计", "总计", "小计", "总合计", "累计")
@@ -147,6 +153,7 @@ class Importer:
         self.progress = progress or (lambda stage, done, total: None)
         self.reason = (_("Excel导入：%(f)s") % {"f": file_name or "-"})[:100]
         self._factory = None
+        self._key_nullable = None
 
     # ---- the run ---------------------------------------------------------------------------
 
@@ -253,11 +260,13 @@ class Importer:
     def _data_rows(self, sheet: Sheet, header_index: int):
         for index in range(header_index + 1, len(sheet.rows)):
             raw = sheet.rows[index]
-            filled = [cell for cell in raw if not norm.is_blank(cell)]
+            filled = [
+                c for c in raw if c is not None and c != "" and not (type(c) is str and c.isspace())
+            ]
             if not filled:
                 continue
             first = norm.compact(filled[0])
-            if first.startswith(SUMMARY_WORDS) or first in ("合计", "总计"):
+            if first.startswith(SUMMARY_WORDS):
                 continue
             if len(filled) == 1 and first.startswith(NOTE_WORDS):
                 continue
@@ -269,19 +278,30 @@ class Importer:
         rows = []
         total = len(data)
         key_targets = [self.resource.fields[name].attribute for name in self.resource.natural_key()]
+        memos = defaultdict(dict)
+        plan = [
+            (*step, memos if not step[5] and _memoisable(step[1], step[4]) else None)
+            for step in self.plan
+        ]
         for count, (number, raw) in enumerate(data, 1):
             row = _Row(number)
             values = row.values
             width = len(raw)
             failed = ()
-            for index, widget, target, bc, factor, is_fallback in self.plan:
+            for index, widget, target, bc, factor, is_fallback, memo in plan:
                 cell = raw[index] if index < width else None
                 if is_fallback and (
                     values.get(target) is not None or target in failed or norm.is_blank(cell)
                 ):
                     continue
                 try:
-                    if factor is not None:
+                    if memo is not None and not is_fallback:
+                        # Townships, yes/no, choices, dates repeat down a column: read each
+                        # distinct cell once.
+                        value = memo[index].get(cell, _MISSING)
+                        if value is _MISSING:
+                            value = memo[index][cell] = widget.clean(cell, row=values)
+                    elif factor is not None:
                         value = widget.clean(cell, row=values, factor=factor)
                     else:
                         value = widget.clean(cell, row=values)
@@ -376,9 +396,13 @@ class Importer:
             row.instance = obj
 
     def _key_complete(self, row) -> bool:
-        for name, value in zip(self.resource.natural_key(), row.key, strict=True):
-            f = self.model._meta.get_field(self.resource.fields[name].attribute)
-            if value in (None, "") and not f.null:
+        if self._key_nullable is None:
+            self._key_nullable = [
+                self.model._meta.get_field(self.resource.fields[name].attribute).null
+                for name in self.resource.natural_key()
+            ]
+        for value, nullable in zip(row.key, self._key_nullable, strict=True):
+            if (value is None or value == "") and not nullable:
                 return False
         return True
 
@@ -640,6 +664,18 @@ class Importer:
 
     def _key_names(self):
         return [self.resource.fields[n].attribute for n in self.resource.natural_key()]
+
+
+_MISSING = object()
+
+
+def _memoisable(widget, factor) -> bool:
+    """Widgets whose result depends on the cell alone (not on other cells of the row)."""
+    if factor is not None or getattr(widget, "within", None):
+        return False
+    return isinstance(
+        widget, LookupWidget | BoolWidget | ChoiceWidget | DateWidget
+    ) and not isinstance(widget, ManyLookupWidget)
 
 
 class _InstanceFactory:

@@ -227,6 +227,7 @@ class LookupWidget(widgets.ForeignKeyWidget, CellWidget):
         self.render_key = render_key or self.keys[0]
         self.related = tuple(related)
         self._maps = None
+        self._compact = {}
 
     # ---- bulk resolution -------------------------------------------------------------------
 
@@ -300,7 +301,9 @@ class LookupWidget(widgets.ForeignKeyWidget, CellWidget):
         return self._find(text, row)
 
     def _find(self, text, row):
-        key = norm.compact(text)
+        key = self._compact.get(text)
+        if key is None:
+            key = self._compact[text] = norm.compact(text)
         scope = None
         if self.within and row is not None:
             scope_obj = row.get(self.within)

@@ -42,6 +42,7 @@ class Command(BaseCommand):
             except get_user_model().DoesNotExist:
                 raise CommandError(f"用户不存在：{options['user']}") from None
         started = time.perf_counter()
+        cpu = time.process_time()
         with open(path, "rb") as handle:
             job = import_job_create(
                 user=user,
@@ -57,7 +58,11 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - started
         result = getattr(job, "result", None)
         summary = result.summary() if result else {"ok": False, "file_error": job.message}
-        summary.update(job=job.pk, seconds=round(seconds, 3))
+        summary.update(
+            job=job.pk,
+            seconds=round(seconds, 3),
+            cpu_seconds=round(time.process_time() - cpu, 3),
+        )
         if options["json"]:
             self.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2))
         else:
