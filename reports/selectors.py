@@ -21,6 +21,7 @@ from django.db.models import Count, Max
 from django.db.models.functions import ExtractMonth
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bureau.models import Department, Township, WorkActivity
 from imports.models import ImportJob
@@ -342,7 +343,7 @@ def _by_month(year: int, pk) -> dict:
         return [counts.get(month, 0) for month in range(1, 13)]
 
     return {
-        "months": [f"{month}月" for month in range(1, 13)],
+        "months": [_("%(month)s月") % {"month": month} for month in range(1, 13)],
         "series": [
             {
                 "name": str(REGISTRY["service_visits"].label),

@@ -48,6 +48,26 @@ def _plain(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
+def _labels() -> dict:
+    """The charts' words, translated here because the script has no catalogue."""
+    return {
+        "countsAxis": _("家/项"),
+        "amountAxis": _("亿元"),
+        "townshipAxis": _("家/次"),
+        "projectsAxis": _("项"),
+        "timesAxis": _("次"),
+        "coverageRate": _("研发机构覆盖率（%）"),
+        "sme": _("科小入库"),
+        "hitech": _("高企认定"),
+        "visits": _("服务走访"),
+        "reached": _("进入该环节"),
+        "passed": _("通过/入选"),
+        "empty": _("暂无数据"),
+        "last": _("上年"),
+        "target": _("目标"),
+    }
+
+
 def _payload(data: dict) -> dict:
     """What the charts and the big screen's refresh read: plain numbers, no objects."""
     kpis = [
@@ -72,6 +92,7 @@ def _payload(data: dict) -> dict:
         for card in data["kpis"]
     ]
     return {
+        "labels": _labels(),
         "year": data["year"],
         "township": data["township"].name if data["township"] else None,
         "kpis": kpis,

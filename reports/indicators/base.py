@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 from django.db.models import BooleanField, Count, DateField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import ExtractYear
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
 from bureau.models import AnnualTarget, ExternalFigure, Township
 
@@ -557,7 +558,7 @@ def _breakdowns(plan: _Plan, year: int, pk) -> dict[str, dict]:
             out[ind.key] = {}
         for row in rows:
             group = row[path]
-            label = labels.get(group, group) if group is not None else "未分类"
+            label = labels.get(group, group) if group is not None else _("未分类")
             for ind in inds:
                 value = ind.value_from(lambda alias, _year, row=row: row.get(alias), year)
                 # Groups without records of this indicator are left out; a rate of 0 % stays.

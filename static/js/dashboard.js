@@ -13,6 +13,7 @@
   var source = document.getElementById("dashboard-data");
   if (!source || !window.echarts) { return; }
   var payload = JSON.parse(source.textContent);
+  var L = payload.labels;  // translated on the server
   var screen = document.body.classList.contains("screen");
   var theme = screen ? "dark" : null;
   var charts = {};
@@ -37,9 +38,9 @@
       var t = p.charts.trends;
       return base({
         xAxis: { type: "category", data: t.years },
-        yAxis: { type: "value", name: "家/项", minInterval: 1 },
+        yAxis: { type: "value", name: L.countsAxis, minInterval: 1 },
         series: t.counts.map(function (s) {
-          return { name: s.name, type: "line", smooth: true, data: withUrls(s.data, s.urls) };
+          return { name: s.name, type: "line", data: withUrls(s.data, s.urls) };
         })
       });
     },
@@ -49,12 +50,12 @@
         return { name: s.name + "（" + s.unit + "）", type: "bar", yAxisIndex: 0,
                  data: withUrls(s.data, s.urls), barMaxWidth: 28 };
       }).concat(t.rates.map(function (s) {
-        return { name: s.name + "（%）", type: "line", yAxisIndex: 1, smooth: true,
+        return { name: s.name + "（%）", type: "line", yAxisIndex: 1,
                  data: withUrls(s.data, s.urls) };
       }));
       return base({
         xAxis: { type: "category", data: t.years },
-        yAxis: [{ type: "value", name: "亿元" }, { type: "value", name: "%", max: 100 }],
+        yAxis: [{ type: "value", name: L.amountAxis }, { type: "value", name: "%", max: 100 }],
         series: series
       });
     },
@@ -63,12 +64,12 @@
       return base({
         grid: { left: 16, right: 16, top: 32, bottom: 32, containLabel: true },
         xAxis: { type: "category", data: t.names, axisLabel: { rotate: t.names.length > 8 ? 30 : 0 } },
-        yAxis: [{ type: "value", name: "家/次", minInterval: 1 }, { type: "value", name: "%", max: 100 }],
+        yAxis: [{ type: "value", name: L.townshipAxis, minInterval: 1 }, { type: "value", name: "%", max: 100 }],
         series: [
-          { name: "研发机构覆盖率（%）", type: "line", yAxisIndex: 1, data: withUrls(t.coverage_rate, t.coverage_urls) },
-          { name: "科小入库", type: "bar", data: withUrls(t.sme, t.sme_urls) },
-          { name: "高企认定", type: "bar", data: withUrls(t.hitech, t.hitech_urls) },
-          { name: "服务走访", type: "bar", data: withUrls(t.visits, t.visits_urls) }
+          { name: L.coverageRate, type: "line", yAxisIndex: 1, data: withUrls(t.coverage_rate, t.coverage_urls) },
+          { name: L.sme, type: "bar", data: withUrls(t.sme, t.sme_urls) },
+          { name: L.hitech, type: "bar", data: withUrls(t.hitech, t.hitech_urls) },
+          { name: L.visits, type: "bar", data: withUrls(t.visits, t.visits_urls) }
         ]
       });
     },
@@ -88,10 +89,10 @@
       return base({
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
         xAxis: { type: "category", data: t.steps, axisLabel: { interval: 0, rotate: 30 } },
-        yAxis: { type: "value", name: "项", minInterval: 1 },
+        yAxis: { type: "value", name: L.projectsAxis, minInterval: 1 },
         series: [
-          { name: "进入该环节", type: "bar", data: withUrls(t.reached, t.urls) },
-          { name: "通过/入选", type: "bar", data: withUrls(t.passed, t.urls) }
+          { name: L.reached, type: "bar", data: withUrls(t.reached, t.urls) },
+          { name: L.passed, type: "bar", data: withUrls(t.passed, t.urls) }
         ]
       });
     },
@@ -99,7 +100,7 @@
       var t = p.charts.months;
       return base({
         xAxis: { type: "category", data: t.months },
-        yAxis: { type: "value", name: "次", minInterval: 1 },
+        yAxis: { type: "value", name: L.timesAxis, minInterval: 1 },
         series: t.series.map(function (s) {
           return { name: s.name, type: "bar", data: withUrls(s.data, s.urls) };
         })
@@ -126,7 +127,7 @@
       }
       var option = builders[name](p);
       if (isEmpty(option)) {
-        option.title = { text: "暂无数据", left: "center", top: "middle",
+        option.title = { text: L.empty, left: "center", top: "middle",
                          textStyle: { color: "#999", fontSize: 14, fontWeight: "normal" } };
       }
       charts[name].setOption(option, true);
@@ -173,8 +174,8 @@
       value.appendChild(link);
       value.appendChild(text("span", "unit", k.unit));
       card.appendChild(value);
-      var meta = "上年 " + k.last_display;
-      if (k.target !== null) { meta += " · 目标 " + k.target_display + " · " + k.progress + "%"; }
+      var meta = L.last + " " + k.last_display;
+      if (k.target !== null) { meta += " · " + L.target + " " + k.target_display + " · " + k.progress + "%"; }
       card.appendChild(text("div", "meta", meta));
       return card;
     }));
