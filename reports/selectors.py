@@ -66,6 +66,9 @@ TREND_KEYS = TREND_COUNT_KEYS + TREND_RATE_KEYS + TREND_AMOUNT_KEYS
 # reached is below the share of the year gone by.
 LATE_IN_YEAR = 0.75
 
+# Townships shown in the ranking and the chart; beyond it, the best and the worst halves.
+TOWNSHIP_ROWS = 40
+
 CACHE_VERSION_KEY = "reports:dashboard:version"
 
 
@@ -221,8 +224,13 @@ def _trends(values, years, pk) -> dict:
     }
 
 
-def _townships(values: dict[str, IndicatorValue], year: int, townships) -> list[dict]:
-    """Per township: coverage, SME and hi-tech counts, service visits; ranked on coverage."""
+def _townships(values: dict[str, IndicatorValue], year: int) -> tuple[list[dict], int]:
+    """Per township: coverage, SME and hi-tech counts, service visits; ranked on coverage.
+
+    Returns (rows, number of townships). A district has a few dozen townships; beyond
+    ``TOWNSHIP_ROWS`` only the best and the worst half of that number are kept, so the page
+    stays readable and quick whatever the number of townships.
+    """
 
     def get(key, name):
         return values[key].breakdown.get(name)
@@ -232,42 +240,48 @@ def _townships(values: dict[str, IndicatorValue], year: int, townships) -> list[
         # builds, without rebuilding it for each of hundreds of townships.
         return f"{values[key].records_url}&{REGISTRY[key].model.township_lookup}={pk}"
 
-    departments = {}
-    links = Department.townships.through.objects.filter(
-        township__in=[t.pk for t in townships]
-    ).values_list("township_id", "department__name")
-    for township_id, name in links:
-        departments.setdefault(township_id, []).append(name)
-
     rows = []
-    for township in townships:
-        name = township.name
+    for pk, name, code in Township.objects.values_list("pk", "name", "code"):
+        rate = get("coverage_rate", name)
         rows.append(
             {
-                "pk": township.pk,
+                "pk": pk,
                 "name": name,
-                "code": township.code,
-                "departments": sorted(departments.get(township.pk, [])),
-                "coverage_rate": get("coverage_rate", name),
-                "coverage_display": format_value(get("coverage_rate", name), "%"),
+                "code": code,
+                "coverage_rate": rate,
+                "coverage_display": format_value(rate, "%"),
                 "covered": get("coverage_covered", name) or 0,
                 "enterprises": get("coverage_enterprises", name) or 0,
                 "sme": get("sme_registered", name) or 0,
                 "hitech": get("hitech_certified", name) or 0,
                 "hitech_applications": get("hitech_applications", name) or 0,
                 "visits": get("service_visits", name) or 0,
-                "coverage_url": link("coverage_enterprises", township.pk),
-                "covered_url": link("coverage_covered", township.pk),
-                "sme_url": link("sme_registered", township.pk),
-                "hitech_url": link("hitech_certified", township.pk),
-                "visits_url": link("service_visits", township.pk),
             }
         )
     # Townships without coverage records go last; ties keep the code order.
     rows.sort(key=lambda row: (row["coverage_rate"] is None, -(row["coverage_rate"] or 0)))
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank if row["coverage_rate"] is not None else None
-    return rows
+    total = len(rows)
+    if total > TOWNSHIP_ROWS:
+        half = TOWNSHIP_ROWS // 2
+        rows = rows[:half] + rows[-half:]
+
+    departments: dict[int, list[str]] = {}
+    pairs = Department.townships.through.objects.filter(
+        township__in=[row["pk"] for row in rows]
+    ).values_list("township_id", "department__name")
+    for township_id, name in pairs:
+        departments.setdefault(township_id, []).append(name)
+    for row in rows:
+        pk = row["pk"]
+        row["departments"] = sorted(departments.get(pk, []))
+        row["coverage_url"] = link("coverage_enterprises", pk)
+        row["covered_url"] = link("coverage_covered", pk)
+        row["sme_url"] = link("sme_registered", pk)
+        row["hitech_url"] = link("hitech_certified", pk)
+        row["visits_url"] = link("service_visits", pk)
+    return rows, total
 
 
 def _platforms(year: int, pk) -> dict:
@@ -398,11 +412,11 @@ def build_dashboard(year: int, township=None, today: datetime.date | None = None
     for y in (year - 1, year):
         values[y].update(trends[y])
     current = values[year]
-    townships = list(Township.objects.filter(pk=pk) if pk is not None else Township.objects.all())
-    township_rows = _townships(current, year, townships) if pk is None else []
+    township_rows, township_total = _townships(current, year) if pk is None else ([], 0)
     return {
         "year": year,
-        "township": townships[0] if pk is not None and townships else None,
+        "township": Township.objects.get(pk=pk) if pk is not None else None,
+        "township_total": township_total,
         "kpis": _kpis(values, year, today, pk),
         "townships": township_rows,
         "charts": {

@@ -21,8 +21,10 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _redirect(request, url: str):
-    """A redirect that htmx follows as a full page load."""
+def _back_to_editor(request, report, anchor: str = ""):
+    """Back to the editor, reloaded: the query string changes on every save, since a browser
+    that is only asked to change the #fragment would keep showing the old page."""
+    url = f"{report.get_absolute_url()}?v={report.versions.count()}{anchor}"
     if _is_htmx(request):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
@@ -283,7 +285,7 @@ def annual_paragraph_insert(request, year: int):
         form = ParagraphInsertForm(request.POST)
         if form.is_valid():
             try:
-                services.report_paragraph_insert(
+                version = services.report_paragraph_insert(
                     report=report,
                     user=request.user,
                     base=form.cleaned_data["base"],
@@ -294,9 +296,8 @@ def annual_paragraph_insert(request, year: int):
             except ValidationError as exc:
                 error = _error_text(exc)
             else:
-                return _redirect(
-                    request, f"{report.get_absolute_url()}#p-{form.cleaned_data['after']}"
-                )
+                messages.success(request, _("已添加段落，保存为 v%(n)s。") % {"n": version.number})
+                return _back_to_editor(request, report, f"#p-{form.cleaned_data['after']}")
         after = request.POST.get("after", "")
     else:
         after = request.GET.get("after", "")
@@ -331,7 +332,7 @@ def _simple_change(request, year: int, action, success: str, anchor: str = ""):
         messages.error(request, _error_text(error))
     else:
         messages.success(request, success % {"n": version.number})
-    return _redirect(request, f"{report.get_absolute_url()}{anchor}")
+    return _back_to_editor(request, report, anchor)
 
 
 @require_POST

@@ -278,3 +278,17 @@ def test_an_import_shows_on_the_dashboard_at_once(staff_user, staff_client, town
         finished_at=datetime.datetime.now(datetime.UTC),
     )
     assert staff_client.get(DATA).json()["kpis"][0]["value"] == 2
+
+
+def test_many_townships_show_the_best_and_the_worst(monkeypatch, leader_client, township):
+    monkeypatch.setattr(selectors, "TOWNSHIP_ROWS", 2)
+    for i, covered in enumerate((True, False, True)):
+        t = f.TownshipFactory(code=f"370302{120 + i}", name=f"第{i}镇")
+        f.RdCoverageFactory(enterprise__township=t, year=THIS_YEAR, has_institution=covered)
+        f.RdCoverageFactory(enterprise__township=t, year=THIS_YEAR)
+
+    response = leader_client.get(DASHBOARD)
+    rows = response.context["townships"]
+    assert [(row["name"], row["rank"]) for row in rows] == [("第0镇", 1), (township.name, None)]
+    assert response.context["township_total"] == 4
+    assert "共 4 个乡镇（街道）" in response.content.decode()
