@@ -101,12 +101,20 @@ def import_job_start(*, job: ImportJob, dry_run: bool) -> ImportJob:
     job.rows_total = rows
     job.save(update_fields=["background", "status", "rows_total"])
     if job.background:
-        from imports.tasks import run_import_job  # noqa: PLC0415 - tasks import this module
-
         cache.set(job.progress_key, {"stage": "queued", "done": 0, "total": rows}, 6 * 3600)
-        transaction.on_commit(lambda: run_import_job.delay(job.pk, dry_run))
+        transaction.on_commit(lambda: _enqueue(job.pk, dry_run))
         return job
     return import_job_run(job=job, dry_run=dry_run)
+
+
+def _enqueue(job_id: int, dry_run: bool) -> None:
+    from imports.tasks import run_import_job  # noqa: PLC0415 - tasks import this module
+
+    result = run_import_job.delay(job_id, dry_run)
+    # Eager runs have finished by now and saved the job; only note the id of a queued task.
+    ImportJob.objects.filter(pk=job_id, status__in=ImportJob.RUNNING).update(
+        task_id=result.id or ""
+    )
 
 
 def import_job_confirm(*, job: ImportJob, user, skip_invalid: bool | None = None) -> ImportJob:
