@@ -193,7 +193,6 @@ def _kpis(values: dict[int, dict[str, IndicatorValue]], year: int, today, pk) ->
                 "progress": progress,
                 "status": status,
                 "url": item.records_url,
-                "doc": " ".join((indicator.__doc__ or "").split()),
             }
         )
     return cards
