@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from bureau import views
+from bureau import health, views
 from bureau.forms import LoginForm
 from bureau.urls_helpers import crud_urls
 
@@ -18,7 +18,7 @@ bureau_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
@@ -34,5 +34,6 @@ urlpatterns = [
     path("poverty/", include("poverty.urls")),
     path("imports/", include("imports.urls")),
     path("reports/", include("reports.urls")),
+    path("api/", include("bureau.api.urls")),
     path("admin/", admin.site.urls),
 ]

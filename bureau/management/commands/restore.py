@@ -11,12 +11,15 @@ from pathlib import Path
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 
 def restore_backup(path: Path, *, database: str = DEFAULT_DB_ALIAS) -> None:
     """Empty ``database`` and load the backup at ``path``, all or nothing."""
     with transaction.atomic(using=database):
+        # Settle deferred foreign-key checks of earlier writes in an enclosing transaction;
+        # PostgreSQL refuses to TRUNCATE a table with such checks pending.
+        connections[database].check_constraints()
         call_command("flush", interactive=False, database=database, verbosity=0)
         # The flush rebuilt content types with new ids; forget the cached old ones.
         ContentType.objects.clear_cache()

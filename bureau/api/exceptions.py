@@ -1,0 +1,38 @@
+"""Errors of the services turned into API answers with their Chinese messages."""
+
+from axes.exceptions import AxesBackendPermissionDenied
+from axes.helpers import get_lockout_message
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("该记录仍被其他记录引用，无法删除。")
+    default_code = "conflict"
+
+
+def validation_error_detail(error: DjangoValidationError):
+    """``full_clean``'s errors in DRF's shape: ``{"field": ["消息"], "non_field_errors": [...]}``."""
+    if hasattr(error, "error_dict"):
+        return {
+            (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
+            for field, messages in error.message_dict.items()
+        }
+    return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus Django's ValidationError (400) and the message of PermissionDenied."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(validation_error_detail(exc))
+    elif isinstance(exc, PermissionDenied):
+        # Axes raises its own subclass, without a message, when an account is locked out.
+        locked = isinstance(exc, AxesBackendPermissionDenied)
+        message = get_lockout_message() if locked else (str(exc) or None)
+        exc = exceptions.PermissionDenied(message)
+    return drf_exception_handler(exc, context)

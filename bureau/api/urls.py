@@ -1,0 +1,51 @@
+"""URLs of the API: ``/api/<app>/<entity>/`` for every entity page, the token endpoint, the
+OpenAPI schema and its documentation page (served from the sidecar's local files)."""
+
+from importlib import import_module
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from bureau.api.factory import build_viewset
+
+# The apps whose ``views.VIEWSETS`` are the district's records.
+ENTITY_APPS = ["bureau", "enterprises", "talents", "platforms", "poverty"]
+
+
+def crud_viewsets():
+    """Every ``CrudViewSet`` of the entity apps, in navigation order."""
+    for app in ENTITY_APPS:
+        yield from import_module(f"{app}.views").VIEWSETS
+
+
+router = DefaultRouter()
+router.include_root_view = False
+for crud in crud_viewsets():
+    meta = crud.model._meta
+    router.register(
+        f"{meta.app_label}/{meta.model_name}",
+        build_viewset(crud),
+        basename=f"{meta.app_label}-{meta.model_name}",
+    )
+
+
+def _login_page_first(view):
+    # A person opening the documentation in a browser is sent to the login page like on any
+    # other page; the schema and the endpoints answer 401 to programs instead.
+    view.login_required = True
+    return view
+
+
+app_name = "api"
+urlpatterns = [
+    path("token/", obtain_auth_token, name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "docs/",
+        _login_page_first(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,115 @@
+"""``/healthz``: is this instance able to serve? For load balancers, compose and monitoring.
+
+Checks the database, Redis (when configured), a Celery worker (when a real broker is
+configured) and that every migration is applied. Answers JSON, 200 when all pass and 503 when
+one fails, without login and without revealing more than each check's state.
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+WORKER_PING_TIMEOUT = 1.0  # seconds; the probe must answer well within the balancer's timeout
+REDIS_TIMEOUT = 1.0
+
+# Once every migration is applied it stays so for the life of the process (new migrations come
+# with new code, hence a new process), so the costly migration graph is loaded until then only.
+_migrations_applied = False
+
+
+def check_database() -> dict:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return {"ok": True}
+
+
+def check_migrations() -> dict:
+    global _migrations_applied
+    if not _migrations_applied:
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if pending:
+            return {"ok": False, "pending": len(pending)}
+        _migrations_applied = True
+    return {"ok": True}
+
+
+def check_redis() -> dict | None:
+    url = getattr(settings, "REDIS_URL", "")
+    if not url:
+        return None
+    import redis
+
+    client = redis.Redis.from_url(
+        url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return {"ok": True}
+
+
+def broker_configured() -> bool:
+    broker = getattr(settings, "CELERY_BROKER_URL", "") or ""
+    eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    return bool(broker) and not broker.startswith("memory://") and not eager
+
+
+def check_worker() -> dict | None:
+    if not broker_configured():
+        return None
+    from bureau.celery import app
+
+    # The broker named by the settings now, not the one the app cached at start.
+    with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+        replies = app.control.ping(timeout=WORKER_PING_TIMEOUT, connection=connection)
+    workers = sorted(name for reply in replies for name in reply)
+    return {"ok": bool(workers), "workers": len(workers)}
+
+
+CHECKS = {
+    "database": check_database,
+    "migrations": check_migrations,
+    "redis": check_redis,
+    "worker": check_worker,
+}
+
+
+def run_checks() -> dict[str, dict]:
+    """Every configured check's result; a check that raises counts as failed."""
+    results = {}
+    for name, check in CHECKS.items():
+        started = time.monotonic()
+        try:
+            result = check()
+        except Exception as error:  # noqa: BLE001 - any failure means "not healthy"
+            logger.warning("health check %s failed: %s", name, error)
+            result = {"ok": False, "error": type(error).__name__}
+        if result is None:
+            continue  # not configured here
+        result["ms"] = round((time.monotonic() - started) * 1000, 1)
+        results[name] = result
+    return results
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    checks = run_checks()
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,134 @@
+"""``/healthz``: 200 when the database, migrations, Redis and a worker answer; 503 naming the
+failing part otherwise; open without login.
+
+Redis tests use db 6 (``HEALTH_TEST_REDIS_URL``) and are skipped when Redis is not there."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.test import Client
+
+from bureau import health
+
+REDIS_URL = os.environ.get("HEALTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
+CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
+
+pytestmark = pytest.mark.django_db
+
+
+def _redis_or_skip():
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {error}")
+
+
+def _get():
+    response = Client().get("/healthz")
+    return response.status_code, response.json()
+
+
+@pytest.fixture(autouse=True)
+def forget_migration_state():
+    health._migrations_applied = False
+    yield
+    health._migrations_applied = False
+
+
+def test_healthy_without_login_and_without_redis(settings):
+    settings.REDIS_URL = ""
+    settings.CELERY_BROKER_URL = "memory://"
+    status, body = _get()
+    assert status == 200
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "migrations"}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+def test_unapplied_migration_makes_it_503(settings):
+    settings.REDIS_URL = ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM django_migrations WHERE id = (SELECT max(id) FROM django_migrations)"
+        )
+    status, body = _get()
+    assert status == 503
+    assert body["status"] == "error"
+    assert body["checks"]["migrations"]["ok"] is False
+    assert body["checks"]["migrations"]["pending"] == 1
+
+
+def test_redis_unreachable_makes_it_503_quickly(settings):
+    settings.REDIS_URL = CLOSED_PORT_URL
+    settings.CELERY_BROKER_URL = "memory://"
+    started = time.monotonic()
+    status, body = _get()
+    assert time.monotonic() - started < 5
+    assert status == 503
+    assert body["checks"]["redis"]["ok"] is False
+    assert body["checks"]["database"]["ok"] is True
+
+
+def test_broker_without_any_worker_makes_it_503(settings):
+    _redis_or_skip()
+    settings.REDIS_URL = REDIS_URL
+    settings.CELERY_BROKER_URL = REDIS_URL
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    status, body = _get()
+    assert status == 503
+    assert body["checks"]["redis"]["ok"] is True
+    assert body["checks"]["worker"]["ok"] is False
+    assert body["checks"]["worker"]["workers"] == 0
+
+
+@pytest.mark.worker
+def test_running_worker_answers_the_ping(settings, tmp_path):
+    _redis_or_skip()
+    name = f"health-{uuid.uuid4().hex[:8]}"
+    env = os.environ | {"REDIS_URL": REDIS_URL, "CELERY_TASK_ALWAYS_EAGER": "false"}
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "bureau",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            name,
+            "-n",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=Path(django_settings.BASE_DIR),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    settings.REDIS_URL = REDIS_URL
+    settings.CELERY_BROKER_URL = REDIS_URL
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    try:
+        deadline = time.monotonic() + 60
+        status, body = _get()
+        while status != 200 and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.5)
+            status, body = _get()
+        assert status == 200, (tmp_path / "worker.log").read_text()
+        assert body["checks"]["worker"]["workers"] >= 1
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        log.close()
