@@ -30,7 +30,8 @@ def validate_credit_code(value: str) -> None:
         raise ValidationError(
             _("统一社会信用代码应为18位，当前为%(n)d位。"), code="length", params={"n": len(code)}
         )
-    bad = [c for c in code if c not in CREDIT_CODE_ALPHABET]
+    # The 18th character is judged by the check digit below, which names the expected one.
+    bad = [c for c in code[:17] if c not in CREDIT_CODE_ALPHABET]
     if bad:
         raise ValidationError(
             _("统一社会信用代码含有非法字符“%(c)s”（不使用I、O、S、V、Z）。"),

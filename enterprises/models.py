@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from bureau.models import DomainModel, Industry, Township, Village
+from bureau.models import DomainModel, Industry, SelectRelatedManager, Township, Village
 from bureau.validators import normalise_credit_code, validate_credit_code, validate_year
 
 # Amounts are kept in 万元 (ten thousand yuan), as the bureau's forms and the platforms do.
@@ -61,8 +61,12 @@ class Enterprise(DomainModel):
     def __str__(self):
         return self.name
 
-    def clean(self):
+    def clean_fields(self, exclude=None):
+        # Normalised before the length check, so " 9135...y43 " from a form or a sheet passes.
         self.credit_code = normalise_credit_code(self.credit_code)
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
         if self.village_id and self.township_id and self.village.township_id != self.township_id:
             raise ValidationError({"village": _("所选村（社区）不属于该乡镇（街道）。")})
         if self.founded_on and self.founded_on > datetime.date.today():
@@ -84,6 +88,7 @@ class EnterpriseYearlyFigure(DomainModel):
     industrial_output = amount_field(_("工业总产值"))
     hitech_output = amount_field(_("高新技术产业产值"))
     history = HistoricalRecords()
+    objects = SelectRelatedManager("enterprise")
     township_lookup = "enterprise__township"
     url_namespace = "enterprises"
 
@@ -157,6 +162,7 @@ class HiTechApplication(DomainModel):
     issued_on = models.DateField(_("发证日期"), null=True, blank=True)
     expires_on = models.DateField(_("有效期至"), null=True, blank=True, editable=False)
     history = HistoricalRecords()
+    objects = SelectRelatedManager("enterprise")
     township_lookup = "enterprise__township"
     url_namespace = "enterprises"
 
@@ -208,6 +214,7 @@ class SmeEvaluation(DomainModel):
         _("评价得分"), null=True, blank=True, validators=[MaxValueValidator(100)]
     )
     history = HistoricalRecords()
+    objects = SelectRelatedManager("enterprise")
     township_lookup = "enterprise__township"
     url_namespace = "enterprises"
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from bureau.models import DomainModel, Township
+from bureau.models import DomainModel, SelectRelatedManager, Township
 from bureau.validators import validate_year
 from enterprises.models import Enterprise
 
@@ -98,6 +98,7 @@ class RdCoverage(DomainModel):
     level = models.CharField(_("级别"), max_length=20, choices=Level.choices, blank=True)
     established_on = models.DateField(_("建立日期"), null=True, blank=True)
     history = HistoricalRecords()
+    objects = SelectRelatedManager("enterprise")
     township_lookup = "enterprise__township"
     url_namespace = "platforms"
 

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from bureau.models import DomainModel, Village
+from bureau.models import DomainModel, SelectRelatedManager, Village
 from bureau.validators import validate_year
 
 
@@ -18,6 +18,7 @@ class KeyVillage(DomainModel):
     is_active = models.BooleanField(_("在帮扶"), default=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     history = HistoricalRecords()
+    objects = SelectRelatedManager("village__township")
     township_lookup = "village__township"
     url_namespace = "poverty"
 
@@ -66,6 +67,7 @@ class ServiceVisit(DomainModel):
     content = models.CharField(_("服务内容"), max_length=300)
     farmers_trained = models.PositiveIntegerField(_("培训农民（人次）"), default=0)
     history = HistoricalRecords(m2m_fields=[commissioners])
+    objects = SelectRelatedManager("village__village__township")
     township_lookup = "village__village__township"
     url_namespace = "poverty"
 
@@ -87,6 +89,7 @@ class AgriStation(DomainModel):
     host = models.CharField(_("依托主体"), max_length=100)
     built_on = models.DateField(_("建成日期"))
     history = HistoricalRecords()
+    objects = SelectRelatedManager("village__village__township")
     township_lookup = "village__village__township"
     url_namespace = "poverty"
 
@@ -118,6 +121,7 @@ class DemoBase(DomainModel):
         _("状态"), max_length=20, choices=Status.choices, default=Status.APPLIED
     )
     history = HistoricalRecords()
+    objects = SelectRelatedManager("village__village__township")
     township_lookup = "village__village__township"
     url_namespace = "poverty"
 

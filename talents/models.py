@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from bureau.models import DomainModel
+from bureau.models import DomainModel, SelectRelatedManager
 from bureau.validators import validate_year
 from enterprises.models import Enterprise
 
@@ -30,6 +30,7 @@ class TalentProject(DomainModel):
     candidate = models.CharField(_("人选"), max_length=50)
     title = models.CharField(_("项目名称"), max_length=200, blank=True)
     history = HistoricalRecords()
+    objects = SelectRelatedManager("enterprise")
     township_lookup = "enterprise__township"
     url_namespace = "talents"
 
@@ -87,6 +88,7 @@ class TalentStage(DomainModel):
     )
     note = models.CharField(_("备注"), max_length=200, blank=True)
     history = HistoricalRecords()
+    objects = SelectRelatedManager("project")
     township_lookup = "project__enterprise__township"
     url_namespace = "talents"
 
@@ -176,6 +178,7 @@ class WorkPermit(DomainModel):
     valid_from = models.DateField(_("有效期起"))
     valid_to = models.DateField(_("有效期止"))
     history = HistoricalRecords()
+    objects = SelectRelatedManager("expert")
     township_lookup = "expert__employer__township"
     url_namespace = "talents"
 

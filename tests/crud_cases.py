@@ -50,7 +50,7 @@ def _code(n=0):
 CASES = [
     CrudCase(
         f.TownshipFactory,
-        make=lambda t: t,
+        make=lambda t: f.TownshipFactory(),
         data=lambda t: {"code": "370302201", "name": "南山乡"},
         change=("name", "城关街道（新）"),
         admin_only=True,

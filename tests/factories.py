@@ -24,7 +24,8 @@ class TownshipFactory(DjangoModelFactory):
         model = bureau.Township
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"370302{n % 300 + 100:03d}")
+    # 乡 codes (200-399): apart from the fixtures' 城关街道 (001) and 东山镇 (101)
+    code = factory.Sequence(lambda n: f"370302{n % 200 + 200:03d}")
     name = factory.Sequence(lambda n: f"第{n}镇")
 
 
