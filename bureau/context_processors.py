@@ -1,19 +1,27 @@
+from functools import cache
+
 from django.urls import NoReverseMatch, resolve, reverse
 
 from bureau import permissions
 from bureau.navigation import ADMIN_SIDEBAR, SIDEBAR
 
 
-def _resolve(url_name):
-    try:
-        return reverse(url_name)
-    except NoReverseMatch:
-        return None
-
-
-def _may_open(user, url) -> bool:
-    viewset = getattr(resolve(url).func, "view_initkwargs", {}).get("viewset")
-    return viewset is None or permissions.can_view_model(user, viewset.model)
+@cache
+def _groups(with_admin: bool):
+    """Sidebar groups with their URLs and the model behind each CRUD link, resolved once."""
+    groups = [*SIDEBAR, ADMIN_SIDEBAR] if with_admin else SIDEBAR
+    resolved = []
+    for title, icon, items in groups:
+        links = []
+        for label, url_name, *predicates in items:
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:
+                continue  # an app that is not installed
+            viewset = getattr(resolve(url).func, "view_initkwargs", {}).get("viewset")
+            links.append((label, url, viewset.model if viewset else None, predicates))
+        resolved.append((title, icon, links))
+    return resolved
 
 
 def navigation(request):
@@ -21,17 +29,20 @@ def navigation(request):
     user = getattr(request, "user", None)
     if not permissions.has_role(user):
         return {"sidebar": []}
-    groups = list(SIDEBAR)
-    if user.is_admin:
-        groups.append(ADMIN_SIDEBAR)
     sidebar = []
-    for title, icon, items in groups:
-        links = []
-        for label, url_name in items:
-            url = _resolve(url_name)
-            if url is None or not _may_open(user, url):
-                continue
-            links.append({"label": label, "url": url, "active": request.path.startswith(url)})
-        if links:
-            sidebar.append({"title": title, "icon": icon, "links": links})
+    for title, icon, links in _groups(user.is_admin):
+        visible = [
+            {
+                "label": label,
+                "url": url,
+                "active": request.path == url
+                or request.path.startswith(url)
+                and url.count("/") > 2,
+            }
+            for label, url, model, predicates in links
+            if (model is None or permissions.can_view_model(user, model))
+            and all(p(user) for p in predicates)
+        ]
+        if visible:
+            sidebar.append({"title": title, "icon": icon, "links": visible})
     return {"sidebar": sidebar}

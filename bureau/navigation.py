@@ -1,8 +1,31 @@
-"""The sidebar: the bureau's areas of work and the pages under each."""
+"""The sidebar: the bureau's areas of work and the pages under each.
+
+A link may carry a third item, a predicate on the user; links to CRUD lists are shown to whoever
+may view their model (``bureau.context_processors``).
+"""
 
 from django.utils.translation import gettext_lazy as _
 
+
+def _not_liaison(user) -> bool:
+    return not user.is_liaison
+
+
+def _can_edit(user) -> bool:
+    return user.can_edit
+
+
 SIDEBAR = [
+    (
+        _("统计与报告"),
+        "bi-bar-chart",
+        [
+            (_("工作仪表盘"), "reports:dashboard"),
+            (_("领导驾驶舱"), "reports:dashboard-screen"),
+            (_("年度工作报告"), "reports:annual-list", _not_liaison),
+            (_("导入记录"), "imports:job-list", _can_edit),
+        ],
+    ),
     (
         _("创新主体"),
         "bi-building",
