@@ -159,8 +159,13 @@ def job_confirm(request, pk):
     job = job_get_for_user(request.user, pk)
     form = ImportConfirmForm(request.POST)
     skip = form.cleaned_data["skip_invalid"] if form.is_valid() else job.skip_invalid
-    with transaction.atomic():
-        job = services.import_job_confirm(job=job, user=request.user, skip_invalid=skip)
+    try:
+        with transaction.atomic():
+            job = services.import_job_confirm(job=job, user=request.user, skip_invalid=skip)
+    except PermissionDenied as error:
+        # A second click, or someone else's preview: say why and show the job as it stands.
+        messages.error(request, str(error))
+        return redirect(job.get_absolute_url())
     if job.status == ImportJob.Status.DONE:
         messages.success(
             request,

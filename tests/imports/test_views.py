@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from enterprises.models import Enterprise
 from imports.models import ImportJob
-from tests.factories import EnterpriseFactory, TownshipFactory
+from tests.factories import EnterpriseFactory, TownshipFactory, UserFactory
 from tests.imports.conftest import code, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +191,22 @@ def test_job_list_page(staff_client, township):
     upload(staff_client, xlsx_bytes(ROWS))
     page = staff_client.get(reverse("imports:job-list")).content.decode()
     assert "企业.xlsx" in page
+
+
+def test_confirming_twice_writes_once(staff_client, township):
+    upload(staff_client, xlsx_bytes(ROWS))
+    job = ImportJob.objects.get()
+    url = reverse("imports:job-confirm", args=[job.pk])
+    staff_client.post(url)
+    response = staff_client.post(url, follow=True)
+    assert "不能确认" in response.content.decode()
+    assert Enterprise.objects.count() == 1
+
+
+def test_only_the_uploader_confirms(client_for, staff_user, township):
+    upload(client_for(staff_user), xlsx_bytes(ROWS))
+    job = ImportJob.objects.get()
+    other = client_for(UserFactory(username="staff2", role="staff"))
+    other.post(reverse("imports:job-confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "previewed" and not Enterprise.objects.exists()
