@@ -3,6 +3,7 @@
 from bureau.importing import widgets as w
 from bureau.importing.resources import (
     BureauResource,
+    Column,
     enterprise_code_column,
     enterprise_name_column,
 )
@@ -117,6 +118,8 @@ class EnterpriseYearlyFigureResource(BureauResource):
 class HiTechApplicationResource(BureauResource):
     enterprise = enterprise_code_column("enterprise")
     enterprise_name = enterprise_name_column("enterprise")
+    # Derived from the issue date (valid three years); exported for reading, ignored on import.
+    expires_on = Column("expires_on", "有效期至", w.DateWidget(), readonly=True)
     aliases = {
         "year": YEAR_ALIASES,
         "kind": ("类型", "申报类别", "首次/重新认定"),
@@ -148,6 +151,7 @@ class HiTechApplicationResource(BureauResource):
             "status",
             "certificate_number",
             "issued_on",
+            "expires_on",
         )
         import_id_fields = ("enterprise", "year")
 
