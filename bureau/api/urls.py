@@ -5,10 +5,10 @@ from importlib import import_module
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from bureau.api.factory import build_viewset
+from bureau.api.views import TokenView
 
 # The apps whose ``views.VIEWSETS`` are the district's records.
 ENTITY_APPS = ["bureau", "enterprises", "talents", "platforms", "poverty"]
@@ -40,7 +40,7 @@ def _login_page_first(view):
 
 app_name = "api"
 urlpatterns = [
-    path("token/", obtain_auth_token, name="token"),
+    path("token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",

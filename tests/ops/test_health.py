@@ -132,3 +132,13 @@ def test_running_worker_answers_the_ping(settings, tmp_path):
         worker.terminate()
         worker.wait(timeout=30)
         log.close()
+
+
+def test_only_runs_the_named_checks(settings):
+    _redis_or_skip()
+    settings.REDIS_URL = REDIS_URL
+    settings.CELERY_BROKER_URL = REDIS_URL
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    response = Client().get("/healthz", {"only": "database,redis"})
+    assert response.status_code == 200  # no worker running, but it was not asked about
+    assert set(response.json()["checks"]) == {"database", "redis"}

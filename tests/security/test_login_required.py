@@ -1,0 +1,119 @@
+"""Every page needs login except the login page and the health endpoint.
+
+The test walks every URL pattern of the project (so pages added later are covered): an
+anonymous GET is sent to the login page, or answered 401/403 by the API; only the views listed
+in ``PUBLIC`` open without login. Templates carry no inline script, so the CSP can forbid them.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+pytestmark = pytest.mark.django_db
+
+# URL names (with namespace) that must answer without login.
+PUBLIC = {"login", "healthz"}
+# Django's admin has its own login page; its other views check staff rights themselves.
+ADMIN_NAMESPACE = "admin"
+LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
+CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+SAMPLE = {
+    "int": "1",
+    "str": "x",
+    "slug": "x",
+    "path": "x",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
+
+
+def _walk(patterns, prefix="", namespace=None):
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or namespace
+            if namespace and pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}"
+            yield from _walk(pattern.url_patterns, route, inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield route, name, pattern.callback
+
+
+def _sample_path(route: str) -> str | None:
+    if route.startswith("^") or "(?P" in route or "\\" in route:
+        return None  # a regular expression (admin internals): covered by the exemption check
+    return "/" + CONVERTER.sub(lambda m: SAMPLE.get(m.group(1) or "str", "x"), route)
+
+
+ROUTES = list(_walk(get_resolver().url_patterns))
+
+
+def _is_api_view(callback) -> bool:
+    return hasattr(callback, "cls") or hasattr(callback, "initkwargs")
+
+
+def test_only_login_health_api_and_admin_are_exempt_from_the_login_middleware():
+    exempt = {
+        name or route
+        for route, name, callback in ROUTES
+        if getattr(callback, "login_required", True) is False
+        and not _is_api_view(callback)
+        and not (name or "").startswith(f"{ADMIN_NAMESPACE}:")
+        and not route.startswith("static/")
+    }
+    assert exempt == PUBLIC
+
+
+@pytest.mark.parametrize(
+    "route,name",
+    [(route, name) for route, name, _ in ROUTES if _sample_path(route)],
+    ids=lambda value: str(value),
+)
+def test_anonymous_get_is_sent_to_login_or_refused(route, name):
+    path = _sample_path(route)
+    response = Client().get(path)
+    if name in PUBLIC or name == f"{ADMIN_NAMESPACE}:login":
+        assert response.status_code in (200, 503), path
+    elif path.startswith("/api/") and not path.startswith("/api/docs/"):
+        # Programs get 401 (or 404/405 for a sample id or method), never data.
+        assert response.status_code in (401, 403, 404, 405), (path, response.status_code)
+        assert response.status_code != 200
+    else:
+        assert response.status_code == 302, (path, response.status_code)
+        assert response["Location"].startswith(LOGIN_PAGES), (path, response["Location"])
+
+
+def test_login_page_itself_opens(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert "登录" in response.content.decode()
+
+
+def test_pages_carry_a_csp_without_inline_scripts(client):
+    csp = client.get("/accounts/login/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in csp.split(";") if part.strip())
+    assert directives["script-src"] == "'self'"
+    assert directives["default-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
+INLINE_HANDLER = re.compile(r"\s on[a-z]+\s*=\s*[\"']", re.I | re.X)
+
+
+def test_no_template_has_an_inline_script_or_event_handler():
+    """The CSP allows scripts from the portal's own files only; inline ones would not run."""
+    offenders = []
+    roots = [Path(settings.BASE_DIR) / "templates"] + [
+        p for p in Path(settings.BASE_DIR).glob("*/templates") if ".venv" not in str(p)
+    ]
+    for root in roots:
+        for template in root.rglob("*.html"):
+            text = template.read_text("utf-8")
+            if INLINE_SCRIPT.search(text) or INLINE_HANDLER.search(text) or "javascript:" in text:
+                offenders.append(str(template.relative_to(settings.BASE_DIR)))
+    assert not offenders, f"inline scripts in {offenders}"
