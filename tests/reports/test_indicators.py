@@ -492,8 +492,8 @@ def test_compute_all_issues_the_same_queries_whatever_the_data(township, other_t
         compute_all(Y)
     with CaptureQueriesContext(connection) as small_township:
         compute_all(Y, township)
-    _mixed_data(township, other_township, n=4)
-    for i in range(5):
+    _mixed_data(township, other_township, n=2)
+    for i in range(3):
         f.TownshipFactory(code=f"370302{200 + i}", name=f"新乡{i}")
     with CaptureQueriesContext(connection) as large:
         compute_all(Y)
