@@ -220,6 +220,11 @@ REPORT_FONT_FILES = {
     "kai": env.str("REPORT_FONT_KAI", default="/usr/share/fonts/truetype/arphic/ukai.ttc"),
 }
 
+# The district's name fills the X of "X区科技局" in the report's title and text.
+REPORT_DISTRICT_NAME = env.str("REPORT_DISTRICT_NAME", default="")
+# Where the Chinese face of each .ttc font collection is extracted once for WeasyPrint.
+REPORT_FONT_CACHE_DIR = env.str("REPORT_FONT_CACHE_DIR", default="") or None
+
 # --- Security --- production only; development stays on plain HTTP.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
