@@ -1,5 +1,9 @@
-"""URLs of the API: ``/api/<app>/<entity>/`` for every entity page, the token endpoint, the
-OpenAPI schema and its documentation page (served from the sidecar's local files)."""
+"""URLs of the API: ``/api/<app>/<entity>/`` for every entity page, the indicators, import and
+report-export jobs, the token endpoint, the OpenAPI schema and its documentation page (served
+from the sidecar's local files).
+
+``bureau.api`` is project wiring like ``bureau.urls``: it reads the ``reports`` and ``imports``
+apps, which the domain models themselves never do."""
 
 from importlib import import_module
 
@@ -8,6 +12,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from bureau.api.factory import build_viewset
+from bureau.api.indicators import IndicatorView
+from bureau.api.jobs import ExportJobViewSet, ImportJobViewSet
 from bureau.api.views import TokenView
 
 # The apps whose ``views.VIEWSETS`` are the district's records.
@@ -29,6 +35,8 @@ for crud in crud_viewsets():
         build_viewset(crud),
         basename=f"{meta.app_label}-{meta.model_name}",
     )
+router.register("imports/jobs", ImportJobViewSet, basename="imports-job")
+router.register("reports/exports", ExportJobViewSet, basename="reports-export")
 
 
 def _login_page_first(view):
@@ -41,6 +49,7 @@ def _login_page_first(view):
 app_name = "api"
 urlpatterns = [
     path("token/", TokenView.as_view(), name="token"),
+    path("indicators/", IndicatorView.as_view(), name="indicators"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",

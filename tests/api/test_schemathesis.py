@@ -31,6 +31,12 @@ EXAMPLES_PER_OPERATION = 3
 pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db]
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    # Random uploads to /api/imports/jobs/ are stored: keep them out of the working tree.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def api_token(db):
     admin = UserFactory(username="fuzz-admin", role="admin", is_superuser=True)

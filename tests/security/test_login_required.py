@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.security.urlwalk import fill, is_regex, iter_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -20,36 +21,14 @@ PUBLIC = {"login", "healthz"}
 # Django's admin has its own login page; its other views check staff rights themselves.
 ADMIN_NAMESPACE = "admin"
 LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
-CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
-SAMPLE = {
-    "int": "1",
-    "str": "x",
-    "slug": "x",
-    "path": "x",
-    "uuid": "00000000-0000-0000-0000-000000000000",
-}
-
-
-def _walk(patterns, prefix="", namespace=None):
-    for pattern in patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            inner = pattern.namespace or namespace
-            if namespace and pattern.namespace:
-                inner = f"{namespace}:{pattern.namespace}"
-            yield from _walk(pattern.url_patterns, route, inner)
-        elif isinstance(pattern, URLPattern):
-            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
-            yield route, name, pattern.callback
 
 
 def _sample_path(route: str) -> str | None:
-    if route.startswith("^") or "(?P" in route or "\\" in route:
-        return None  # a regular expression (admin internals): covered by the exemption check
-    return "/" + CONVERTER.sub(lambda m: SAMPLE.get(m.group(1) or "str", "x"), route)
+    # Regular expressions (admin internals) are covered by the exemption check instead.
+    return None if is_regex(route) else fill(route)
 
 
-ROUTES = list(_walk(get_resolver().url_patterns))
+ROUTES = list(iter_routes())
 
 
 def _is_api_view(callback) -> bool:
