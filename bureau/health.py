@@ -74,8 +74,12 @@ def check_worker() -> dict | None:
         return None
     from bureau.celery import app
 
-    # The broker named by the settings now, not the one the app cached at start.
-    with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+    # The broker named by the settings now, not the one the app cached at start; one quick
+    # connection attempt, since kombu would otherwise retry for seconds when it is down.
+    with app.connection_for_write(
+        settings.CELERY_BROKER_URL, connect_timeout=REDIS_TIMEOUT
+    ) as connection:
+        connection.ensure_connection(max_retries=1, interval_start=0, timeout=REDIS_TIMEOUT)
         replies = app.control.ping(timeout=WORKER_PING_TIMEOUT, connection=connection)
     workers = sorted(name for reply in replies for name in reply)
     return {"ok": bool(workers), "workers": len(workers)}
