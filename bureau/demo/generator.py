@@ -260,6 +260,7 @@ class DemoGenerator:
         return townships, villages
 
     def _departments(self, block: Block, townships: list[Township]) -> None:
+        self.departments = []
         for i, name in enumerate(N.DEPARTMENTS):
             department = Department(name=name)
             self.departments.append(department)
@@ -271,6 +272,8 @@ class DemoGenerator:
         rng = self.rng("enterprise", b)
         county = N.county_code(b)
         county_name = N.county_name(b)
+        # Townships outside the district already start with their county's name.
+        place_of_county = f"{N.CITY}{N.DISTRICT}" if b == 0 else N.PROVINCE
         weights = [spec.share for spec in N.INDUSTRIES]
         firms = []
         for k in range(self.per_block):
@@ -290,7 +293,12 @@ class DemoGenerator:
             founded = self.date(rng, founded_year)
             brand = N.brand(rng)
             word = rng.choice(words)
-            place = rng.choice([N.PROVINCE_SHORT, N.CITY_SHORT, county_name[:2], ""])
+            # Outside the district every name starts with its county's, so none repeats.
+            place = (
+                rng.choice([N.PROVINCE_SHORT, N.CITY_SHORT, county_name[:2], ""])
+                if b == 0
+                else county_name[:2]
+            )
             form = rng.choice(N.ORG_FORMS)
             name = self.claim(
                 "enterprise",
@@ -305,11 +313,7 @@ class DemoGenerator:
                 salt=self.seed,
                 modern=founded_year >= 2015,
             )
-            road = (
-                village.name
-                if village
-                else f"{rng.choice(N.PLACE_FIRST)}{rng.choice('兴华山新工业')}路"
-            )
+            road = village.name if village else rng.choice(N.ROADS)
             obj = Enterprise(
                 credit_code=code,
                 name=name,
@@ -321,7 +325,7 @@ class DemoGenerator:
                 legal_representative=N.person_name(rng),
                 contact_person=N.person_name(rng),
                 contact_phone=N.mobile_phone(rng),
-                address=f"{N.CITY}{county_name}{township.name}{road}{rng.randint(1, 299)}号",
+                address=f"{place_of_county}{township.name}{road}{rng.randint(1, 299)}号",
             )
             firms.append(
                 Firm(
@@ -679,7 +683,12 @@ class DemoGenerator:
                 )
         Status = IntroProject.Status
         for year in self.years:
-            for expert, employer, agri in rng.sample(experts, 2 if year == self.year else 1):
+            # One agricultural project a year (the sample's strawberry one), this year also an
+            # industrial one.
+            chosen = [rng.choice([e for e in experts if e[2]])]
+            if year == self.year:
+                chosen.append(rng.choice([e for e in experts if not e[2]]))
+            for expert, employer, agri in chosen:
                 if agri:
                     title = f"{rng.choice(['草莓', '樱桃', '番茄', '蓝莓'])}新品种引进、高效种植及加工新技术研发"
                 else:

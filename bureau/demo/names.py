@@ -39,6 +39,7 @@ TOWNSHIP_SUFFIXES = [code for code, _ in DISTRICT_TOWNSHIPS]
 # Two-character place names for townships of the other counties (city and province scales).
 PLACE_FIRST = list("东西南北中上下前后大小新老青白黑红金石龙凤马牛杨柳桃李松梅双三五高河湖山岭峪泉")
 PLACE_SECOND = list("山岭河湖泉峪庄店集营坡洼台沟口桥园林坊寨屯堡湾川原城阳安平")
+ROADS = ["人民路", "建设路", "新华路", "工业路", "青河大道", "兴业路", "科技路", "创业路", "华山路"]
 VILLAGE_SUFFIXES = ["村", "庄村", "峪村", "家村", "店村", "河村", "营村", "山村", "洼村", "坡村"]
 COMMUNITY_SUFFIXES = ["社区"]
 
@@ -217,8 +218,6 @@ EXPERT_SPECIALTIES = [
     "铝合金材料",
     "汽车尾气净化",
     "陶瓷材料",
-    "草莓育种",
-    "设施园艺",
     "智能制造",
     "食品加工",
     "环境工程",

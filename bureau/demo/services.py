@@ -110,12 +110,14 @@ class SeedResult:
     added: Counter = field(default_factory=Counter)
     existing: Counter = field(default_factory=Counter)
     blocks_skipped: int = 0
+    blocks_uncounted: int = 0  # skipped without being generated: not in the counters
     seconds: float = 0.0
 
     def merge(self, other: "SeedResult") -> None:
         self.added.update(other.added)
         self.existing.update(other.existing)
         self.blocks_skipped += other.blocks_skipped
+        self.blocks_uncounted += other.blocks_uncounted
 
     @property
     def total_added(self) -> int:
@@ -160,13 +162,12 @@ def demo_seed(
             for start in range(1, total, BLOCKS_PER_CHUNK)
         ]
         jobs = [(params, start, stop, history) for start, stop in chunks]
-        done = 1
-        for counts in _run_jobs(generator, jobs, workers):
+        for n, counts in enumerate(_run_jobs(generator, jobs, workers), start=1):
             result.merge(counts)
-            done += BLOCKS_PER_CHUNK
-            if progress:
+            if progress and (n % max(len(jobs) // 10, 1) == 0 or n == len(jobs)):
+                done = min(1 + n * BLOCKS_PER_CHUNK, total)
                 elapsed = time.monotonic() - started
-                progress(f"已处理 {min(done, total)}/{total} 个区县（{elapsed:.0f} 秒）")
+                progress(f"已处理 {done}/{total} 个区县（{elapsed:.0f} 秒）")
     result.seconds = time.monotonic() - started
     return result
 
@@ -211,6 +212,7 @@ def _seed_chunk(
     numbers = range(start, stop)
     seeded = _blocks_seeded(generator, numbers)
     result.blocks_skipped += len(seeded)
+    result.blocks_uncounted += len(seeded)
     blocks = [generator.block(b) for b in numbers if b not in seeded]
     if blocks:
         _resolve_shared(generator)
@@ -425,7 +427,7 @@ def _validate_new_stages(stages: list[TalentStage]) -> None:
         for before, after in itertools.pairwise(log):
             if after.date < before.date:
                 raise ValidationError({"date": "环节日期须与环节顺序一致。"})
-            if before.result in failed and before.step != TalentStage.Step.FINAL:
+            if before.result in failed:
                 raise ValidationError({"step": "前一环节未通过，不能进入后续环节。"})
 
 

@@ -159,7 +159,7 @@ def test_a_county_is_the_same_whatever_the_scale():
     assert contracts == [row.obj.registration_number for row in large.block(2).rows[TechContract]]
 
 
-def test_natural_keys_are_unique_within_generated_counties():
+def test_natural_keys_and_names_are_unique_across_counties():
     generator = DemoGenerator(seed=3, enterprises_per_block=ENTERPRISES)
     seen: dict = {}
     for block in generator.blocks(3):
@@ -169,6 +169,9 @@ def test_natural_keys_are_unique_within_generated_counties():
                 key = natural_key(row.obj, NATURAL_KEYS[model])
                 assert key not in keys, (model.__name__, key)
                 keys.add(key)
+                if model is Enterprise:
+                    assert row.obj.name not in seen.setdefault("names", set())
+                    seen["names"].add(row.obj.name)
 
 
 def test_generated_enterprises_pass_model_validation():

@@ -1,4 +1,12 @@
-"""``manage.py seed_demo``: deterministic demo data and the four demo accounts."""
+"""``manage.py seed_demo``: deterministic demo data and the four demo accounts.
+
+``--scale district`` (default) writes the fictional district 青河区 through the same service as
+the forms; ``city`` and ``province`` add 49 and 499 more counties in validated bulk batches
+(``bureau.demo.services.seed_in_bulk``). Every record has a natural key and existing ones are
+skipped, so a second run adds nothing and ``city`` after ``district`` adds only the other
+counties. Data of different seeds should not share a database: records whose keys coincide
+(division codes, contract numbers) are kept from the first seed.
+"""
 
 import argparse
 
@@ -27,8 +35,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--scale", choices=list(SCALE_BLOCKS), default="district")
-        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--scale",
+            choices=list(SCALE_BLOCKS),
+            default="district",
+            help="规模：district 区县（默认）、city 市（约2万家企业）、province 省（约20万家企业）。",
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="随机种子，默认 2026。")
         parser.add_argument(
             "--history",
             action="store_true",
@@ -62,7 +75,10 @@ class Command(BaseCommand):
             added, existing = result.added[model], result.existing[model]
             self.stdout.write(f"{name.ljust(width, '　')}  {added:>9,}  {existing:>9,}")
         if result.blocks_skipped:
-            self.stdout.write(f"已存在、跳过的区县：{result.blocks_skipped} 个")
+            line = f"已存在、跳过的区县：{result.blocks_skipped} 个"
+            if result.blocks_uncounted:
+                line += f"（其中 {result.blocks_uncounted} 个未重新生成，其记录未计入上表）"
+            self.stdout.write(line)
         self.stdout.write("")
         if result.total_added == 0:
             self.stdout.write(self.style.SUCCESS("演示数据已存在，未新增。"))
