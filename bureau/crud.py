@@ -62,6 +62,23 @@ class EntityFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=gettext_lazy("搜索"))
     search_fields: tuple[str, ...] = ()
 
+    class Meta:
+        # yes / no filters read 全部 / 是 / 否 rather than django-filter's 未知 / 是 / 否
+        filter_overrides = {
+            models.BooleanField: {
+                "filter_class": django_filters.BooleanFilter,
+                "extra": lambda field: {
+                    "widget": forms.Select(
+                        choices=[
+                            ("", gettext_lazy("全部")),
+                            ("true", gettext_lazy("是")),
+                            ("false", gettext_lazy("否")),
+                        ]
+                    )
+                },
+            },
+        }
+
     def search(self, queryset, name, value):
         value = value.strip()
         if not value or not self.search_fields:
@@ -115,7 +132,9 @@ class CrudViewSet:
 
     @cached_property
     def filterset(self) -> type[django_filters.FilterSet]:
-        meta = type("Meta", (), {"model": self.model, "fields": self.filter_fields})
+        meta = type(
+            "Meta", (EntityFilterSet.Meta,), {"model": self.model, "fields": self.filter_fields}
+        )
         return type(
             f"{self.model.__name__}FilterSet",
             (EntityFilterSet,),
@@ -268,15 +287,10 @@ class EntityDetailView(EntityViewMixin, generic.DetailView):
             and field.name not in ("created_at", "updated_at")
         ]
         context["related"] = [
-            (
-                title,
-                list(permissions.scope_queryset(self.request.user, getattr(obj, name).all())[:50]),
-            )
-            for name, title in self.viewset.detail_related
+            self._related_block(obj, name, title) for name, title in self.viewset.detail_related
         ]
         context["history"] = history_entries(obj)
         return context
-
 
     def _related_block(self, obj, name, title):
         manager = getattr(obj, name)

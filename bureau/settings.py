@@ -173,6 +173,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+FILTERS_EMPTY_CHOICE_LABEL = _("全部")
 
 # --- History --- who changed what; deleted rows stay in the history tables for restore.
 SIMPLE_HISTORY_REVERT_DISABLED = False

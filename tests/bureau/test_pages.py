@@ -76,3 +76,19 @@ def test_delete_of_a_referenced_record_is_refused_with_reason(staff_client, town
     )
     assert "无法删除" in response.content.decode()
     assert Enterprise.objects.filter(pk=contract.seller.pk).exists()
+
+
+def test_detail_page_lists_related_records_with_a_prefilled_add_link(staff_client, township):
+    figure = f.YearlyFigureFactory(enterprise=f.EnterpriseFactory(township=township))
+    enterprise = figure.enterprise
+    body = staff_client.get(enterprise.get_absolute_url()).content.decode()
+    assert "年度指标" in body and figure.get_absolute_url() in body
+    add = f"/enterprises/enterpriseyearlyfigure/new/?enterprise={enterprise.pk}"
+    assert add in body
+    form = staff_client.get(add).context["form"]
+    assert str(form.initial["enterprise"]) == str(enterprise.pk)
+
+
+def test_filter_dropdowns_read_all_rather_than_dashes(staff_client):
+    body = staff_client.get("/enterprises/enterprise/").content.decode()
+    assert "全部" in body and "---------" not in body and "未知" not in body
