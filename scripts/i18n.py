@@ -12,7 +12,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # django-filter ships zh_CN only, which Django does not use for zh-hans.
 THIRD_PARTY = {
@@ -47,27 +46,49 @@ THIRD_PARTY = {
 def main() -> int:
     manage = [sys.executable, "manage.py"]
     subprocess.run(
-        [*manage, "makemessages", "-l", "zh_Hans", "--no-obsolete", "--no-location",
-         "--ignore", ".venv/*", "--ignore", "static/*", "--ignore", "tests/*", "--ignore", "scripts/*"],
-        cwd=ROOT, check=True,
+        [
+            *manage,
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-obsolete",
+            "--no-location",
+            "--ignore",
+            ".venv/*",
+            "--ignore",
+            "static/*",
+            "--ignore",
+            "tests/*",
+            "--ignore",
+            "scripts/*",
+        ],
+        cwd=ROOT,
+        check=True,
     )
     text = PO.read_text(encoding="utf-8")
-    text = text.replace('"Content-Type: text/plain; charset=CHARSET\\n"', '"Content-Type: text/plain; charset=UTF-8\\n"')
+    text = text.replace(
+        '"Content-Type: text/plain; charset=CHARSET\\n"',
+        '"Content-Type: text/plain; charset=UTF-8\\n"',
+    )
     text = text.replace('"Language: \\n"', '"Language: zh_Hans\\n"')
-    text = re.sub(r'"Plural-Forms: .*?\\n"', '"Plural-Forms: nplurals=1; plural=0;\\n"', text)
+    text = re.sub(
+        r'"Plural-Forms: .*?\\n"', lambda _m: '"Plural-Forms: nplurals=1; plural=0;\\n"', text
+    )
 
     def fill(match):
+        # The portal's own strings are their own translation (a few are names: CSV, PDF).
         msgid = match.group(1)
-        if CJK.search(msgid):
-            return f'msgid "{msgid}"\nmsgstr "{msgid}"\n'
-        return match.group(0)
+        translated = THIRD_PARTY.get(msgid, msgid)
+        return f'msgid "{msgid}"\nmsgstr "{translated}"\n'
 
     text = re.sub(r'msgid "((?:[^"\\]|\\.)+)"\nmsgstr ""\n', fill, text)
     text = text.replace('#, fuzzy\nmsgid ""', 'msgid ""', 1)
     missing = [k for k in THIRD_PARTY if f'msgid "{k}"' not in text]
     extra = "".join(f'\nmsgid "{k}"\nmsgstr "{THIRD_PARTY[k]}"\n' for k in missing)
     PO.write_text(text + extra, encoding="utf-8")
-    subprocess.run([*manage, "compilemessages", "-l", "zh_Hans", "--ignore", ".venv"], cwd=ROOT, check=True)
+    subprocess.run(
+        [*manage, "compilemessages", "-l", "zh_Hans", "--ignore", ".venv"], cwd=ROOT, check=True
+    )
     return 0
 
 

@@ -7,7 +7,6 @@ import pytest
 from django.test import Client
 
 from bureau.celery import app as celery_app
-
 from tests.factories import TownshipFactory, UserFactory
 
 

@@ -72,7 +72,11 @@ def test_dockerfile_collectstatic_command_runs(tmp_path):
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--dry-run"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
 

@@ -52,7 +52,9 @@ def test_list_search_and_sort_keep_working(case, township, staff_client):
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_create_edit_delete_round_trip_keeps_history(case, township, admin_user, staff_user, client_for):
+def test_create_edit_delete_round_trip_keeps_history(
+    case, township, admin_user, staff_user, client_for
+):
     user = admin_user if case.admin_only else staff_user
     client = client_for(user)
     model = case.model
@@ -154,7 +156,7 @@ def _current_form_data(client, path):
     """The edit form's initial values, as a browser would submit them."""
     form = client.get(path).context["form"]
     data = {}
-    for name, bound in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value is None:
             continue

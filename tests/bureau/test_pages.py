@@ -22,7 +22,9 @@ def test_every_page_redirects_anonymous_users_to_login(client):
 
 
 def test_staff_logs_in_with_password_and_lands_in_the_portal(client, staff_user):
-    response = client.post(reverse("login"), {"username": "staff", "password": "Bureau-2026"}, follow=True)
+    response = client.post(
+        reverse("login"), {"username": "staff", "password": "Bureau-2026"}, follow=True
+    )
     assert response.status_code == 200
     assert response.wsgi_request.user == staff_user
 
@@ -62,7 +64,10 @@ def test_deleted_record_is_restored_by_an_administrator(admin_client_, staff_cli
     )
     assert response.status_code == 302
     assert Enterprise.objects.get(pk=enterprise.pk).name == "被删除的公司"
-    assert f"/{record.history_id}/restore/" not in admin_client_.get(reverse("bureau:trash")).content.decode()
+    assert (
+        f"/{record.history_id}/restore/"
+        not in admin_client_.get(reverse("bureau:trash")).content.decode()
+    )
 
 
 def test_staff_cannot_open_the_trash(staff_client):

@@ -6,14 +6,21 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from bureau.services import record_save
-from bureau.validators import credit_code_check_char, normalise_credit_code, validate_credit_code, validate_year
+from bureau.validators import (
+    credit_code_check_char,
+    normalise_credit_code,
+    validate_credit_code,
+    validate_year,
+)
 from enterprises.models import Enterprise, HiTechApplication
 from platforms.models import RdCoverage
 from talents.models import TalentStage
 from tests import factories as f
 
 
-@pytest.mark.parametrize("code", ["91350100M000100Y43", "53640000MJX173680A", " 91350100m000100y43 "])
+@pytest.mark.parametrize(
+    "code", ["91350100M000100Y43", "53640000MJX173680A", " 91350100m000100y43 "]
+)
 def test_valid_credit_codes_pass(code):
     validate_credit_code(code)
 
@@ -45,9 +52,13 @@ def test_credit_code_is_stored_upper_case(db, township):
 
 
 def test_credit_code_is_unique_per_enterprise(db, township):
-    record_save(instance=Enterprise(credit_code="91350100M000100Y43", name="甲公司", township=township))
+    record_save(
+        instance=Enterprise(credit_code="91350100M000100Y43", name="甲公司", township=township)
+    )
     with pytest.raises(ValidationError) as error:
-        record_save(instance=Enterprise(credit_code="91350100m000100y43", name="乙公司", township=township))
+        record_save(
+            instance=Enterprise(credit_code="91350100m000100y43", name="乙公司", township=township)
+        )
     assert "已存在" in str(error.value)
 
 
@@ -58,7 +69,9 @@ def test_years_out_of_range_are_rejected(year):
 
 
 def test_amounts_cannot_be_negative(db, township):
-    figure = f.YearlyFigureFactory.build(enterprise=f.EnterpriseFactory(township=township), rd_expense=-1)
+    figure = f.YearlyFigureFactory.build(
+        enterprise=f.EnterpriseFactory(township=township), rd_expense=-1
+    )
     with pytest.raises(ValidationError) as error:
         record_save(instance=figure)
     assert "rd_expense" in error.value.message_dict
@@ -87,13 +100,39 @@ def test_certified_application_needs_certificate(db):
 def test_talent_stages_must_follow_in_order(db):
     project = f.TalentProjectFactory()
     with pytest.raises(ValidationError, match="第一个环节应为"):
-        record_save(instance=TalentStage(project=project, step=TalentStage.Step.DEFENCE, date=datetime.date(2025, 5, 1)))
-    record_save(instance=TalentStage(project=project, step=TalentStage.Step.DISTRICT, date=datetime.date(2025, 3, 1), result="passed"))
+        record_save(
+            instance=TalentStage(
+                project=project, step=TalentStage.Step.DEFENCE, date=datetime.date(2025, 5, 1)
+            )
+        )
+    record_save(
+        instance=TalentStage(
+            project=project,
+            step=TalentStage.Step.DISTRICT,
+            date=datetime.date(2025, 3, 1),
+            result="passed",
+        )
+    )
     with pytest.raises(ValidationError, match="环节日期"):
-        record_save(instance=TalentStage(project=project, step=TalentStage.Step.CITY_REVIEW, date=datetime.date(2025, 2, 1)))
-    record_save(instance=TalentStage(project=project, step=TalentStage.Step.CITY_REVIEW, date=datetime.date(2025, 4, 1), result="failed"))
+        record_save(
+            instance=TalentStage(
+                project=project, step=TalentStage.Step.CITY_REVIEW, date=datetime.date(2025, 2, 1)
+            )
+        )
+    record_save(
+        instance=TalentStage(
+            project=project,
+            step=TalentStage.Step.CITY_REVIEW,
+            date=datetime.date(2025, 4, 1),
+            result="failed",
+        )
+    )
     with pytest.raises(ValidationError, match="前一环节未通过"):
-        record_save(instance=TalentStage(project=project, step=TalentStage.Step.DEFENCE, date=datetime.date(2025, 6, 1)))
+        record_save(
+            instance=TalentStage(
+                project=project, step=TalentStage.Step.DEFENCE, date=datetime.date(2025, 6, 1)
+            )
+        )
 
 
 def test_coverage_only_for_above_scale_industrial_enterprises(db):
@@ -103,7 +142,9 @@ def test_coverage_only_for_above_scale_industrial_enterprises(db):
 
 
 def test_liaison_cannot_save_a_record_of_another_township(db, liaison_user, other_township):
-    enterprise = Enterprise(credit_code="91350100M000100Y43", name="甲公司", township=other_township)
+    enterprise = Enterprise(
+        credit_code="91350100M000100Y43", name="甲公司", township=other_township
+    )
     with pytest.raises(PermissionDenied, match="本乡镇"):
         record_save(instance=enterprise, user=liaison_user)
     assert not Enterprise.objects.exists()

@@ -27,7 +27,9 @@ def test_leader_opens_the_dashboard_and_sees_its_charts_drawn(page, login, year_
     assert width > 100
 
 
-def test_staff_generates_the_annual_report_and_downloads_the_pdf(page, login, year_of_records, tmp_path):
+def test_staff_generates_the_annual_report_and_downloads_the_pdf(
+    page, login, year_of_records, tmp_path
+):
     login("staff")
     page.goto("/reports/annual/")
     page.locator("select[name=year]").select_option(str(YEAR))
