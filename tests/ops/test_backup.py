@@ -13,11 +13,12 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 from rest_framework.authtoken.models import Token
 
-from bureau.models import User
+from bureau.models import Department, User
 from enterprises.models import Enterprise, EnterpriseYearlyFigure
 from poverty.models import ServiceVisit
 from tests.factories import (
     CommissionerFactory,
+    DepartmentFactory,
     EnterpriseFactory,
     ServiceVisitFactory,
     UserFactory,
@@ -37,6 +38,8 @@ def records(township):
     visit.commissioners.set([CommissionerFactory(), CommissionerFactory()])
     enterprise.name = "备份测试铝业股份有限公司"
     enterprise.save()  # a second history row
+    department = DepartmentFactory(name="区工业和信息化局")
+    department.townships.set([township])  # many-to-many with its own history rows
     user = UserFactory(username="keeper", role="liaison", township=township)
     token = Token.objects.create(user=user)
     return {"enterprise": enterprise, "visit": visit, "user": user, "token": token.key}
@@ -53,6 +56,10 @@ def _snapshot():
         ),
         "history": Enterprise.history.count(),
         "users": list(User.objects.values_list("username", "role", "township_id")),
+        "department_townships": sorted(
+            Department.townships.through.objects.values_list("department_id", "township_id")
+        ),
+        "department_history": Department.history.count(),
     }
 
 
@@ -62,6 +69,7 @@ def _wipe():
     Enterprise.objects.all().delete()
     Enterprise.history.all().delete()
     User.objects.filter(username="keeper").delete()
+    Department.objects.all().delete()
 
 
 def test_backup_delete_restore_gives_everything_back(records, tmp_path):
