@@ -61,6 +61,17 @@ TREND_COUNT_KEYS = [
 TREND_RATE_KEYS = ["coverage_rate", "hitech_output_share"]
 TREND_AMOUNT_KEYS = ["tech_contract_amount"]
 TREND_KEYS = TREND_COUNT_KEYS + TREND_RATE_KEYS + TREND_AMOUNT_KEYS
+# The names and breakdowns the page shows: the campaign's milestones and the township table.
+TOWNSHIP_KEYS = [
+    "coverage_rate",
+    "coverage_covered",
+    "coverage_enterprises",
+    "sme_registered",
+    "hitech_certified",
+    "hitech_applications",
+    "service_visits",
+]
+DETAIL_KEYS = {"coverage_milestones", *TOWNSHIP_KEYS}
 
 # A figure counts as behind schedule from the fourth quarter on, when the share of the target
 # reached is below the share of the year gone by.
@@ -406,8 +417,9 @@ def build_dashboard(year: int, township=None, today: datetime.date | None = None
     trend_models = {REGISTRY[key].model for key in TREND_KEYS}
     long_keys = [key for key, ind in REGISTRY.items() if ind.model in trend_models]
     short_keys = [key for key in REGISTRY if key not in long_keys]
-    trends = compute_many(years, pk, long_keys, detail_year=year)
-    values = compute_many([year - 1, year], pk, short_keys, detail_year=year)
+    details = DETAIL_KEYS if pk is None else set()  # a township's page has neither
+    trends = compute_many(years, pk, long_keys, detail_year=year, detail_keys=details)
+    values = compute_many([year - 1, year], pk, short_keys, detail_year=year, detail_keys=details)
     for y in (year - 1, year):
         values[y].update(trends[y])
     current = values[year]

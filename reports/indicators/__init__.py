@@ -44,13 +44,14 @@ def compute_all(year: int, township=None) -> dict[str, IndicatorValue]:
 
 
 def compute_many(
-    years, township=None, keys=None, *, detail_year=None
+    years, township=None, keys=None, *, detail_year=None, detail_keys=None
 ) -> dict[int, dict[str, IndicatorValue]]:
     """Indicators (all, or ``keys``) for several years at once, in the same fixed queries.
 
-    Names, details and breakdowns are filled for ``detail_year`` (default: the last year)."""
+    Names, details and breakdowns are filled for ``detail_year`` (default: the last year), for
+    every indicator or only those of ``detail_keys``."""
     indicators = INDICATORS if keys is None else [get_indicator(key) for key in keys]
-    return evaluate(indicators, years, township, detail_year=detail_year)
+    return evaluate(indicators, years, township, detail_year=detail_year, detail_keys=detail_keys)
 
 
 __all__ = [
