@@ -6,9 +6,11 @@
 Uses its own database ``bench_dashboard_<scale>`` on the same server, filled once with
 ``manage.py seed_demo --scale <scale>`` (20,000 enterprises for a city, 200,000 for a province)
 and kept for the next run (``--fresh`` rebuilds it). Then, logged in as a leader, it renders
-the dashboard ``--runs`` times with the cache off (every figure computed: the figure the issue
-asks for) and again with the cache on, and prints the median and slowest render and the number
-of SQL queries. PostgreSQL only.
+the dashboard ``--runs`` times with the cache off (every figure computed from the tables, as the
+first visitor of each minute sees it), the big screen's JSON likewise, and the dashboard again
+with the cache on (what every other visitor of that minute sees), and prints the median and
+slowest render and the number of SQL queries. With ``REDIS_URL`` set the cache is Redis, as in
+production. PostgreSQL only.
 """
 
 import argparse
