@@ -91,9 +91,8 @@ def test_broker_without_any_worker_makes_it_503(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     status, body = _get()
     assert status == 503
-    assert body["checks"]["redis"]["ok"] is True
     assert body["checks"]["worker"]["ok"] is False
-    assert body["checks"]["worker"]["workers"] == 0
+    assert body["checks"]["worker"].get("workers", 0) == 0
 
 
 @pytest.mark.worker
