@@ -1,9 +1,8 @@
 from django.apps import apps
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -97,11 +96,6 @@ def home(request):
         except Exception:  # noqa: BLE001 - the dashboard app may not be installed
             continue
     raise Http404
-
-
-@login_not_required
-def healthz(request):
-    return JsonResponse({"status": "ok"})
 
 
 def _history_models():
