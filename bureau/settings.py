@@ -174,6 +174,14 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 FILTERS_EMPTY_CHOICE_LABEL = _("全部")
+FILTERS_VERBOSE_LOOKUPS = {
+    "in": _("（多选）"),
+    "year": _("年份"),
+    "month": _("月份"),
+    "lte": _("不晚于"),
+    "gte": _("不早于"),
+    "exact": "",
+}
 
 # --- History --- who changed what; deleted rows stay in the history tables for restore.
 SIMPLE_HISTORY_REVERT_DISABLED = False

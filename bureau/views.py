@@ -1,3 +1,4 @@
+from django import forms
 from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -6,9 +7,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from bureau import models
+from bureau import indicator_keys, models
 from bureau.crud import CrudViewSet
 from bureau.services import record_restore
 
@@ -52,8 +54,25 @@ class IndustryViewSet(CrudViewSet):
     admin_only = True
 
 
+class AnnualTargetForm(forms.ModelForm):
+    indicator = forms.ChoiceField(label=_lazy("指标"), choices=indicator_keys.target_choices)
+
+    class Meta:
+        model = models.AnnualTarget
+        fields = ["year", "indicator", "value", "note"]
+
+
+class ExternalFigureForm(forms.ModelForm):
+    key = forms.ChoiceField(label=_lazy("指标"), choices=indicator_keys.external_choices)
+
+    class Meta:
+        model = models.ExternalFigure
+        fields = ["year", "key", "value", "unit", "source", "as_of"]
+
+
 class AnnualTargetViewSet(CrudViewSet):
     model = models.AnnualTarget
+    form_class = AnnualTargetForm
     fields = ["year", "indicator", "value", "note"]
     list_columns = ["year", "indicator", "value", "note"]
     filter_fields = ["year"]
@@ -71,6 +90,7 @@ class WorkActivityViewSet(CrudViewSet):
 
 class ExternalFigureViewSet(CrudViewSet):
     model = models.ExternalFigure
+    form_class = ExternalFigureForm
     fields = ["year", "key", "value", "unit", "source", "as_of"]
     list_columns = ["year", "key", "value", "unit", "source", "as_of"]
     filter_fields = ["year"]

@@ -6,12 +6,17 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
+from bureau import indicator_keys
 from bureau import models as bureau
 from bureau.validators import credit_code_check_char
 from enterprises import models as ent
 from platforms import models as plat
 from poverty import models as pov
 from talents import models as tal
+
+
+def _key(choices, n: int) -> str:
+    return choices[n % len(choices)][0]
 
 
 def valid_credit_code(n: int) -> str:
@@ -68,8 +73,9 @@ class AnnualTargetFactory(DjangoModelFactory):
     class Meta:
         model = bureau.AnnualTarget
 
-    year = 2025
-    indicator = factory.Sequence(lambda n: f"indicator_{n}")
+    # registry keys (as the form offers them), each year in turn, so every row is unique
+    indicator = factory.Sequence(lambda n: _key(indicator_keys.TARGET_CHOICES, n))
+    year = factory.Sequence(lambda n: 2025 - n // len(indicator_keys.TARGET_CHOICES))
     value = Decimal("10")
 
 
@@ -87,8 +93,8 @@ class ExternalFigureFactory(DjangoModelFactory):
     class Meta:
         model = bureau.ExternalFigure
 
-    year = 2025
-    key = factory.Sequence(lambda n: f"city_rank_{n}")
+    key = factory.Sequence(lambda n: _key(indicator_keys.EXTERNAL_CHOICES, n))
+    year = factory.Sequence(lambda n: 2025 - n // len(indicator_keys.EXTERNAL_CHOICES))
     value = Decimal("3")
     source = "市科技局通报"
 
