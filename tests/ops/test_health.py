@@ -17,7 +17,12 @@ from django.test import Client
 
 from bureau import health
 
-REDIS_URL = os.environ.get("HEALTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
+# the broker the portal itself was started with, so the worker and /healthz meet on it
+REDIS_URL = (
+    os.environ.get("HEALTH_TEST_REDIS_URL")
+    or os.environ.get("REDIS_URL")
+    or "redis://127.0.0.1:6379/6"
+)
 CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
 
 pytestmark = pytest.mark.django_db
