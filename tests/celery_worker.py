@@ -1,0 +1,96 @@
+"""A real Celery worker process for the tests marked ``worker``: on its own queue of a Redis
+broker, pointed at the test database, with this process sending to that queue."""
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from bureau.celery import app
+
+
+def redis_or_skip(url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis is not reachable at {url}: {error}")
+
+
+def _reset_producer_pool() -> None:
+    # Celery keeps its producer pool for the app's lifetime; drop it (as it does after a fork)
+    # so the next send connects to the broker configured now.
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@contextlib.contextmanager
+def running_worker(*, redis_url: str, queue_prefix: str, media: Path, log_path: Path):
+    """Yield ``{"process", "log", "media"}`` while a solo worker consumes a fresh queue."""
+    redis_or_skip(redis_url)
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker needs a database another process can open")
+    queue = f"{queue_prefix}-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": redis_url,
+        "DJANGO_MEDIA_ROOT": str(media),
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "bureau", "worker", "--pool=solo", "-Q", queue,
+        "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO",
+    ]  # fmt: skip
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        keys = ("broker_url", "task_always_eager", "task_default_queue", "result_backend")
+        saved = {key: app.conf[key] for key in keys}
+        app.conf.update(
+            broker_url=redis_url,
+            task_always_eager=False,
+            task_default_queue=queue,
+            result_backend=None,
+        )
+        _reset_producer_pool()
+        try:
+            yield {"process": process, "log": log_path, "media": media}
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            app.conf.update(saved)
+            _reset_producer_pool()
+
+
+def wait_until_finished(job, worker, *, active: str, timeout: float = 120):
+    """Poll ``job`` until its ``active`` property turns false, or fail with the worker's log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if not getattr(job, active):
+            return job
+        if worker["process"].poll() is not None:
+            break
+        time.sleep(0.3)
+    pytest.fail(f"job still {job.status}; worker log:\n{worker['log'].read_text()[-3000:]}")
