@@ -460,10 +460,19 @@ def dashboard_data(year: int, township=None, today: datetime.date | None = None)
     key = dashboard_cache_key(year, township_pk(township), today)
     data = cache.get(key) if seconds else None
     if data is None:
-        data = build_dashboard(year, township, today)
-        data["cache_key"] = key  # the page caches its largest rendered parts under it
-        if seconds:
-            cache.set(key, data, seconds)
+        data = dashboard_refresh(year, township, today)
+    return data
+
+
+def dashboard_refresh(year: int, township=None, today: datetime.date | None = None) -> dict:
+    """Build the dashboard and put it in the cache whether or not it is there: beat calls this
+    for the district every ``DASHBOARD_WARM_SECONDS`` so that nobody waits for a cold build."""
+    today = today or datetime.date.today()
+    key = dashboard_cache_key(year, township_pk(township), today)
+    data = build_dashboard(year, township, today)
+    data["cache_key"] = key  # the page caches its largest rendered parts under it
+    if cache_seconds():
+        cache.set(key, data, cache_seconds())
     return data
 
 

@@ -292,3 +292,23 @@ def test_many_townships_show_the_best_and_the_worst(monkeypatch, leader_client, 
     assert [(row["name"], row["rank"]) for row in rows] == [("第0镇", 1), (township.name, None)]
     assert response.context["township_total"] == 4
     assert "共 4 个乡镇（街道）" in response.content.decode()
+
+
+def test_beat_warms_the_district_dashboard_so_the_next_view_builds_nothing(db, settings):
+    import datetime
+
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports import selectors
+    from reports.tasks import warm_dashboard
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    year = datetime.date.today().year
+    warm_dashboard.delay()
+    with CaptureQueriesContext(connection) as queries:
+        data = selectors.dashboard_data(year)
+    assert data["cache_key"] == selectors.dashboard_cache_key(year, None)
+    assert len(queries) <= 3  # the cache version and the last import's time, nothing built
