@@ -143,12 +143,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 
-# --- Cache --- one shared cache when Redis is there, so dashboards agree across workers.
+# --- Cache --- one shared cache when Redis is there, so dashboards agree across workers;
+# it reads as a miss while Redis is down (bureau/cache.py), so pages keep serving.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "bureau.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "TIMEOUT": 60,
         }

@@ -110,7 +110,18 @@ def import_job_start(*, job: ImportJob, dry_run: bool) -> ImportJob:
 def _enqueue(job_id: int, dry_run: bool) -> None:
     from imports.tasks import run_import_job  # noqa: PLC0415 - tasks import this module
 
-    result = run_import_job.delay(job_id, dry_run)
+    try:
+        result = run_import_job.delay(job_id, dry_run)
+    except Exception as error:  # noqa: BLE001 - the broker is down: end the job, say why
+        logger.exception("could not queue import job %s", job_id)
+        ImportJob.objects.filter(pk=job_id, status__in=ImportJob.RUNNING).update(
+            status=ImportJob.Status.FAILED,
+            message=_("任务队列暂不可用，无法在后台执行导入，未写入任何数据，请稍后重试：%(e)s")
+            % {"e": error},
+            finished_at=timezone.now(),
+        )
+        cache.delete(ImportJob(pk=job_id).progress_key)
+        return
     # Eager runs have finished by now and saved the job; only note the id of a queued task.
     ImportJob.objects.filter(pk=job_id, status__in=ImportJob.RUNNING).update(
         task_id=result.id or ""

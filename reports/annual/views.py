@@ -421,10 +421,16 @@ def annual_export(request, year: int):
         if number
         else selectors.report_latest_version(report)
     )
-    services.export_job_create(version=version, fmt=form.cleaned_data["format"], user=request.user)
+    job = services.export_job_create(
+        version=version, fmt=form.cleaned_data["format"], user=request.user
+    )
     if _is_htmx(request):
         return _exports_response(request, report)
-    messages.info(request, _("已提交导出任务。"))
+    job.refresh_from_db()  # queued on commit: a refusing broker has failed the job by now
+    if job.status == ExportJob.Status.FAILED:
+        messages.error(request, job.error)
+    else:
+        messages.info(request, _("已提交导出任务。"))
     return redirect(f"{report.get_absolute_url()}#report-exports")
 
 
