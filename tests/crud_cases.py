@@ -5,9 +5,11 @@ a case here; ``test_every_domain_model_has_a_crud_case`` fails until it does.
 """
 
 import datetime
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bureau import indicator_keys
 from tests import factories as f
 
 
@@ -41,6 +43,15 @@ def _enterprise(township, **kwargs):
 
 def _key_village(township):
     return f.KeyVillageFactory(village=f.VillageFactory(township=township))
+
+
+_rows = itertools.count()
+
+
+def _keyed(factory, field, choices):
+    """A row per (year, registry key), every key of a year before the year before."""
+    n = next(_rows)
+    return factory(**{field: choices[n % len(choices)][0]}, year=2025 - n // len(choices))
 
 
 def _code(n=0):
@@ -80,7 +91,7 @@ CASES = [
     ),
     CrudCase(
         f.AnnualTargetFactory,
-        make=lambda t: f.AnnualTargetFactory(),
+        make=lambda t: _keyed(f.AnnualTargetFactory, "indicator", indicator_keys.TARGET_CHOICES),
         data=lambda t: {"year": 2026, "indicator": "sme_registered", "value": "50"},
         change=("value", "60.00"),
         admin_only=True,
@@ -99,7 +110,7 @@ CASES = [
     ),
     CrudCase(
         f.ExternalFigureFactory,
-        make=lambda t: f.ExternalFigureFactory(),
+        make=lambda t: _keyed(f.ExternalFigureFactory, "key", indicator_keys.EXTERNAL_CHOICES),
         data=lambda t: {
             "year": 2025,
             "key": "hitech_output_share_rank",

@@ -73,9 +73,9 @@ class AnnualTargetFactory(DjangoModelFactory):
     class Meta:
         model = bureau.AnnualTarget
 
-    # registry keys (as the form offers them), each year in turn, so every row is unique
+    year = 2025
+    # registry keys, as the form offers them
     indicator = factory.Sequence(lambda n: _key(indicator_keys.TARGET_CHOICES, n))
-    year = factory.Sequence(lambda n: 2025 - n // len(indicator_keys.TARGET_CHOICES))
     value = Decimal("10")
 
 
@@ -93,8 +93,8 @@ class ExternalFigureFactory(DjangoModelFactory):
     class Meta:
         model = bureau.ExternalFigure
 
+    year = 2025
     key = factory.Sequence(lambda n: _key(indicator_keys.EXTERNAL_CHOICES, n))
-    year = factory.Sequence(lambda n: 2025 - n // len(indicator_keys.EXTERNAL_CHOICES))
     value = Decimal("3")
     source = "市科技局通报"
 
