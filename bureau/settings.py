@@ -142,6 +142,12 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# Files with more rows than this are imported by a Celery job with a progress bar.
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2000)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# Zip-bomb guards of .xlsx files: inflated size and compression ratio of any part.
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=400 * 1024 * 1024)
+IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=200)
 
 # --- Cache --- one shared cache when Redis is there, so dashboards agree across workers;
 # it reads as a miss while Redis is down (bureau/cache.py), so pages keep serving.
@@ -214,6 +220,9 @@ SPECTACULAR_SETTINGS = {
     # Demonstration bases and achievements share one choice set; name it once.
     "ENUM_NAME_OVERRIDES": {"SelectionStatusEnum": "poverty.models.DemoBase.Status"},
 }
+
+# --- Dashboard --- cached for a minute: a change shows within it, an import clears it.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 
 # --- Report --- the fonts of the official document; a bureau that owns 方正小标宋 / 仿宋_GB2312
 # points these at its own files.
