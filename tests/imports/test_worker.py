@@ -6,21 +6,16 @@ Needs Redis (``IMPORT_TEST_REDIS_URL``, default db 3 on localhost); skipped with
 these with ``pytest -m worker``."""
 
 import os
-import subprocess
-import sys
-import time
-import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 
-from bureau.celery import app
 from enterprises.models import Enterprise
 from imports.models import ImportJob
+from tests.celery_worker import running_worker, wait_until_finished
 from tests.imports.conftest import code, xlsx_bytes
 
 REDIS_URL = os.environ.get("IMPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
@@ -29,102 +24,29 @@ BASE_DIR = Path(settings.BASE_DIR)
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _redis_or_skip():
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError as error:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {error}")
-
-
-def _reset_producer_pool() -> None:
-    app._pool = None
-    if "amqp" in app.__dict__:
-        app.amqp._producer_pool = None
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def worker(tmp_path, transactional_db, settings):
-    _redis_or_skip()
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker needs a database another process can open")
-    queue = f"import-test-{uuid.uuid4().hex[:8]}"
+    """A worker on its own queue; progress is read from the Redis cache the worker writes."""
     media = tmp_path / "media"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": REDIS_URL,
-        "DJANGO_MEDIA_ROOT": str(media),
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed in the finaliser
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "bureau",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    saved = {
-        key: app.conf[key]
-        for key in ("broker_url", "task_always_eager", "task_default_queue", "result_backend")
-    }
-    app.conf.update(
-        broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue, result_backend=None
-    )
-    _reset_producer_pool()
-    settings.MEDIA_ROOT = media
-    # Read progress from the cache the worker writes to.
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
-    settings.IMPORT_BACKGROUND_ROWS = 20
-    try:
-        yield {"log": tmp_path / "worker.log", "process": process}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        app.conf.update(saved)
-        _reset_producer_pool()
+    with running_worker(
+        redis_url=REDIS_URL,
+        queue_prefix="import-test",
+        media=media,
+        log_path=tmp_path / "worker.log",
+    ) as process:
+        settings.MEDIA_ROOT = media
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_URL,
+            }
+        }
+        settings.IMPORT_BACKGROUND_ROWS = 20
+        yield process
 
 
-def _wait_for(job: ImportJob, worker, timeout: float = 120) -> ImportJob:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if not job.is_running:
-            return job
-        if worker["process"].poll() is not None:
-            break
-        time.sleep(0.3)
-    pytest.fail(f"job still {job.status}; worker log:\n{worker['log'].read_text()[-3000:]}")
+def _wait_for(job: ImportJob, worker) -> ImportJob:
+    return wait_until_finished(job, worker, active="is_running")
 
 
 def test_a_real_worker_previews_and_writes_a_large_import(worker, staff_client, township):
