@@ -11,6 +11,7 @@ import io
 import logging
 import os
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,6 +28,12 @@ from imports.models import ImportJob
 
 logger = logging.getLogger(__name__)
 ERRORS_KEPT = 20_000
+
+
+# A background job still "running" this long after it was queued or started lost its worker
+# for good (Celery's hard time limit is CELERY_TASK_TIME_LIMIT; a killed worker's message is
+# redelivered first, thanks to acks_late). Long enough for a queue of a few large files.
+STALE_AFTER = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
 
 
 def background_threshold() -> int:
@@ -99,7 +106,8 @@ def import_job_start(*, job: ImportJob, dry_run: bool) -> ImportJob:
     job.background = rows > background_threshold()
     job.status = ImportJob.Status.VALIDATING if dry_run else ImportJob.Status.IMPORTING
     job.rows_total = rows
-    job.save(update_fields=["background", "status", "rows_total"])
+    job.started_at = timezone.now()  # when this run was asked for; the stale check reads it
+    job.save(update_fields=["background", "status", "rows_total", "started_at"])
     if job.background:
         cache.set(job.progress_key, {"stage": "queued", "done": 0, "total": rows}, 6 * 3600)
         transaction.on_commit(lambda: _enqueue(job.pk, dry_run))
@@ -219,3 +227,16 @@ def _record(job: ImportJob, result: ImportResult, *, dry_run: bool) -> None:
         )
     job.finished_at = timezone.now()
     job.save()
+
+
+def import_jobs_fail_stale(*, now=None) -> int:
+    """Turn background jobs no worker will finish into failed ones, saying so. Run whenever the
+    import pages are opened; a job marked failed here that a worker picks up later is skipped."""
+    now = now or timezone.now()
+    return ImportJob.objects.filter(
+        status__in=ImportJob.RUNNING, background=True, started_at__lt=now - STALE_AFTER
+    ).update(
+        status=ImportJob.Status.FAILED,
+        message=_("后台导入长时间未完成（工作进程中断或任务队列不可用），任务已终止，请重新上传。"),
+        finished_at=now,
+    )

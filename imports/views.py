@@ -120,12 +120,14 @@ def _upload(request, entity):
 
 
 def job_list(request):
+    services.import_jobs_fail_stale()
     jobs = job_list_for_user(request.user)
     page = Paginator(jobs, 30).get_page(request.GET.get("page"))
     return render(request, "imports/job_list.html", {"page": page})
 
 
 def job_detail(request, pk):
+    services.import_jobs_fail_stale()
     job = job_get_for_user(request.user, pk)
     entity = entity_or_404(job.entity)
     errors = Paginator(job.errors, 100).get_page(request.GET.get("page"))
@@ -147,6 +149,7 @@ def job_detail(request, pk):
 @require_GET
 def job_progress(request, pk):
     """The progress bar, polled by htmx; once the job ends the page reloads itself."""
+    services.import_jobs_fail_stale()
     job = job_get_for_user(request.user, pk)
     response = render(request, "imports/_progress.html", {"job": job, "progress": job.progress()})
     if not job.is_running:
