@@ -1,0 +1,314 @@
+"""Load test: concurrent users against gunicorn on PostgreSQL with the city demo data.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bureau .venv/bin/python \\
+        scripts/bench/load.py [--users 50] [--seconds 60] [--max-requests 200000] [--workers 3]
+
+Uses its own database ``bureau_load`` on the same server (created, migrated and seeded with
+``seed_demo --scale city`` when empty, then kept for the next run). Starts
+``gunicorn bureau.wsgi:application`` on a free loopback port in production mode (DEBUG off,
+a throw-away secret key; the client sends ``X-Forwarded-Proto: https`` as a TLS proxy would),
+then each simulated user logs in through the login page with its CSRF token and loops over list
+pages (a random page of 1-5), detail pages of random records and the leaders' dashboard until
+``--seconds`` have passed or ``--max-requests`` have been sent. Users alternate between the
+demo staff and leader accounts (both see the whole district, so no detail page is a 404).
+
+Prints requests per second, p50 / p95 / p99 latency, errors, and the p95 of every kind of page,
+slowest first. Loopback only, bounded in requests and time; no timed assertions.
+"""
+
+import argparse
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+DATABASE = "bureau_load"
+PASSWORD = "Bureau-2026"  # the demo accounts' password (bureau.demo.services.DEMO_PASSWORD)
+ACCOUNTS = ["staff", "leader"]
+DETAILS_PER_MODEL = 50
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def load_database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    if not url.startswith("postgres"):
+        sys.exit("DATABASE_URL must point at PostgreSQL (the load test creates its own database).")
+    return urlunsplit(urlsplit(url)._replace(path=f"/{DATABASE}"))
+
+
+def ensure_database(url: str) -> None:
+    """Create the database if missing; migrate; seed the city demo data if it has none."""
+    import psycopg2  # noqa: PLC0415
+
+    parts = urlsplit(url)
+    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE])
+        if cursor.fetchone() is None:
+            print(f"creating database {DATABASE}")
+            cursor.execute(f'CREATE DATABASE "{DATABASE}"')
+    admin.close()
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+
+    import django  # noqa: PLC0415
+
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bureau.settings")
+    django.setup()
+    from enterprises.models import Enterprise  # noqa: PLC0415
+
+    if Enterprise.objects.count() < 10_000:
+        print("seeding the city demo data (about two minutes)")
+        subprocess.run([*manage, "seed_demo", "--scale", "city"], cwd=ROOT, env=env, check=True)
+
+
+def build_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+    """(label, path) of every list page, of sampled detail pages, and of the dashboard."""
+    from django.urls import reverse  # noqa: PLC0415
+
+    from enterprises.views import VIEWSETS as ENTERPRISES  # noqa: PLC0415
+    from platforms.views import VIEWSETS as PLATFORMS  # noqa: PLC0415
+    from poverty.views import VIEWSETS as POVERTY  # noqa: PLC0415
+    from talents.views import VIEWSETS as TALENTS  # noqa: PLC0415
+
+    lists, details = [], []
+    for viewset in [*ENTERPRISES, *TALENTS, *PLATFORMS, *POVERTY]:
+        lists.append((viewset.url_name("list"), reverse(viewset.url_name("list"))))
+        ids = viewset.model.objects.order_by("?").values_list("pk", flat=True)[:DETAILS_PER_MODEL]
+        details += [
+            (viewset.url_name("detail"), reverse(viewset.url_name("detail"), args=[pk]))
+            for pk in ids
+        ]
+    dashboards = [("reports:dashboard", reverse("reports:dashboard"))]
+    return lists, details, dashboards
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_gunicorn(url: str, port: int, workers: int, log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+    # Production settings but plain static storage (see load_settings.py): no collectstatic.
+    env["DJANGO_SETTINGS_MODULE"] = "load_settings"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent), str(ROOT)]))
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(
+        [
+            str(gunicorn),
+            "bureau.wsgi:application",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"gunicorn exited with {process.returncode}; see {log}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        time.sleep(0.2)
+    process.terminate()
+    sys.exit("gunicorn did not start within 60 s")
+
+
+class Recorder:
+    """Latencies and errors of every request, from every user thread."""
+
+    def __init__(self, max_requests: int):
+        self.lock = threading.Lock()
+        self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, int] = defaultdict(int)
+        self.samples: list[str] = []
+        self.sent = 0
+        self.max_requests = max_requests
+
+    def take(self) -> bool:
+        """Reserve one request of the budget; False once it is spent."""
+        with self.lock:
+            if self.sent >= self.max_requests:
+                return False
+            self.sent += 1
+            return True
+
+    def record(self, label: str, seconds: float, error: str | None) -> None:
+        with self.lock:
+            self.latencies[label].append(seconds)
+            if error:
+                self.errors[label] += 1
+                if len(self.samples) < 10:
+                    self.samples.append(f"{label}: {error}")
+
+
+def user(index, base, pages, recorder, deadline):
+    import requests  # noqa: PLC0415
+
+    lists, details, dashboards = pages
+    rng = random.Random(index)
+    session = requests.Session()
+    # What a TLS-terminating proxy adds; with it Django checks the Referer of a POST like HTTPS.
+    session.headers.update(
+        {"X-Forwarded-Proto": "https", "Referer": f"https://{base.split('//')[1]}/"}
+    )
+
+    def get(label, path, expect=200, **kwargs):
+        if not recorder.take():
+            return None
+        started = time.perf_counter()
+        error = None
+        try:
+            response = session.request(
+                kwargs.pop("method", "GET"),
+                base + path,
+                allow_redirects=False,
+                timeout=30,
+                **kwargs,
+            )
+            if response.status_code != expect:
+                error = f"HTTP {response.status_code} {path} {response.headers.get('Location', '')}"
+        except requests.RequestException as exc:
+            response, error = None, f"{type(exc).__name__} {path}"
+        recorder.record(label, time.perf_counter() - started, error)
+        # Secure cookies over plain loopback HTTP: keep them as ordinary ones.
+        if response is not None:
+            for cookie in response.cookies:
+                session.cookies.set(cookie.name, cookie.value)
+        return response
+
+    login = get("login (GET)", "/accounts/login/")
+    if login is None or login.status_code != 200:
+        return
+    token = CSRF_FIELD.search(login.text)
+    username = ACCOUNTS[index % len(ACCOUNTS)]
+    data = {
+        "username": username,
+        "password": PASSWORD,
+        "csrfmiddlewaretoken": token.group(1) if token else "",
+    }
+    if get("login (POST)", "/accounts/login/", expect=302, method="POST", data=data) is None:
+        return
+    while time.monotonic() < deadline:
+        roll = rng.random()
+        if roll < 0.4:
+            label, path = rng.choice(lists)
+            path += f"?page={rng.randint(1, 5)}"
+        elif roll < 0.85:
+            label, path = rng.choice(details)
+        else:
+            label, path = rng.choice(dashboards)
+        if get(label, path) is None:
+            return
+
+
+def warm_up(base: str, workers: int) -> None:
+    """A few untimed requests so every worker has loaded the code before the clock starts."""
+    import requests  # noqa: PLC0415
+
+    for _ in range(workers * 3):
+        requests.get(base + "/accounts/login/", timeout=60)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def report(recorder: Recorder, elapsed: float, users: int) -> None:
+    every = [v for values in recorder.latencies.values() for v in values]
+    errors = sum(recorder.errors.values())
+    ms = lambda v: f"{v * 1000:.0f} ms"  # noqa: E731
+    print(f"\n{users} users, {elapsed:.1f} s, {len(every)} requests, {errors} errors")
+    print(f"throughput  {len(every) / elapsed:.1f} requests/s")
+    print(
+        f"latency     p50 {ms(percentile(every, 50))}   p95 {ms(percentile(every, 95))}   p99 {ms(percentile(every, 99))}   max {ms(max(every))}"
+    )
+    print("\nper page (slowest p95 first):")
+    print(f"  {'page':42} {'n':>6} {'p50':>8} {'p95':>8} {'errors':>7}")
+    rows = sorted(recorder.latencies.items(), key=lambda item: -percentile(item[1], 95))
+    for label, values in rows:
+        print(
+            f"  {label:42} {len(values):>6} {ms(statistics.median(values)):>8} {ms(percentile(values, 95)):>8} {recorder.errors.get(label, 0):>7}"
+        )
+    for sample in recorder.samples:
+        print(f"  error: {sample}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--max-requests", type=int, default=200_000, help="budget over all users")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    args = parser.parse_args()
+    if not (1 <= args.users <= 200 and 0 < args.seconds <= 600):
+        sys.exit("--users must be 1-200 and --seconds at most 600")
+
+    url = load_database_url()
+    ensure_database(url)
+    pages = build_pages()
+    port = free_port()
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"load-gunicorn-{port}.log"
+    server = start_gunicorn(url, port, args.workers, log)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        print(
+            f"gunicorn ({args.workers} workers) on {base}; {args.users} users for {args.seconds:g} s"
+        )
+        warm_up(base, args.workers)
+        recorder = Recorder(args.max_requests)
+        started = time.monotonic()
+        deadline = started + args.seconds
+        threads = [
+            threading.Thread(target=user, args=(i, base, pages, recorder, deadline), daemon=True)
+            for i in range(args.users)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=args.seconds + 60)
+        report(recorder, time.monotonic() - started, args.users)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        print(f"\ngunicorn log: {log}")
+
+
+if __name__ == "__main__":
+    main()
