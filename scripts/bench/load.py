@@ -12,6 +12,8 @@ pages (a random page of 1-5), detail pages of random records and the leaders' da
 ``--seconds`` have passed or ``--max-requests`` have been sent. Users alternate between the
 demo staff and leader accounts (both see the whole district, so no detail page is a 404).
 
+Users do not pause between requests, so once the workers are saturated the latency is mostly
+queueing (users / throughput); run with ``--users 3`` to see each page's own service time.
 Prints requests per second, p50 / p95 / p99 latency, errors, and the p95 of every kind of page,
 slowest first. Loopback only, bounded in requests and time; no timed assertions.
 """
@@ -239,7 +241,7 @@ def warm_up(base: str, workers: int) -> None:
     import requests  # noqa: PLC0415
 
     for _ in range(workers * 3):
-        requests.get(base + "/accounts/login/", timeout=60)
+        requests.get(base + "/accounts/login/", headers={"X-Forwarded-Proto": "https"}, timeout=60)
 
 
 def percentile(values: list[float], p: float) -> float:
