@@ -63,22 +63,26 @@ def test_dockerfile_installs_what_weasyprint_needs_and_runs_gunicorn():
 
 
 def test_dockerfile_collectstatic_command_runs(tmp_path):
-    """The image's collectstatic step, run here the same way (production settings)."""
+    """The image's collectstatic step, run here the same way: production settings, hashed and
+    compressed files, every file a stylesheet or script points at present."""
     env = {
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "build-only-not-secret",
         "PATH": "/usr/bin:/bin",
         "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
     }
     result = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--dry-run"],
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = (tmp_path / "static" / "staticfiles.json").read_text()
+    assert "vendor/echarts-5.6.0/echarts.min.js" in manifest
 
 
 def test_env_example_lists_every_variable_the_settings_read():
