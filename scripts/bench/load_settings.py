@@ -1,6 +1,6 @@
 """Production settings for the load test, except static files: plain storage instead of the
 hashed manifest, so no collectstatic into the shared tree is needed (the test fetches no static
-file, and the manifest build currently fails on bootstrap.bundle.min.js's missing .map)."""
+file)."""
 
 from bureau.settings import *  # noqa: F403
 from bureau.settings import STORAGES
