@@ -12,6 +12,7 @@ import django_filters
 import django_tables2 as tables
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -265,6 +266,11 @@ class EntityListView(EntityViewMixin, SingleTableMixin, FilterView):
             if isinstance(field, forms.ModelChoiceField):
                 field.queryset = permissions.scope_queryset(self.request.user, field.queryset)
         return filterset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_cache_seconds"] = settings.LIST_FILTER_CACHE_SECONDS
+        return context
 
     def get_template_names(self):
         if self.request.headers.get("HX-Request"):

@@ -221,6 +221,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"SelectionStatusEnum": "poverty.models.DemoBase.Status"},
 }
 
+# --- Lists --- the rendered filter form of a list page is cached this many seconds.
+LIST_FILTER_CACHE_SECONDS = env.int("LIST_FILTER_CACHE_SECONDS", default=60)
+
 # --- Dashboard --- cached for a minute: a change shows within it, an import clears it.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 

@@ -97,3 +97,26 @@ def test_detail_page_lists_related_records_with_a_prefilled_add_link(staff_clien
 def test_filter_dropdowns_read_all_rather_than_dashes(staff_client):
     body = staff_client.get("/enterprises/enterprise/").content.decode()
     assert "全部" in body and "---------" not in body and "未知" not in body
+
+
+def test_filter_form_is_cached_per_query_and_township(
+    settings, staff_client, liaison_client, township, other_township
+):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.LIST_FILTER_CACHE_SECONDS = 60
+    cache.clear()
+    path = "/enterprises/enterprise/"
+    with CaptureQueriesContext(connection) as first:
+        staff_client.get(path)
+    with CaptureQueriesContext(connection) as second:
+        body = staff_client.get(path).content.decode()
+    assert len(second) < len(first)  # the drop-downs were not queried again
+    assert "东山镇" in body
+    # a liaison's form offers only their township, whatever staff cached before
+    liaison_body = liaison_client.get(path).content.decode()
+    assert "城关街道" in liaison_body and "东山镇" not in liaison_body
+    selected = staff_client.get(path, {"township": other_township.pk}).content.decode()
+    assert f'<option value="{other_township.pk}" selected>' in selected
