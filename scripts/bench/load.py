@@ -154,6 +154,8 @@ class Recorder:
     def __init__(self, max_requests: int):
         self.lock = threading.Lock()
         self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.steady: list[float] = []  # requests sent once every user had logged in
+        self.steady_from = float("inf")
         self.errors: dict[str, int] = defaultdict(int)
         self.samples: list[str] = []
         self.sent = 0
@@ -170,14 +172,18 @@ class Recorder:
     def record(self, label: str, seconds: float, error: str | None) -> None:
         with self.lock:
             self.latencies[label].append(seconds)
+            if time.monotonic() - seconds >= self.steady_from:
+                self.steady.append(seconds)
             if error:
                 self.errors[label] += 1
                 if len(self.samples) < 10:
                     self.samples.append(f"{label}: {error}")
 
 
-def user(index, base, pages, recorder, deadline):
+def user(index, base, pages, recorder, deadline, think=0.0, delay=0.0):
     import requests  # noqa: PLC0415
+
+    time.sleep(delay)  # users arrive over the ramp-up, not all in the same second
 
     lists, details, dashboards = pages
     rng = random.Random(index)
@@ -234,6 +240,9 @@ def user(index, base, pages, recorder, deadline):
             label, path = rng.choice(dashboards)
         if get(label, path) is None:
             return
+        if think:
+            # a person reads the page before the next click: 0.5x to 1.5x the mean think time
+            time.sleep(rng.uniform(0.5 * think, 1.5 * think))
 
 
 def warm_up(base: str, workers: int) -> None:
@@ -258,6 +267,12 @@ def report(recorder: Recorder, elapsed: float, users: int) -> None:
     print(
         f"latency     p50 {ms(percentile(every, 50))}   p95 {ms(percentile(every, 95))}   p99 {ms(percentile(every, 99))}   max {ms(max(every))}"
     )
+    if recorder.steady:
+        steady = recorder.steady
+        print(
+            f"steady      p50 {ms(percentile(steady, 50))}   p95 {ms(percentile(steady, 95))}"
+            f"   p99 {ms(percentile(steady, 99))}   ({len(steady)} requests after the ramp-up)"
+        )
     print("\nper page (slowest p95 first):")
     print(f"  {'page':42} {'n':>6} {'p50':>8} {'p95':>8} {'errors':>7}")
     rows = sorted(recorder.latencies.items(), key=lambda item: -percentile(item[1], 95))
@@ -275,6 +290,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--max-requests", type=int, default=200_000, help="budget over all users")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="mean seconds a user reads a page (0: none)"
+    )
+    parser.add_argument(
+        "--ramp", type=float, default=0.0, help="seconds over which the users arrive and log in"
+    )
     args = parser.parse_args()
     if not (1 <= args.users <= 200 and 0 < args.seconds <= 600):
         sys.exit("--users must be 1-200 and --seconds at most 600")
@@ -288,14 +309,20 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         print(
-            f"gunicorn ({args.workers} workers) on {base}; {args.users} users for {args.seconds:g} s"
+            f"gunicorn ({args.workers} workers) on {base}; {args.users} users for {args.seconds:g} s,"
+            f" think time {args.think:g} s"
         )
         warm_up(base, args.workers)
         recorder = Recorder(args.max_requests)
         started = time.monotonic()
         deadline = started + args.seconds
+        recorder.steady_from = started + args.ramp + 2  # the last user's login has returned
         threads = [
-            threading.Thread(target=user, args=(i, base, pages, recorder, deadline), daemon=True)
+            threading.Thread(
+                target=user,
+                args=(i, base, pages, recorder, deadline, args.think, i * args.ramp / args.users),
+                daemon=True,
+            )
             for i in range(args.users)
         ]
         for thread in threads:
