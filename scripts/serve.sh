@@ -8,5 +8,6 @@ setup_venv requirements.txt
 
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py seed_demo --scale district
-echo ">> 门户地址: http://127.0.0.1:8000  （按 Ctrl+C 停止）"
-exec .venv/bin/python manage.py runserver "${PORT_BIND:-127.0.0.1:8000}"
+BIND="${PORT_BIND:-127.0.0.1:8000}"
+echo ">> 门户地址: http://${BIND}  （按 Ctrl+C 停止）"
+exec .venv/bin/python manage.py runserver "$BIND"
