@@ -26,7 +26,9 @@ TOLERANCE = 1 * MM
 @pytest.fixture(scope="module")
 def pdf(django_db_setup, django_db_blocker) -> PdfReader:
     with django_db_blocker.unblock(), transaction.atomic():
-        assert connection.settings_dict["NAME"].startswith("test_")
+        # the test database, never the real one (SQLite tests run in memory)
+        name = str(connection.settings_dict["NAME"])
+        assert name.startswith("test_") or "memorydb" in name
         build_year()
         staff = UserFactory(username="pdf-staff", role="staff")
         report = services.report_create(year=YEAR, user=staff)
