@@ -49,7 +49,7 @@ class ScopedFormMixin:
                     related is Township or getattr(related, "township_lookup", None)
                 ):
                     field.queryset = permissions.scope_queryset(user, field.queryset)
-                    if related is Township and not self.initial.get("township"):
+                    if related is Township:
                         self.initial.setdefault("township", user.township_id)
             if isinstance(field, forms.DateField):
                 field.widget = DATE_WIDGET
@@ -399,7 +399,7 @@ def _display_value(obj, field):
     if isinstance(value, models.Model) and hasattr(value, "get_absolute_url"):
         try:
             return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value)
-        except Exception:  # reference data has no portal page
+        except NoReverseMatch:  # a model without portal pages
             return str(value)
     return value
 

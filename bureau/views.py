@@ -1,11 +1,10 @@
 from django import forms
 from django.apps import apps
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -109,13 +108,8 @@ VIEWSETS = [
 
 
 def home(request):
-    """Leaders and staff land on the dashboard once it exists; until then, on the records."""
-    for name in ("reports:dashboard", "enterprises:enterprise-list"):
-        try:
-            return redirect(reverse(name))
-        except Exception:  # noqa: BLE001 - the dashboard app may not be installed
-            continue
-    raise Http404
+    """Everyone lands on the dashboard (a liaison's covers their township)."""
+    return redirect("reports:dashboard")
 
 
 def _history_models():
@@ -166,9 +160,7 @@ def trash_restore(request, app_label, model_name, history_id):
     try:
         model = apps.get_model(app_label, model_name)
         record = model.history.model.objects.get(history_id=history_id, history_type="-")
-    except (LookupError, AttributeError) as error:
-        raise Http404 from error
-    except Exception as error:
+    except (LookupError, AttributeError, ObjectDoesNotExist) as error:
         raise Http404 from error
     if model._default_manager.filter(pk=record.id).exists():
         messages.warning(request, _("该记录已存在，无需恢复。"))
