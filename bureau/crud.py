@@ -9,7 +9,6 @@ it yields list / detail / create / update / delete views and their URLs
 from functools import cached_property
 
 import django_filters
-import django_tables2 as tables
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
@@ -27,9 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 from django_filters.views import FilterView
-from django_tables2.views import SingleTableMixin
 
 from bureau import permissions
+from bureau.listing import EMPTY, Column, Table, columns_for, plain_text
 from bureau.models import Township
 from bureau.services import record_delete, record_save
 
@@ -143,23 +142,8 @@ class CrudViewSet:
         )
 
     @cached_property
-    def table(self) -> type[tables.Table]:
-        columns = self.list_columns or [f for f in self.fields][:6]
-        attrs = {
-            "Meta": type(
-                "Meta",
-                (),
-                {
-                    "model": self.model,
-                    "fields": columns,
-                    "attrs": {"class": "table table-sm table-hover align-middle"},
-                    "empty_text": _("暂无记录。"),
-                    "order_by_field": "sort",
-                },
-            ),
-            columns[0]: tables.Column(linkify=lambda record: record.get_absolute_url()),
-        }
-        return type(f"{self.model.__name__}Table", (tables.Table,), attrs)
+    def columns(self) -> list[Column]:
+        return columns_for(self.model, self.list_columns or self.fields[:6])
 
     @cached_property
     def select_related(self) -> list[str]:
@@ -241,18 +225,12 @@ class EntityViewMixin(LoginRequiredMixin):
         return context
 
 
-class EntityListView(EntityViewMixin, SingleTableMixin, FilterView):
+class EntityListView(EntityViewMixin, FilterView):
     action = "list"
     template_suffix = "list"
 
     def get_filterset_class(self):
         return self.viewset.filterset
-
-    def get_table_class(self):
-        return self.viewset.table
-
-    def get_table_pagination(self, table):
-        return {"per_page": self.viewset.paginate_by}
 
     def get_queryset(self):
         queryset = super().get_queryset().select_related(*self.viewset.select_related)
@@ -269,6 +247,12 @@ class EntityListView(EntityViewMixin, SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["table"] = Table(
+            self.viewset.columns,
+            self.object_list,
+            self.request.GET,
+            per_page=self.viewset.paginate_by,
+        )
         context["filter_cache_seconds"] = settings.LIST_FILTER_CACHE_SECONDS
         return context
 
@@ -388,20 +372,16 @@ def _add_errors(form, error: ValidationError) -> None:
 
 def _display_value(obj, field):
     if field.many_to_many:
-        return "、".join(str(o) for o in getattr(obj, field.name).all()) or "—"
+        return "、".join(str(o) for o in getattr(obj, field.name).all()) or EMPTY
     if field.choices:
         return getattr(obj, f"get_{field.name}_display")()
     value = getattr(obj, field.name)
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    if value in (None, ""):
-        return "—"
     if isinstance(value, models.Model) and hasattr(value, "get_absolute_url"):
         try:
             return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value)
         except NoReverseMatch:  # a model without portal pages
-            return str(value)
-    return value
+            pass
+    return plain_text(value)
 
 
 def history_entries(obj, limit: int = 50):
@@ -437,19 +417,17 @@ def history_entries(obj, limit: int = 50):
 
 def _plain(field, value):
     if value in (None, ""):
-        return "—"
+        return EMPTY
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     if field.many_to_many:
-        return "、".join(str(v) for v in value) or "—"
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
+        return "、".join(str(v) for v in value) or EMPTY
     if field.many_to_one:
         try:
             return str(field.related_model._default_manager.get(pk=value))
         except field.related_model.DoesNotExist:
             return str(value)
-    return value
+    return plain_text(value)
 
 
 def get_object_for_user(user, queryset, pk):

@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
-    "django_tables2",
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
@@ -176,10 +175,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
-# --- Forms and tables --- Bootstrap 5 everywhere, rendered by well-kept libraries.
+# --- Forms --- Bootstrap 5 everywhere, rendered by a well-kept library.
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 FILTERS_EMPTY_CHOICE_LABEL = _("全部")
 FILTERS_VERBOSE_LOOKUPS = {
     "in": _("（多选）"),

@@ -20,6 +20,7 @@ from bureau import permissions
 from bureau.importing import export as exporting
 from bureau.importing.reader import limits
 from bureau.importing.registry import entity_or_404
+from bureau.listing import Pagination
 from imports import services
 from imports.forms import ImportConfirmForm, ImportUploadForm
 from imports.models import ImportJob
@@ -123,7 +124,11 @@ def job_list(request):
     services.import_jobs_fail_stale()
     jobs = job_list_for_user(request.user)
     page = Paginator(jobs, 30).get_page(request.GET.get("page"))
-    return render(request, "imports/job_list.html", {"page": page})
+    return render(
+        request,
+        "imports/job_list.html",
+        {"page": page, "pagination": Pagination(page, request.GET)},
+    )
 
 
 def job_detail(request, pk):
@@ -138,6 +143,7 @@ def job_detail(request, pk):
             "job": job,
             "entity": entity,
             "errors": errors,
+            "error_pages": Pagination(errors, request.GET),
             "confirm_form": ImportConfirmForm(initial={"skip_invalid": job.skip_invalid}),
             "can_confirm": job.can_confirm and (request.user == job.user or request.user.is_admin),
             "list_url": _list_url(entity),
