@@ -1,19 +1,23 @@
 """Load test: concurrent users against gunicorn on PostgreSQL with the city demo data.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bureau .venv/bin/python \\
-        scripts/bench/load.py [--users 50] [--seconds 60] [--max-requests 200000] [--workers 3]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python \\
+        scripts/bench/load.py [--users 50] [--seconds 60] [--think 2] [--ramp 20] [--workers 3]
 
 Uses its own database ``bureau_load`` on the same server (created, migrated and seeded with
 ``seed_demo --scale city`` when empty, then kept for the next run). Starts
 ``gunicorn bureau.wsgi:application`` on a free loopback port in production mode (DEBUG off,
 a throw-away secret key; the client sends ``X-Forwarded-Proto: https`` as a TLS proxy would),
-then each simulated user logs in through the login page with its CSRF token and loops over list
-pages (a random page of 1-5), detail pages of random records and the leaders' dashboard until
-``--seconds`` have passed or ``--max-requests`` have been sent. Users alternate between the
-demo staff and leader accounts (both see the whole district, so no detail page is a 404).
+then each simulated user arrives within ``--ramp`` seconds, logs in through the login page with
+its CSRF token and loops over list pages (a random page of 1-5), detail pages of random records
+and the leaders' dashboard until ``--seconds`` have passed or ``--max-requests`` have been sent.
+Users alternate between the demo staff and leader accounts (both see the whole district, so no
+detail page is a 404).
 
-Users do not pause between requests, so once the workers are saturated the latency is mostly
-queueing (users / throughput); run with ``--users 3`` to see each page's own service time.
+A user reads each page for ``--think`` seconds on average (0.5x to 1.5x) before the next click,
+as people do; 2 s is a brisk reader. ``--think 0`` is a stress test instead: every user fires
+its next request the moment the last one returns, so once the server is saturated the latency is
+queueing (users / throughput), not service time.
+
 Prints requests per second, p50 / p95 / p99 latency, errors, and the p95 of every kind of page,
 slowest first. Loopback only, bounded in requests and time; no timed assertions.
 """
@@ -291,10 +295,10 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=200_000, help="budget over all users")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument(
-        "--think", type=float, default=0.0, help="mean seconds a user reads a page (0: none)"
+        "--think", type=float, default=2.0, help="mean seconds a user reads a page (0: stress)"
     )
     parser.add_argument(
-        "--ramp", type=float, default=0.0, help="seconds over which the users arrive and log in"
+        "--ramp", type=float, default=20.0, help="seconds over which the users arrive and log in"
     )
     args = parser.parse_args()
     if not (1 <= args.users <= 200 and 0 < args.seconds <= 600):
