@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.db.models import Model, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from bureau.demo.generator import SCALE_BLOCKS, Block, DemoGenerator, Row
@@ -91,7 +93,7 @@ NATURAL_KEYS: dict[type[Model], tuple[str, ...]] = {
 SHARED_MODELS = (Industry, Department)
 BULK_BATCH_SIZE = 2000
 BLOCKS_PER_CHUNK = 10
-CHANGE_REASON = "演示数据"
+CHANGE_REASON = gettext_lazy("演示数据")
 
 DEMO_PASSWORD = "Bureau-2026"
 DEMO_ACCOUNTS = [
@@ -167,7 +169,10 @@ def demo_seed(
             if progress and (n % max(len(jobs) // 10, 1) == 0 or n == len(jobs)):
                 done = min(1 + n * BLOCKS_PER_CHUNK, total)
                 elapsed = time.monotonic() - started
-                progress(f"已处理 {done}/{total} 个区县（{elapsed:.0f} 秒）")
+                progress(
+                    _("已处理 %(done)s/%(total)s 个区县（%(seconds).0f 秒）")
+                    % {"done": done, "total": total, "seconds": elapsed}
+                )
     result.seconds = time.monotonic() - started
     return result
 
@@ -399,7 +404,7 @@ def _bulk_insert(model: type[Model], rows: list[Row], *, history: bool, full: bo
             obj.clean_fields(exclude=relations)
     if history:
         bulk_create_with_history(
-            objs, model, batch_size=BULK_BATCH_SIZE, default_change_reason=CHANGE_REASON
+            objs, model, batch_size=BULK_BATCH_SIZE, default_change_reason=str(CHANGE_REASON)
         )
     else:
         model._default_manager.bulk_create(objs, batch_size=BULK_BATCH_SIZE)
@@ -419,16 +424,16 @@ def _validate_new_stages(stages: list[TalentStage]) -> None:
     for stage in stages:
         logs.setdefault(id(stage.project), []).append(stage)
         if (stage.step == TalentStage.Step.FINAL) != (stage.result in final):
-            raise ValidationError({"result": "只有“最终结果”环节可填写入选或未入选。"})
+            raise ValidationError({"result": _("只有“最终结果”环节可填写入选或未入选。")})
     for log in logs.values():
         log.sort(key=lambda s: s.step)
         if log[0].step != TalentStage.Step.DISTRICT:
-            raise ValidationError({"step": "第一个环节应为“区推荐”。"})
+            raise ValidationError({"step": _("第一个环节应为“区推荐”。")})
         for before, after in itertools.pairwise(log):
             if after.date < before.date:
-                raise ValidationError({"date": "环节日期须与环节顺序一致。"})
+                raise ValidationError({"date": _("环节日期须与环节顺序一致。")})
             if before.result in failed:
-                raise ValidationError({"step": "前一环节未通过，不能进入后续环节。"})
+                raise ValidationError({"step": _("前一环节未通过，不能进入后续环节。")})
 
 
 def _bulk_link(links: list[tuple[Model, str, list[Model]]]) -> None:

@@ -75,6 +75,13 @@ def test_seed_reports_counts_and_accounts_in_chinese(seeded_db):
     assert DEMO_PASSWORD in seeded_db
 
 
+def test_help_is_translated_text_argparse_can_format():
+    from bureau.management.commands.seed_demo import Command
+
+    text = Command().create_parser("manage.py", "seed_demo").format_help()
+    assert "生成演示数据" in text and "随机种子" in text
+
+
 def test_every_credit_code_is_valid_and_unique(seeded_db):
     codes = list(Enterprise.objects.values_list("credit_code", flat=True))
     for code in codes:
