@@ -29,6 +29,7 @@ from django_filters.views import FilterView
 
 from bureau import permissions
 from bureau.listing import EMPTY, Column, Table, columns_for, plain_text
+from bureau.lookup import use_lookup_widgets
 from bureau.models import Township
 from bureau.services import record_delete, record_save
 
@@ -52,6 +53,7 @@ class ScopedFormMixin:
                         self.initial.setdefault("township", user.township_id)
             if isinstance(field, forms.DateField):
                 field.widget = DATE_WIDGET
+        use_lookup_widgets(self.fields)
         self.helper = FormHelper()
         self.helper.form_tag = False
 
@@ -243,6 +245,7 @@ class EntityListView(EntityViewMixin, FilterView):
         for field in filterset.form.fields.values():
             if isinstance(field, forms.ModelChoiceField):
                 field.queryset = permissions.scope_queryset(self.request.user, field.queryset)
+        use_lookup_widgets(filterset.form.fields)
         return filterset
 
     def get_context_data(self, **kwargs):

@@ -140,6 +140,7 @@ class Village(ReferenceModel):
     name = models.CharField(_("名称"), max_length=50)
     history = HistoricalRecords()
     township_lookup = "township"
+    lookup_fields = ("name", "code", "township__name")
 
     objects = SelectRelatedManager("township")
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from bureau import health, views
+from bureau import health, lookup, views
 from bureau.forms import LoginForm
 from bureau.urls_helpers import crud_urls
 
@@ -26,6 +26,7 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("lookup/<str:label>/", lookup.lookup, name="lookup"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("bureau/", include((bureau_patterns, "bureau"))),
     path("enterprises/", include("enterprises.urls")),

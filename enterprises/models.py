@@ -51,6 +51,7 @@ class Enterprise(DomainModel):
     history = HistoricalRecords()
     township_lookup = "township"
     url_namespace = "enterprises"
+    lookup_fields = ("name", "credit_code")
 
     class Meta:
         ordering = ["name"]

@@ -21,6 +21,7 @@ class KeyVillage(DomainModel):
     objects = SelectRelatedManager("village__township")
     township_lookup = "village__township"
     url_namespace = "poverty"
+    lookup_fields = ("village__name", "village__township__name")
 
     class Meta:
         ordering = ["village__code"]

@@ -33,6 +33,7 @@ class TalentProject(DomainModel):
     objects = SelectRelatedManager("enterprise")
     township_lookup = "enterprise__township"
     url_namespace = "talents"
+    lookup_fields = ("candidate", "enterprise__name")
 
     class Meta:
         ordering = ["-year", "programme", "candidate"]
@@ -139,6 +140,7 @@ class ForeignExpert(DomainModel):
     history = HistoricalRecords()
     township_lookup = "employer__township"
     url_namespace = "talents"
+    lookup_fields = ("name", "nationality")
 
     class Meta:
         ordering = ["name"]

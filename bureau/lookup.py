@@ -1,0 +1,99 @@
+"""Search-as-you-type for records too many to list in a drop-down (enterprises, villages ...).
+
+A model opts in by naming the fields a person types into: ``lookup_fields = ("name",
+"credit_code")``. Wherever such a record is chosen, in a form or a list's filters, the drop-down
+carries only the chosen record(s) and ``static/js/autocomplete.js`` turns it into a search box
+that asks ``lookup/<app>.<model>/?q=`` for matches: a page no longer ships 20,000 options, and a
+person types a few characters of the name or code instead of scrolling. The answer is scoped like
+every other read, so a liaison finds only their township's records.
+"""
+
+from django import forms
+from django.apps import apps
+from django.db.models import Q
+from django.http import Http404, JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from bureau import permissions
+
+RESULTS = 20
+
+
+def has_lookup(model) -> bool:
+    return bool(getattr(model, "lookup_fields", None))
+
+
+class LookupSelectMixin:
+    """Renders only the selected options; the rest arrive by search."""
+
+    def __init__(self, model, attrs=None, **kwargs):
+        super().__init__(attrs=attrs, **kwargs)
+        self.model = model
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].update(
+            {
+                "data-lookup-url": reverse("lookup", args=[self.model._meta.label_lower]),
+                "data-placeholder": str(_("输入名称或代码搜索…")),
+                "data-empty": str(_("没有匹配的记录")),
+                "data-remove": str(_("移除")),
+            }
+        )
+        return context
+
+    def optgroups(self, name, value, attrs=None):
+        selected = {str(v) for v in value if v not in (None, "")}
+        options = []
+        if not self.allow_multiple_selected:
+            options.append(self.create_option(name, "", "---------", not selected, 0))
+        if selected:
+            queryset = self.choices.queryset.filter(pk__in=selected)
+            for index, obj in enumerate(queryset, start=len(options)):
+                options.append(self.create_option(name, str(obj.pk), str(obj), True, index))
+        return [(None, options, 0)]
+
+
+class LookupSelect(LookupSelectMixin, forms.Select):
+    pass
+
+
+class LookupSelectMultiple(LookupSelectMixin, forms.SelectMultiple):
+    pass
+
+
+def use_lookup_widgets(fields) -> None:
+    """Swap the drop-down of every model choice over a searchable model for a search box."""
+    for field in fields.values():
+        if not isinstance(field, forms.ModelChoiceField):
+            continue
+        model = field.queryset.model
+        if not has_lookup(model):
+            continue
+        multiple = isinstance(field, forms.ModelMultipleChoiceField)
+        widget_class = LookupSelectMultiple if multiple else LookupSelect
+        field.widget = widget_class(model, attrs=field.widget.attrs)
+        field.widget.choices = field.choices
+
+
+@require_GET
+def lookup(request, label):
+    """Up to 20 records of ``label`` the user may see whose lookup fields contain ``q``."""
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError) as error:
+        raise Http404 from error
+    if not has_lookup(model) or not permissions.can_view_model(request.user, model):
+        raise Http404
+    queryset = permissions.scope_queryset(request.user, model._default_manager.all())
+    term = request.GET.get("q", "").strip()[:50]
+    if term:
+        condition = None
+        for name in model.lookup_fields:
+            clause = Q(**{f"{name}__icontains": term})
+            condition = clause if condition is None else condition | clause
+        queryset = queryset.filter(condition)
+    results = [{"id": obj.pk, "text": str(obj)} for obj in queryset[:RESULTS]]
+    return JsonResponse({"results": results, "more": len(results) == RESULTS})

@@ -1,0 +1,63 @@
+import re
+
+import pytest
+
+from enterprises.models import EnterpriseYearlyFigure
+from tests.factories import (
+    EnterpriseFactory,
+    KeyVillageFactory,
+    ServiceVisitFactory,
+    TownshipFactory,
+    UserFactory,
+    VillageFactory,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def staff(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return UserFactory(username="staff", role="staff")
+
+
+def test_staff_finds_an_enterprise_by_typing_and_saves_its_figures(page, login, staff):
+    township = TownshipFactory(code="370302001", name="城关街道")
+    EnterpriseFactory.create_batch(30, township=township)
+    wanted = EnterpriseFactory(name="泰山新材料有限公司", township=township)
+    login("staff")
+    page.goto("/enterprises/enterpriseyearlyfigure/new/")
+    # the drop-down ships no enterprise; the search box beside it finds one
+    assert page.locator("select[name=enterprise] option").count() == 1
+    search = page.get_by_role("combobox", name=re.compile(r"^企业\*?$"))
+    search.fill("新材")
+    result = page.get_by_role("option", name="泰山新材料有限公司")
+    result.click()
+    assert page.locator("select[name=enterprise]").input_value() == str(wanted.pk)
+    assert search.input_value() == "泰山新材料有限公司"
+
+    page.get_by_label("年度").fill("2025")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url("**/enterprises/enterpriseyearlyfigure/*/")
+    assert EnterpriseYearlyFigure.objects.get().enterprise == wanted
+
+
+def test_a_keyboard_choice_in_a_filter_refreshes_the_list(page, login, staff):
+    township = TownshipFactory(code="370302001", name="城关街道")
+    east = KeyVillageFactory(village=VillageFactory(township=township, name="东关村"))
+    west = KeyVillageFactory(village=VillageFactory(township=township, name="西关村"))
+    ServiceVisitFactory(village=east, content="东关的草莓")
+    ServiceVisitFactory(village=west, content="西关的苹果")
+    login("staff")
+    page.goto("/poverty/servicevisit/")
+    assert page.locator("#results").get_by_text("西关的苹果").is_visible()
+    search = page.get_by_role("combobox", name=re.compile(r"^重点村$"))
+    search.fill("东关")
+    page.get_by_role("option", name=str(east)).wait_for()
+    search.press("ArrowDown")
+    search.press("Enter")
+    # the filter form refreshes the results in place and puts the filter in the address
+    page.wait_for_url(f"**village={east.pk}**")
+    results = page.locator("#results")
+    results.get_by_text("东关的草莓").wait_for()
+    assert results.get_by_text("西关的苹果").count() == 0
