@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bureau.models import Department, Township, WorkActivity
+from bureau.models import Department, Role, Township, User, WorkActivity
 from imports.models import ImportJob
 from platforms.models import Level, Platform
 from poverty.models import ServiceVisit
@@ -474,6 +474,17 @@ def dashboard_refresh(year: int, township=None, today: datetime.date | None = No
     if cache_seconds():
         cache.set(key, data, cache_seconds())
     return data
+
+
+def dashboard_townships_in_use() -> list[int]:
+    """Townships whose dashboard someone opens: those of active liaison accounts (a liaison
+    sees only their township's). A district has a few dozen at most, so beat warms them all."""
+    return list(
+        User.objects.filter(role=Role.LIAISON, is_active=True, township__isnull=False)
+        .order_by("township_id")
+        .values_list("township_id", flat=True)
+        .distinct()
+    )
 
 
 def dashboard_years(today: datetime.date | None = None) -> list[int]:

@@ -23,7 +23,8 @@ app.conf.beat_schedule = {
         "task": "reports.fail_stale_export_jobs",
         "schedule": STALE_CHECK_EVERY,
     },
-    # the district's dashboard of this year is rebuilt ahead of its 60 s cache running out
+    # this year's dashboards (the district's and each liaison's township's) are rebuilt ahead
+    # of their 60 s cache running out
     "reports-warm-dashboard": {"task": "reports.warm_dashboard", "schedule": DASHBOARD_WARM_EVERY},
 }
 
@@ -47,6 +48,9 @@ def fail_stale_export_jobs() -> int:
 
 @shared_task(name="reports.warm_dashboard", expires=DASHBOARD_WARM_EVERY, ignore_result=True)
 def warm_dashboard() -> None:
-    from reports.selectors import dashboard_refresh
+    from reports.selectors import dashboard_refresh, dashboard_townships_in_use
 
-    dashboard_refresh(datetime.date.today().year)
+    year = datetime.date.today().year
+    dashboard_refresh(year)
+    for township in dashboard_townships_in_use():
+        dashboard_refresh(year, township)

@@ -312,3 +312,22 @@ def test_beat_warms_the_district_dashboard_so_the_next_view_builds_nothing(db, s
         data = selectors.dashboard_data(year)
     assert data["cache_key"] == selectors.dashboard_cache_key(year, None)
     assert len(queries) <= 3  # the cache version and the last import's time, nothing built
+
+
+def test_beat_also_warms_each_liaisons_township_and_no_other(
+    db, settings, township, other_township
+):
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    f.UserFactory(username="liaison", role="liaison", township=township)
+    f.UserFactory(username="gone", role="liaison", township=other_township, is_active=False)
+    from reports.tasks import warm_dashboard
+
+    warm_dashboard.delay()
+    year = datetime.date.today().year
+    assert cache.get(selectors.dashboard_cache_key(year, township.pk)) is not None
+    assert cache.get(selectors.dashboard_cache_key(year, other_township.pk)) is None
+    with CaptureQueriesContext(connection) as queries:
+        data = selectors.dashboard_data(year, township)
+    assert data["cache_key"] == selectors.dashboard_cache_key(year, township.pk)
+    assert len(queries) <= 3  # served from the cache, nothing built
