@@ -148,6 +148,10 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
 IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=400 * 1024 * 1024)
 IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=200)
 
+# --- Import file retention --- uploaded spreadsheets and their error reports are deleted this
+# many days after the import finished (beat, daily); the job rows stay as the audit trail.
+IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=90)
+
 # --- Cache --- one shared cache when Redis is there, so dashboards agree across workers;
 # it reads as a miss while Redis is down (bureau/cache.py), so pages keep serving.
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -3,7 +3,9 @@
 Small files run inside the request; files above ``IMPORT_BACKGROUND_ROWS`` data rows (2,000 by
 default) run as a Celery task, reporting progress through the cache so the job page's progress
 bar survives a reload. Either way the job row records who, when, the file's name, size and
-SHA-256, the counts, every error and a downloadable error report.
+SHA-256, the counts, every error and a downloadable error report. The stored files are deleted
+``IMPORT_FILE_RETENTION_DAYS`` after the job finished (``import_files_purge``, daily by beat);
+the job row and its error list stay.
 """
 
 import hashlib
@@ -11,7 +13,8 @@ import io
 import logging
 import os
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -144,6 +147,8 @@ def import_job_confirm(*, job: ImportJob, user, skip_invalid: bool | None = None
         raise PermissionDenied(
             _("该导入当前不能确认（状态：%(s)s）。") % {"s": job.get_status_display()}
         )
+    if not job.file:
+        raise PermissionDenied(_("该导入的文件已超过保留期限被删除，不能再确认，请重新上传。"))
     if skip_invalid is not None:
         job.skip_invalid = skip_invalid
         job.save(update_fields=["skip_invalid"])
@@ -240,3 +245,91 @@ def import_jobs_fail_stale(*, now=None) -> int:
         message=_("后台导入长时间未完成（工作进程中断或任务队列不可用），任务已终止，请重新上传。"),
         finished_at=now,
     )
+
+
+# The job's stored files, deleted when the retention period has passed.
+STORED_FILE_FIELDS = ("file", "error_report")
+PURGE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class PurgedFile:
+    job_id: int
+    job_file_name: str  # the name it was uploaded under
+    kind: str  # which of STORED_FILE_FIELDS
+    name: str  # its name in the storage (under MEDIA_ROOT)
+    size: int | None  # None: already gone from the storage
+
+
+@dataclass
+class FilePurge:
+    cutoff: datetime
+    dry_run: bool
+    files: list[PurgedFile] = field(default_factory=list)
+
+    @property
+    def jobs(self) -> int:
+        return len({entry.job_id for entry in self.files})
+
+    @property
+    def size(self) -> int:
+        return sum(entry.size or 0 for entry in self.files)
+
+
+def import_files_purge(*, days: int | None = None, dry_run: bool = False, now=None) -> FilePurge:
+    """Delete the uploaded file and error report of every import that finished more than
+    ``days`` (default ``IMPORT_FILE_RETENTION_DAYS``) ago and clear the job's file fields. The
+    rows stay: their counts and error lists are the audit trail. Jobs still queued or running
+    are never touched; a file already missing from the storage is listed with no size.
+
+    A file is deleted only after the transaction that stopped its row naming it has committed,
+    so a rollback never leaves a row pointing at a deleted file."""
+    if days is None:
+        days = settings.IMPORT_FILE_RETENTION_DAYS
+    purge = FilePurge(cutoff=(now or timezone.now()) - timedelta(days=days), dry_run=dry_run)
+    expired = (
+        ImportJob.objects.exclude(status__in=ImportJob.RUNNING)
+        .filter(finished_at__lt=purge.cutoff)
+        .exclude(file="", error_report="")
+        .only("pk", "file_name", *STORED_FILE_FIELDS)
+        .order_by("pk")
+    )
+    last_pk = 0
+    while True:
+        # Batches keep each transaction (and its row locks) short on the first run over years
+        # of imports; locking the rows keeps a confirm of an old preview from racing the purge.
+        with transaction.atomic():
+            batch = list(expired.filter(pk__gt=last_pk).select_for_update()[:PURGE_BATCH])
+            if not batch:
+                break
+            last_pk = batch[-1].pk
+            doomed = []
+            for job in batch:
+                for name in STORED_FILE_FIELDS:
+                    stored = getattr(job, name)
+                    if stored.name:
+                        purge.files.append(_purged_file(job, name, stored))
+                        doomed.append((stored.storage, stored.name))
+            if not dry_run:
+                ImportJob.objects.filter(pk__in=[job.pk for job in batch]).update(
+                    **dict.fromkeys(STORED_FILE_FIELDS, "")
+                )
+                transaction.on_commit(lambda doomed=doomed: _delete_stored(doomed))
+    return purge
+
+
+def _purged_file(job: ImportJob, kind: str, stored) -> PurgedFile:
+    try:
+        size = stored.storage.size(stored.name)
+    except OSError:
+        size = None
+    return PurgedFile(job.pk, job.file_name, kind, stored.name, size)
+
+
+def _delete_stored(files) -> None:
+    for storage, name in files:
+        try:
+            storage.delete(name)  # a file already gone is no error
+        except OSError:
+            # The row no longer names it: an orphan on disk, not a broken record.
+            logger.warning("could not delete the import file %s", name, exc_info=True)
