@@ -1,8 +1,8 @@
 """Import/export column mapping of the bureau's own records (see ``imports/README.md``)."""
 
-from bureau import models
+from bureau import models, views
 from bureau.importing import widgets as w
-from bureau.importing.resources import BureauResource
+from bureau.importing.resources import BureauResource, form_columns
 
 TOWNSHIP_ALIASES = ("乡镇", "街道", "镇街", "所属乡镇", "所属乡镇（街道）", "乡镇街道", "所在乡镇")
 
@@ -20,7 +20,7 @@ class TownshipResource(BureauResource):
 
     class Meta:
         model = models.Township
-        fields = ("code", "name")
+        fields = form_columns(views.TownshipViewSet)
         import_id_fields = ("code",)
 
 
@@ -35,7 +35,7 @@ class VillageResource(BureauResource):
 
     class Meta:
         model = models.Village
-        fields = ("township", "code", "name")
+        fields = form_columns(views.VillageViewSet)
         import_id_fields = ("code",)
 
 
@@ -49,7 +49,7 @@ class DepartmentResource(BureauResource):
 
     class Meta:
         model = models.Department
-        fields = ("name", "townships")
+        fields = form_columns(views.DepartmentViewSet)
         import_id_fields = ("name",)
 
 
@@ -59,7 +59,7 @@ class IndustryResource(BureauResource):
 
     class Meta:
         model = models.Industry
-        fields = ("name", "is_key_chain")
+        fields = form_columns(views.IndustryViewSet)
         import_id_fields = ("name",)
 
 
@@ -70,7 +70,7 @@ class AnnualTargetResource(BureauResource):
 
     class Meta:
         model = models.AnnualTarget
-        fields = ("year", "indicator", "value", "note")
+        fields = form_columns(views.AnnualTargetViewSet)
         import_id_fields = ("year", "indicator")
 
 
@@ -96,7 +96,7 @@ class WorkActivityResource(BureauResource):
 
     class Meta:
         model = models.WorkActivity
-        fields = ("date", "kind", "topic", "township", "participants", "organiser", "note")
+        fields = form_columns(views.WorkActivityViewSet)
         import_id_fields = ("date", "topic", "township")
 
 
@@ -114,7 +114,7 @@ class ExternalFigureResource(BureauResource):
 
     class Meta:
         model = models.ExternalFigure
-        fields = ("year", "key", "value", "unit", "source", "as_of")
+        fields = form_columns(views.ExternalFigureViewSet)
         import_id_fields = ("year", "key")
 
 

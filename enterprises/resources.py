@@ -6,10 +6,11 @@ from bureau.importing.resources import (
     Column,
     enterprise_code_column,
     enterprise_name_column,
+    form_columns,
 )
 from bureau.models import Industry, Village
 from bureau.resources import TOWNSHIP_ALIASES, township_lookup
-from enterprises import models
+from enterprises import models, views
 
 YEAR_ALIASES = ("年份", "年度（年）", "申报年度", "统计年度")
 
@@ -49,19 +50,7 @@ class EnterpriseResource(BureauResource):
 
     class Meta:
         model = models.Enterprise
-        fields = (
-            "credit_code",
-            "name",
-            "township",
-            "village",
-            "industry",
-            "is_above_scale",
-            "founded_on",
-            "legal_representative",
-            "contact_person",
-            "contact_phone",
-            "address",
-        )
+        fields = form_columns(views.EnterpriseViewSet)
         import_id_fields = ("credit_code",)
 
 
@@ -98,19 +87,8 @@ class EnterpriseYearlyFigureResource(BureauResource):
 
     class Meta:
         model = models.EnterpriseYearlyFigure
-        fields = (
-            "enterprise",
-            "enterprise_name",
-            "year",
-            "staff_total",
-            "tech_staff",
-            "sales_revenue",
-            "total_assets",
-            "total_costs",
-            "rd_expense",
-            "hitech_product_income",
-            "industrial_output",
-            "hitech_output",
+        fields = form_columns(
+            views.EnterpriseYearlyFigureViewSet, after={"enterprise": ("enterprise_name",)}
         )
         import_id_fields = ("enterprise", "year")
 
@@ -142,16 +120,9 @@ class HiTechApplicationResource(BureauResource):
 
     class Meta:
         model = models.HiTechApplication
-        fields = (
-            "enterprise",
-            "enterprise_name",
-            "year",
-            "kind",
-            "tech_field",
-            "status",
-            "certificate_number",
-            "issued_on",
-            "expires_on",
+        fields = form_columns(
+            views.HiTechApplicationViewSet,
+            after={"enterprise": ("enterprise_name",), "issued_on": ("expires_on",)},
         )
         import_id_fields = ("enterprise", "year")
 
@@ -177,13 +148,8 @@ class SmeEvaluationResource(BureauResource):
 
     class Meta:
         model = models.SmeEvaluation
-        fields = (
-            "enterprise",
-            "enterprise_name",
-            "year",
-            "status",
-            "registration_number",
-            "score",
+        fields = form_columns(
+            views.SmeEvaluationViewSet, after={"enterprise": ("enterprise_name",)}
         )
         import_id_fields = ("enterprise", "year")
 
@@ -219,18 +185,7 @@ class TechContractResource(BureauResource):
 
     class Meta:
         model = models.TechContract
-        fields = (
-            "registration_number",
-            "title",
-            "kind",
-            "seller",
-            "seller_name",
-            "buyer",
-            "contract_amount",
-            "tech_amount",
-            "signed_on",
-            "registered_on",
-        )
+        fields = form_columns(views.TechContractViewSet, after={"seller": ("seller_name",)})
         import_id_fields = ("registration_number",)
 
 
@@ -269,15 +224,8 @@ class InnovationCommunityResource(BureauResource):
 
     class Meta:
         model = models.InnovationCommunity
-        fields = (
-            "name",
-            "year",
-            "lead_enterprise",
-            "lead_enterprise_name",
-            "industry",
-            "member_enterprises",
-            "member_units",
-            "status",
+        fields = form_columns(
+            views.InnovationCommunityViewSet, after={"lead_enterprise": ("lead_enterprise_name",)}
         )
         import_id_fields = ("name", "year")
 

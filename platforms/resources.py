@@ -5,9 +5,10 @@ from bureau.importing.resources import (
     BureauResource,
     enterprise_code_column,
     enterprise_name_column,
+    form_columns,
 )
 from bureau.resources import TOWNSHIP_ALIASES, township_lookup
-from platforms import models
+from platforms import models, views
 
 
 class PlatformResource(BureauResource):
@@ -43,18 +44,7 @@ class PlatformResource(BureauResource):
 
     class Meta:
         model = models.Platform
-        fields = (
-            "name",
-            "kind",
-            "level",
-            "host",
-            "host_name",
-            "status",
-            "year",
-            "document_number",
-            "recognised_on",
-            "upgraded",
-        )
+        fields = form_columns(views.PlatformViewSet, after={"host": ("host_name",)})
         import_id_fields = ("name", "kind", "level", "year")
 
 
@@ -83,16 +73,7 @@ class RdCoverageResource(BureauResource):
 
     class Meta:
         model = models.RdCoverage
-        fields = (
-            "enterprise",
-            "enterprise_name",
-            "year",
-            "has_institution",
-            "institution_name",
-            "institution_type",
-            "level",
-            "established_on",
-        )
+        fields = form_columns(views.RdCoverageViewSet, after={"enterprise": ("enterprise_name",)})
         import_id_fields = ("enterprise", "year")
 
 
@@ -122,16 +103,7 @@ class CoverageMilestoneResource(BureauResource):
 
     class Meta:
         model = models.CoverageMilestone
-        fields = (
-            "year",
-            "date",
-            "kind",
-            "title",
-            "participants",
-            "key_enterprises",
-            "document",
-            "township",
-        )
+        fields = form_columns(views.CoverageMilestoneViewSet)
         import_id_fields = ("date", "title")
 
 

@@ -1,9 +1,9 @@
 """Import/export column mapping of technology poverty-aid records (see ``imports/README.md``)."""
 
 from bureau.importing import widgets as w
-from bureau.importing.resources import BureauResource, Column
+from bureau.importing.resources import BureauResource, Column, form_columns
 from bureau.models import Village
-from poverty import models
+from poverty import models, views
 
 
 def key_village_lookup():
@@ -46,14 +46,8 @@ class KeyVillageResource(BureauResource):
 
     class Meta:
         model = models.KeyVillage
-        fields = (
-            "village",
-            "village_name",
-            "township_name",
-            "designated_year",
-            "households",
-            "is_active",
-            "note",
+        fields = form_columns(
+            views.KeyVillageViewSet, after={"village": ("village_name", "township_name")}
         )
         import_id_fields = ("village",)
 
@@ -76,7 +70,7 @@ class CommissionerResource(BureauResource):
 
     class Meta:
         model = models.Commissioner
-        fields = ("name", "sending_unit", "specialty", "phone", "is_active")
+        fields = form_columns(views.CommissionerViewSet)
         import_id_fields = ("phone",)
 
 
@@ -108,7 +102,7 @@ class ServiceVisitResource(BureauResource):
 
     class Meta:
         model = models.ServiceVisit
-        fields = ("date", "village", "commissioners", "mode", "content", "farmers_trained")
+        fields = form_columns(views.ServiceVisitViewSet)
         import_id_fields = ("date", "village", "content")
 
 
@@ -130,7 +124,7 @@ class AgriStationResource(BureauResource):
 
     class Meta:
         model = models.AgriStation
-        fields = ("name", "village", "host", "built_on")
+        fields = form_columns(views.AgriStationViewSet)
         import_id_fields = ("name",)
 
 
@@ -154,7 +148,7 @@ class DemoBaseResource(BureauResource):
 
     class Meta:
         model = models.DemoBase
-        fields = ("name", "village", "operator", "year", "status")
+        fields = form_columns(views.DemoBaseViewSet)
         import_id_fields = ("name", "year")
 
 
@@ -178,7 +172,7 @@ class AchievementResource(BureauResource):
 
     class Meta:
         model = models.Achievement
-        fields = ("title", "holder", "village", "year", "status")
+        fields = form_columns(views.AchievementViewSet)
         import_id_fields = ("title", "year")
 
 

@@ -6,8 +6,9 @@ from bureau.importing.resources import (
     Column,
     enterprise_code_column,
     enterprise_name_column,
+    form_columns,
 )
-from talents import models
+from talents import models, views
 
 
 class TalentProjectResource(BureauResource):
@@ -33,7 +34,9 @@ class TalentProjectResource(BureauResource):
 
     class Meta:
         model = models.TalentProject
-        fields = ("programme", "year", "enterprise", "enterprise_name", "candidate", "title")
+        fields = form_columns(
+            views.TalentProjectViewSet, after={"enterprise": ("enterprise_name",)}
+        )
         import_id_fields = ("programme", "year", "enterprise", "candidate")
 
 
@@ -65,7 +68,7 @@ class TalentStageResource(BureauResource):
 
     class Meta:
         model = models.TalentStage
-        fields = ("project", "step", "date", "result", "note")
+        fields = form_columns(views.TalentStageViewSet)
         import_id_fields = ("project", "step")
 
 
@@ -94,14 +97,7 @@ class ForeignExpertResource(BureauResource):
 
     class Meta:
         model = models.ForeignExpert
-        fields = (
-            "name",
-            "nationality",
-            "passport_number",
-            "employer",
-            "employer_name",
-            "specialty",
-        )
+        fields = form_columns(views.ForeignExpertViewSet, after={"employer": ("employer_name",)})
         import_id_fields = ("passport_number",)
 
 
@@ -138,16 +134,7 @@ class WorkPermitResource(BureauResource):
 
     class Meta:
         model = models.WorkPermit
-        fields = (
-            "expert",
-            "expert_name",
-            "permit_number",
-            "category",
-            "business",
-            "issued_on",
-            "valid_from",
-            "valid_to",
-        )
+        fields = form_columns(views.WorkPermitViewSet, after={"expert": ("expert_name",)})
         import_id_fields = ("permit_number",)
 
 
@@ -182,7 +169,7 @@ class IntroProjectResource(BureauResource):
 
     class Meta:
         model = models.IntroProject
-        fields = ("title", "host", "host_name", "experts", "expert_names", "year", "status")
+        fields = form_columns(views.IntroProjectViewSet, after={"host": ("host_name",)})
         import_id_fields = ("title", "year")
 
 

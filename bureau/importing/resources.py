@@ -4,8 +4,11 @@ A ``BureauResource`` is a django-import-export ``ModelResource`` whose columns c
 headers (the model field's verbose name unless declared), the header's usual alternative names
 (``aliases``), the widget that reads and writes the cell, and an example value for the template.
 ``Meta.import_id_fields`` is the natural key the importer matches existing records on.
+The columns are the fields the entity's pages edit (``form_columns``), plus what only a
+spreadsheet has: an enterprise's name beside its credit code, read-only derived values.
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from import_export import resources
 from import_export.fields import Field
@@ -65,11 +68,24 @@ def enterprise_name_column(field: str, header="企业名称", aliases=NAME_ALIAS
     return Column(f"{field}__name", header, w.TextWidget(), aliases=aliases, fallback_for=field)
 
 
+def form_columns(viewset, *, after: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+    """The columns of an entity's files: the fields its pages edit (``CrudViewSet.fields``), in
+    the same order, with each of the resource's own columns placed after the field it goes with
+    (``after={"enterprise": ("enterprise_name",)}``)."""
+    after = after or {}
+    unknown = sorted(set(after) - set(viewset.fields))
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{viewset.__name__}.fields has no {', '.join(unknown)} to place columns after."
+        )
+    return tuple(column for name in viewset.fields for column in (name, *after.get(name, ())))
+
+
 class BureauResource(resources.ModelResource):
     """Columns from the model's fields with Chinese headers and forgiving widgets.
 
-    Subclasses set ``Meta.model``, ``Meta.fields`` (order of the columns),
-    ``Meta.import_id_fields`` (the natural key), and optionally:
+    Subclasses set ``Meta.model``, ``Meta.fields`` (order of the columns, from
+    ``form_columns``), ``Meta.import_id_fields`` (the natural key), and optionally:
 
     - ``aliases``: ``{field: ("其他列名", ...)}`` accepted in place of the header;
     - ``cell_widgets``: ``{field: widget}`` overrides, chiefly how a related record is named
