@@ -1,40 +1,32 @@
-"""``manage.py restore FILE``: replace the database's contents with a ``backup`` file.
+"""``manage.py restore FILE``: replace the database's contents with a ``backup`` archive's and
+put its files back in MEDIA_ROOT (``bureau/backup.py``: ``backup_restore``).
 
-Everything happens in one transaction: the tables are emptied, Django's own rows (content
-types, permissions) rebuilt, and the backup loaded. If loading fails, nothing has changed.
-Run ``migrate`` first on an empty database; the code must be at the version that made the
-backup or later (newer migrations apply on top afterwards).
+The database is loaded in one transaction: if that fails, neither the database nor MEDIA_ROOT
+has changed. Run ``migrate`` first on an empty database; the code must be at the version that
+made the backup or later (newer migrations apply on top afterwards). Database-only ``.json.gz``
+backups made before files were included still restore.
 """
 
 from pathlib import Path
 
-from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.test.utils import override_settings
+from django.db import DEFAULT_DB_ALIAS
+from django.template.defaultfilters import filesizeformat
 
-
-def restore_backup(path: Path, *, database: str = DEFAULT_DB_ALIAS) -> None:
-    """Empty ``database`` and load the backup at ``path``, all or nothing."""
-    with transaction.atomic(using=database):
-        # Settle deferred foreign-key checks of earlier writes in an enclosing transaction;
-        # PostgreSQL refuses to TRUNCATE a table with such checks pending.
-        connections[database].check_constraints()
-        call_command("flush", interactive=False, database=database, verbosity=0)
-        # The flush rebuilt content types with new ids; forget the cached old ones.
-        ContentType.objects.clear_cache()
-        # The backup carries the history rows itself; recording the load as new history
-        # (many-to-many changes are recorded even for fixtures) would clash with them.
-        with override_settings(SIMPLE_HISTORY_ENABLED=False):
-            call_command("loaddata", str(path), database=database, verbosity=0)
+from bureau.backup import MediaRestoreError, backup_restore
 
 
 class Command(BaseCommand):
-    help = "用 backup 生成的备份文件替换当前数据库的全部数据（在一个事务中完成，失败则不变）。"
+    help = (
+        "用 backup 生成的备份替换当前数据库的全部数据，并把备份中的文件放回 MEDIA_ROOT"
+        "（数据库在一个事务中恢复，失败则不变）。"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", type=Path, help="备份文件（.json 或 .json.gz）")
+        parser.add_argument(
+            "path", type=Path, help="备份文件（.tar.gz；只含数据库的旧备份为 .json 或 .json.gz）"
+        )
         parser.add_argument(
             "--no-input",
             "--noinput",
@@ -45,14 +37,40 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
 
     def handle(self, *args, path: Path, interactive=True, database=DEFAULT_DB_ALIAS, **options):
+        media_root = settings.MEDIA_ROOT
         if not path.is_file():
             raise CommandError(f"找不到备份文件：{path}")
         if interactive:
-            answer = input(f"将清空数据库“{database}”的全部数据并从 {path} 恢复。输入 yes 继续：")
+            answer = input(
+                f"将清空数据库“{database}”的全部数据并从 {path} 恢复，备份中的文件将放回 "
+                f"{media_root}（覆盖同名文件）。输入 yes 继续："
+            )
             if answer.strip().lower() != "yes":
                 raise CommandError("已取消恢复。")
         try:
-            restore_backup(path, database=database)
+            contents = backup_restore(path, database=database)
+        except MediaRestoreError as error:
+            raise CommandError(
+                f"数据库已恢复，但备份中的文件未能全部放回 {media_root}：{error}。"
+                "排除问题后可再次运行恢复。"
+            ) from error
         except Exception as error:
             raise CommandError(f"恢复失败，数据库未作改动：{error}") from error
         self.stdout.write(self.style.SUCCESS(f"已从 {path} 恢复数据库。"))
+        if contents.media_files is None:
+            self.stdout.write(
+                self.style.WARNING(
+                    "注意：这是只含数据库的旧格式备份，不含上传文件、导入错误报告和生成的报告文件；"
+                    f"{media_root} 中的文件未作改动，请另行恢复。"
+                )
+            )
+            return
+        self.stdout.write(
+            f"已将 {contents.media_files} 个文件（{filesizeformat(contents.media_bytes)}）"
+            f"放回 {media_root}。"
+        )
+        if contents.untouched:
+            self.stdout.write(
+                f"{media_root} 中另有 {contents.untouched} 个备份里没有的文件"
+                "（多为备份之后上传或生成的），未作改动。"
+            )
