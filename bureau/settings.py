@@ -295,37 +295,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_COOLOFF_MESSAGE = _("登录失败次数过多，账号已被暂时锁定，请稍后再试或联系系统管理员。")
 AXES_PERMALOCK_MESSAGE = _("登录失败次数过多，账号已被锁定，请联系系统管理员解锁。")
-# The address: REMOTE_ADDR when the portal is reached directly (DJANGO_TRUSTED_PROXY_COUNT=0);
-# behind N reverse proxies, which each append the address they got the request from to
-# X-Forwarded-For, the N-th entry from the right: the client's as the outermost proxy saw it.
-# Entries further left are whatever the client sent and are never read. Axes would do this
-# through django-ipware (AXES_IPWARE_PROXY_COUNT), which is not installed: without it axes
-# silently falls back to REMOTE_ADDR, so the rule is this callable instead.
+# Failures count per client address: REMOTE_ADDR, or behind DJANGO_TRUSTED_PROXY_COUNT reverse
+# proxies the X-Forwarded-For entry the outermost one wrote (bureau/client_ip.py). Axes' own
+# AXES_IPWARE_* settings would need django-ipware.
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 
 
-def axes_client_ip(request) -> str | None:
-    """The client address axes counts failures by (see ``TRUSTED_PROXY_COUNT`` above)."""
-    import ipaddress
-
-    from django.conf import settings  # read per call, so tests can override the count
-
-    remote_addr = request.META.get("REMOTE_ADDR")
-    count = settings.TRUSTED_PROXY_COUNT
-    if count <= 0:
-        return remote_addr
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    hops = [hop for hop in hops if hop]
-    if len(hops) < count:
-        # Fewer hops than proxies: not from the proxy chain we expect; trust nothing in it.
-        return remote_addr
-    try:
-        return str(ipaddress.ip_address(hops[-count]))
-    except ValueError:
-        return remote_addr
-
-
-AXES_CLIENT_IP_CALLABLE = axes_client_ip
+AXES_CLIENT_IP_CALLABLE = "bureau.client_ip.client_ip"
 AXES_VERBOSE = False
 
 # --- Logging --- plain lines in development, one JSON object per line on stdout in production

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from bureau.settings import axes_client_ip
+from bureau.client_ip import client_ip
 
 pytestmark = pytest.mark.django_db
 
@@ -65,4 +65,4 @@ def test_a_header_the_proxy_did_not_write_falls_back_to_the_proxy_address(rf, fo
     meta = {"REMOTE_ADDR": PROXY}
     if forwarded_for is not None:
         meta["HTTP_X_FORWARDED_FOR"] = forwarded_for
-    assert axes_client_ip(rf.post("/", **meta)) == PROXY
+    assert client_ip(rf.post("/", **meta)) == PROXY
