@@ -18,7 +18,8 @@ COPY . .
 # collectstatic runs with a throwaway key: the image holds no secret.
 RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput
 
-RUN useradd --create-home bureau && mkdir -p /app/media && chown bureau /app/media
+# the app user writes uploads and backups (both volumes in docker-compose.yml), nothing else
+RUN useradd --create-home bureau && mkdir -p /app/media /app/backups && chown bureau /app/media /app/backups
 USER bureau
 EXPOSE 8000
 CMD ["gunicorn", "bureau.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]

@@ -90,3 +90,18 @@ def test_env_example_lists_every_variable_the_settings_read():
     read = set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', settings_text))
     listed = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read and read <= listed, f"missing from .env.example: {sorted(read - listed)}"
+
+
+def test_the_app_user_writes_uploads_and_backups_to_volumes_it_owns(compose):
+    from django.conf import settings
+
+    from bureau.backup import default_path
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    mounts = dict(volume.split(":")[::-1] for volume in compose["x-app"]["volumes"])
+    backups = f"/app/{default_path().parent.relative_to(settings.BASE_DIR)}"
+    for folder in ("/app/media", backups):
+        assert folder in mounts and mounts[folder] in compose["volumes"], folder
+        assert re.search(rf"chown bureau [^\n]*{folder}\b", dockerfile), folder
+    assert "USER bureau" in dockerfile
+    assert compose["x-app"]["environment"]["DJANGO_MEDIA_ROOT"] == "/app/media"
