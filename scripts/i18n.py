@@ -43,6 +43,39 @@ THIRD_PARTY = {
 }
 
 
+ENTRY = re.compile(
+    r'^msgid ((?:"(?:[^"\\\\]|\\\\.)*"\n?)+)msgstr ((?:"(?:[^"\\\\]|\\\\.)*"\n?)+)', re.M
+)
+
+
+def fill(entry: str) -> str:
+    """The portal's own strings are their own translation (a few are names: CSV, PDF).
+
+    An untranslated entry gets its msgid, one- or many-lined; an entry msgmerge guessed from a
+    similar old string ("fuzzy") gets its own msgid too, since a guess is never right here.
+    """
+    match = ENTRY.search(entry)
+    if match is None:
+        return entry
+    msgid, msgstr = match.group(1).rstrip("\n"), match.group(2).rstrip("\n")
+    fuzzy = re.search(r"^#,.*\bfuzzy\b", entry, re.M) is not None
+    if msgid == '""' or (msgstr != '""' and not fuzzy):
+        return entry  # the header, or translated already
+    single = msgid[1:-1]
+    translated = f'"{THIRD_PARTY[single]}"' if single in THIRD_PARTY else msgid
+    lines = []
+    for line in entry[: match.start()].splitlines():
+        if line.startswith("#|"):
+            continue  # the old string msgmerge's guess came from
+        if line.startswith("#,"):
+            flags = [f.strip() for f in line[2:].split(",") if f.strip() != "fuzzy"]
+            if not flags:
+                continue
+            line = "#, " + ", ".join(flags)
+        lines.append(line)
+    return "\n".join([*lines, f"msgid {msgid}", f"msgstr {translated}"]) + entry[match.end() :]
+
+
 def main() -> int:
     manage = [sys.executable, "manage.py"]
     subprocess.run(
@@ -75,14 +108,7 @@ def main() -> int:
         r'"Plural-Forms: .*?\\n"', lambda _m: '"Plural-Forms: nplurals=1; plural=0;\\n"', text
     )
 
-    def fill(match):
-        # The portal's own strings are their own translation (a few are names: CSV, PDF).
-        msgid = match.group(1)
-        translated = THIRD_PARTY.get(msgid, msgid)
-        return f'msgid "{msgid}"\nmsgstr "{translated}"\n'
-
-    text = re.sub(r'msgid "((?:[^"\\]|\\.)+)"\nmsgstr ""\n', fill, text)
-    text = text.replace('#, fuzzy\nmsgid ""', 'msgid ""', 1)
+    text = "\n\n".join(fill(entry) for entry in text.split("\n\n"))
     missing = [k for k in THIRD_PARTY if f'msgid "{k}"' not in text]
     extra = "".join(f'\nmsgid "{k}"\nmsgstr "{THIRD_PARTY[k]}"\n' for k in missing)
     PO.write_text(text + extra, encoding="utf-8")
