@@ -25,6 +25,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
+from django_filters.utils import verbose_lookup_expr
 from django_filters.views import FilterView
 
 from bureau import permissions
@@ -80,6 +81,16 @@ class EntityFilterSet(django_filters.FilterSet):
                 },
             },
         }
+
+    @classmethod
+    def filter_for_field(cls, field, field_name, lookup_expr=None):
+        """Headed in Chinese by the field the path ends on, the lookup in brackets ("乡镇（街道）",
+        "登记日期（年份）"), where django-filter strings every hop of the path together with
+        spaces ("重点村 村 乡镇（街道）")."""
+        filter_ = super().filter_for_field(field, field_name, lookup_expr)
+        lookup = verbose_lookup_expr(filter_.lookup_expr)
+        filter_.label = f"{field.verbose_name}（{lookup}）" if lookup else field.verbose_name
+        return filter_
 
     def search(self, queryset, name, value):
         value = value.strip()

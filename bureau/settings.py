@@ -184,7 +184,7 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 FILTERS_EMPTY_CHOICE_LABEL = _("全部")
 FILTERS_VERBOSE_LOOKUPS = {
-    "in": _("（多选）"),
+    "in": _("多选"),
     "year": _("年份"),
     "month": _("月份"),
     "lte": _("不晚于"),

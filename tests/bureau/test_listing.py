@@ -114,3 +114,12 @@ def test_no_records_says_so(staff_client):
     html = staff_client.get(LIST).content.decode()
     assert "暂无记录" in html and "共 0 条记录" in html
     assert "page-link" not in html
+
+
+def test_filters_are_headed_by_the_field_they_end_on(staff_client):
+    html = staff_client.get(reverse("poverty:servicevisit-list")).content.decode()
+    labels = [
+        " ".join(label.split())
+        for label in re.findall(r'<label[^>]*class="form-label"[^>]*>(.*?)</label>', html, re.S)
+    ]
+    assert labels == ["服务方式", "重点村", "乡镇（街道）", "日期（年份）", "日期（月份）", "搜索"]
