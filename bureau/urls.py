@@ -38,3 +38,5 @@ urlpatterns = [
     path("api/", include("bureau.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "bureau.errors.server_error"
