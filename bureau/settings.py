@@ -130,9 +130,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         # Hashed, compressed files in production; the plain storage keeps tests and
-        # development free of a collectstatic step.
+        # development free of a collectstatic step (and production-mode runs of the load and
+        # restart tests, with DJANGO_STATIC_MANIFEST=0).
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
+        if env.bool("DJANGO_STATIC_MANIFEST", default=not DEBUG)
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }

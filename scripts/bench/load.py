@@ -119,10 +119,9 @@ def start_gunicorn(url: str, port: int, workers: int, log: Path) -> subprocess.P
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_LOG_LEVEL": "WARNING",
+        # production settings but plain static storage: no collectstatic into the tree
+        "DJANGO_STATIC_MANIFEST": "false",
     }
-    # Production settings but plain static storage (see load_settings.py): no collectstatic.
-    env["DJANGO_SETTINGS_MODULE"] = "load_settings"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent), str(ROOT)]))
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         [

@@ -1,8 +1,8 @@
 """A PostgreSQL restart under traffic: the app recovers without anyone acting.
 
-The shared server is never restarted; what a restart does to the app is done instead: every
-backend connection of the test database is terminated from a separate connection while
-requests are flowing. Requests go through Django's real WSGI handler (as gunicorn calls it),
+What a restart does to the app's connections, in process: every backend connection of the test
+database is terminated from a separate connection while requests are flowing (a real restart
+of a cluster of its own, under gunicorn, is test_postgres_restart.py). Requests go through Django's real WSGI handler (as gunicorn calls it),
 because the test client switches off the per-request connection check that does the recovery
 (CONN_MAX_AGE keeps connections between requests, CONN_HEALTH_CHECKS tests them first)."""
 
