@@ -1,15 +1,18 @@
 """Search-as-you-type for records too many to list in a drop-down (enterprises, villages ...).
 
 A model opts in by naming the fields a person types into: ``lookup_fields = ("name",
-"credit_code")``. Wherever such a record is chosen, in a form or a list's filters, the drop-down
-carries only the chosen record(s) and ``static/js/autocomplete.js`` turns it into a search box
-that asks ``lookup/<app>.<model>/?q=`` for matches: a page no longer ships 20,000 options, and a
-person types a few characters of the name or code instead of scrolling. The answer is scoped like
-every other read, so a liaison finds only their township's records.
+"credit_code")``. Wherever such a record is chosen, in a form or a list's filters, from more than
+``LOOKUP_DROPDOWN_MAX`` records the user may see, the drop-down carries only the chosen record(s)
+and ``static/js/autocomplete.js`` turns it into a search box that asks
+``lookup/<app>.<model>/?q=`` for matches: a page no longer ships 20,000 options, and a person
+types a few characters of the name or code instead of scrolling. Fewer choices stay a plain
+drop-down (a liaison's thirty enterprises, a district's dozen townships). The answer is scoped
+like every other read, so a liaison finds only their township's records.
 """
 
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.urls import reverse
@@ -65,13 +68,17 @@ class LookupSelectMultiple(LookupSelectMixin, forms.SelectMultiple):
 
 
 def use_lookup_widgets(fields) -> None:
-    """Swap the drop-down of every model choice over a searchable model for a search box."""
+    """Swap the drop-down of every model choice over a searchable model for a search box when
+    it would list more than ``LOOKUP_DROPDOWN_MAX`` records."""
     for field in fields.values():
         if not isinstance(field, forms.ModelChoiceField):
             continue
         model = field.queryset.model
         if not has_lookup(model):
             continue
+        limit = settings.LOOKUP_DROPDOWN_MAX
+        if not field.queryset[limit : limit + 1].exists():
+            continue  # few enough to pick from a list
         multiple = isinstance(field, forms.ModelMultipleChoiceField)
         widget_class = LookupSelectMultiple if multiple else LookupSelect
         field.widget = widget_class(model, attrs=field.widget.attrs)

@@ -104,6 +104,7 @@ class Township(ReferenceModel):
     )
     name = models.CharField(_("名称"), max_length=50, unique=True)
     history = HistoricalRecords()
+    lookup_fields = ("name", "code")
 
     class Meta:
         ordering = ["code"]

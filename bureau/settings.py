@@ -181,6 +181,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Forms --- Bootstrap 5 everywhere, rendered by a well-kept library.
+# A choice among more records than this is a search box instead of a drop-down (bureau/lookup.py).
+LOOKUP_DROPDOWN_MAX = env.int("LOOKUP_DROPDOWN_MAX", default=100)
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 FILTERS_EMPTY_CHOICE_LABEL = _("全部")

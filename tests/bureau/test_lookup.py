@@ -15,6 +15,13 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def search_beyond_one(settings):
+    """Search boxes as soon as there are two choices, so a few records show them."""
+    settings.LOOKUP_DROPDOWN_MAX = 1
+
+
 ENTERPRISES = reverse("lookup", args=["enterprises.enterprise"])
 
 
@@ -58,6 +65,20 @@ def test_outsiders_and_unknown_or_unsearchable_models_get_nothing(
     assert client.get(ENTERPRISES).status_code == 302  # to the login page
     for label in ["bureau.user", "nosuch.model", "enterprises", "auth.permission"]:
         assert staff_client.get(reverse("lookup", args=[label])).status_code == 404
+
+
+def test_a_few_choices_stay_a_plain_drop_down(staff_client, township, settings):
+    settings.LOOKUP_DROPDOWN_MAX = 3
+    enterprises = EnterpriseFactory.create_batch(3, township=township)
+    form = staff_client.get(reverse("enterprises:enterpriseyearlyfigure-create")).content.decode()
+    select = re.search(r'<select name="enterprise".*?</select>', form, re.S).group(0)
+    assert "data-lookup-url" not in select
+    assert all(e.name in select for e in enterprises)
+
+    EnterpriseFactory(township=township)  # one more than a drop-down holds
+    form = staff_client.get(reverse("enterprises:enterpriseyearlyfigure-create")).content.decode()
+    select = re.search(r'<select name="enterprise".*?</select>', form, re.S).group(0)
+    assert "data-lookup-url" in select and not any(e.name in select for e in enterprises)
 
 
 def test_a_form_ships_only_the_chosen_record_and_accepts_any_visible_one(staff_client, township):

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def staff(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LOOKUP_DROPDOWN_MAX = 1  # search boxes with a handful of records
     return UserFactory(username="staff", role="staff")
 
 
