@@ -90,6 +90,8 @@
     }
 
     function choose(id, text) {
+      clearTimeout(timer); // a search still pending would reopen the list
+      request++; // and an answer still on its way is stale
       if (multiple) {
         if (!Array.from(select.options).some((o) => o.value === String(id))) {
           select.add(new Option(text, id, true, true));
