@@ -174,7 +174,11 @@
     });
     input.addEventListener("blur", () => {
       close();
-      if (!multiple && !input.value.trim()) clearSingle();
+      if (multiple) {
+        input.value = ""; // typed text that was not chosen is dropped
+        return; // the chips stay as they are: re-drawing them would swallow a click on one
+      }
+      if (!input.value.trim()) clearSingle();
       showChosen(); // typed text that was not chosen goes back to the chosen record's name
     });
     showChosen();

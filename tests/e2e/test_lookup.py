@@ -62,3 +62,37 @@ def test_a_keyboard_choice_in_a_filter_refreshes_the_list(page, login, staff):
     results = page.locator("#results")
     results.get_by_text("东关的草莓").wait_for()
     assert results.get_by_text("西关的苹果").count() == 0
+
+
+def test_several_members_are_chosen_by_search_and_one_removed_again(page, login, staff):
+    from enterprises.models import InnovationCommunity
+
+    township = TownshipFactory(code="370302001", name="城关街道")
+    lead = EnterpriseFactory(name="泰山汽车部件有限公司", township=township)
+    first = EnterpriseFactory(name="东岳轴承有限公司", township=township)
+    second = EnterpriseFactory(name="东岳铸造有限公司", township=township)
+    dropped = EnterpriseFactory(name="东岳模具有限公司", township=township)
+    login("staff")
+    page.goto("/enterprises/innovationcommunity/new/")
+    page.get_by_label("共同体名称").fill("汽车零部件创新创业共同体")
+    page.get_by_label("申报年度").fill("2025")
+    lead_box = page.get_by_role("combobox", name=re.compile(r"^牵头企业"))
+    lead_box.fill("泰山")
+    page.get_by_role("option", name=lead.name).click()
+
+    members = page.get_by_role("combobox", name=re.compile(r"^成员企业"))
+    for enterprise in (first, dropped, second):
+        members.fill(enterprise.name[2:4])
+        page.get_by_role("option", name=enterprise.name).click()
+        assert members.input_value() == ""  # ready for the next one
+    page.get_by_role("button", name=f"移除 {dropped.name}").click()
+    chosen = page.locator("select[name=member_enterprises]").evaluate(
+        "select => Array.from(select.selectedOptions).map(option => option.text)"
+    )
+    assert chosen == [first.name, second.name]
+
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url("**/enterprises/innovationcommunity/*/")
+    community = InnovationCommunity.objects.get()
+    assert community.lead_enterprise == lead
+    assert set(community.member_enterprises.all()) == {first, second}
