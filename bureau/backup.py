@@ -29,6 +29,7 @@ from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 FORMAT = "bureau-backup"
 VERSION = 2  # 1 was the database-only JSON dump
@@ -170,22 +171,30 @@ def _unpack(path: Path, into: Path) -> None:
             members = archive.getmembers()
             names = {member.name for member in members}
             if DATABASE not in names:
-                raise BackupError(f"{path} 不是本系统的备份文件（其中没有 {DATABASE}）。")
+                raise BackupError(
+                    _("%(path)s 不是本系统的备份文件（其中没有 %(name)s）。")
+                    % {"path": path, "name": DATABASE}
+                )
             refused = [member.name for member in members if not _allowed(member)]
             if refused:
-                raise BackupError(f"备份中有不应出现的条目，拒绝恢复：{'、'.join(refused[:5])}")
+                raise BackupError(
+                    _("备份中有不应出现的条目，拒绝恢复：%(names)s")
+                    % {"names": "、".join(refused[:5])}
+                )
             if MANIFEST in names:
                 _check_manifest(json.load(archive.extractfile(MANIFEST)))
             archive.extractall(into, members=members, filter="data")
     except (tarfile.TarError, EOFError, OSError, ValueError) as error:
-        raise BackupError(f"无法解开备份文件（可能不完整或已损坏）：{error}") from error
+        raise BackupError(
+            _("无法解开备份文件（可能不完整或已损坏）：%(error)s") % {"error": error}
+        ) from error
 
 
 def _check_manifest(manifest: dict) -> None:
     if manifest.get("format") != FORMAT:
-        raise BackupError("不是本系统的备份文件。")
+        raise BackupError(_("不是本系统的备份文件。"))
     if manifest.get("version", 0) > VERSION:
-        raise BackupError("该备份由更新版本的系统生成，请先升级本系统再恢复。")
+        raise BackupError(_("该备份由更新版本的系统生成，请先升级本系统再恢复。"))
 
 
 def _load_database(dump: Path, database: str) -> None:

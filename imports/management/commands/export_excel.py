@@ -2,29 +2,37 @@
 .xlsx, or .csv when the file name ends in .csv. The export imports back unchanged."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from bureau.importing import export as exporting
 from bureau.importing.registry import entities
 
 
 class Command(BaseCommand):
-    help = "把记录导出为Excel（.xlsx）或CSV文件，可再导入。"
+    @property
+    def help(self):  # argparse takes no lazy strings
+        return _("把记录导出为Excel（.xlsx）或CSV文件，可再导入。")
 
     def add_arguments(self, parser):
-        parser.add_argument("entity", help="导出对象，如 enterprise")
-        parser.add_argument("file", help="输出文件，.xlsx 或 .csv")
-        parser.add_argument("--year", type=int, help="只导出该年度的记录")
+        parser.add_argument("entity", help=_("导出对象，如 enterprise"))
+        parser.add_argument("file", help=_("输出文件，.xlsx 或 .csv"))
+        parser.add_argument("--year", type=int, help=_("只导出该年度的记录"))
 
     def handle(self, *args, **options):
         name = options["entity"]
         entity = entities().get(name)
         if entity is None:
-            raise CommandError(f"未知的导出对象“{name}”。可用：{'、'.join(sorted(entities()))}")
+            raise CommandError(
+                _("未知的导出对象“%(name)s”。可用：%(names)s")
+                % {"name": name, "names": "、".join(sorted(entities()))}
+            )
         resource = entity.resource()
         queryset = entity.model._default_manager.order_by("pk")
         if options["year"] is not None:
             if not resource.year_lookup:
-                raise CommandError(f"“{entity.verbose_name}”没有年度，不能按 --year 筛选。")
+                raise CommandError(
+                    _("“%(name)s”没有年度，不能按 --year 筛选。") % {"name": entity.verbose_name}
+                )
             queryset = queryset.filter(**{resource.year_lookup: options["year"]})
         path = options["file"]
         if path.lower().endswith(".csv"):
@@ -36,4 +44,7 @@ class Command(BaseCommand):
         else:
             with open(path, "wb") as handle:
                 count = exporting.write_xlsx(resource, queryset, handle)
-        self.stdout.write(f"已导出{count}条{entity.verbose_name}记录到 {path}")
+        self.stdout.write(
+            _("已导出%(count)s条%(name)s记录到 %(path)s")
+            % {"count": count, "name": entity.verbose_name, "path": path}
+        )

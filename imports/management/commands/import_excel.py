@@ -10,6 +10,7 @@ import time
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from bureau.importing.registry import entities
 from imports.models import ImportJob
@@ -17,30 +18,37 @@ from imports.services import import_job_create, import_job_run
 
 
 class Command(BaseCommand):
-    help = "从Excel/CSV文件导入记录（与页面导入相同的校验与写入）。"
+    @property
+    def help(self):  # argparse takes no lazy strings
+        return _("从Excel/CSV文件导入记录（与页面导入相同的校验与写入）。")
 
     def add_arguments(self, parser):
-        parser.add_argument("entity", help="导入对象，如 enterprise、enterpriseyearlyfigure")
-        parser.add_argument("file", help=".xlsx、.xls 或 .csv 文件")
-        parser.add_argument("--dry-run", action="store_true", help="只校验和预览，不写入")
-        parser.add_argument("--skip-invalid", action="store_true", help="跳过有错误的行")
-        parser.add_argument("--ignore-unknown", action="store_true", help="忽略无法识别的列")
-        parser.add_argument("--json", action="store_true", help="以JSON输出结果")
-        parser.add_argument("--user", help="以该用户的权限导入（默认：系统，不受乡镇限制）")
+        parser.add_argument("entity", help=_("导入对象，如 enterprise、enterpriseyearlyfigure"))
+        parser.add_argument("file", help=_(".xlsx、.xls 或 .csv 文件"))
+        parser.add_argument("--dry-run", action="store_true", help=_("只校验和预览，不写入"))
+        parser.add_argument("--skip-invalid", action="store_true", help=_("跳过有错误的行"))
+        parser.add_argument("--ignore-unknown", action="store_true", help=_("忽略无法识别的列"))
+        parser.add_argument("--json", action="store_true", help=_("以JSON输出结果"))
+        parser.add_argument("--user", help=_("以该用户的权限导入（默认：系统，不受乡镇限制）"))
 
     def handle(self, *args, **options):
         name = options["entity"]
         if name not in entities():
-            raise CommandError(f"未知的导入对象“{name}”。可用：{'、'.join(sorted(entities()))}")
+            raise CommandError(
+                _("未知的导入对象“%(name)s”。可用：%(names)s")
+                % {"name": name, "names": "、".join(sorted(entities()))}
+            )
         path = options["file"]
         if not os.path.isfile(path):
-            raise CommandError(f"文件不存在：{path}")
+            raise CommandError(_("文件不存在：%(path)s") % {"path": path})
         user = None
         if options["user"]:
             try:
                 user = get_user_model().objects.get(username=options["user"])
             except get_user_model().DoesNotExist:
-                raise CommandError(f"用户不存在：{options['user']}") from None
+                raise CommandError(
+                    _("用户不存在：%(username)s") % {"username": options["user"]}
+                ) from None
         started = time.perf_counter()
         cpu = time.process_time()
         with open(path, "rb") as handle:
@@ -72,18 +80,33 @@ class Command(BaseCommand):
 
     def _print(self, summary):
         if summary.get("file_error"):
-            self.stderr.write(f"无法导入：{summary['file_error']}")
+            self.stderr.write(_("无法导入：%(error)s") % {"error": summary["file_error"]})
             return
         counts = summary["counts"]
-        verb = "预览" if summary["dry_run"] else ("已写入" if summary["written"] else "未写入")
+        if summary["dry_run"]:
+            verb = _("预览")
+        else:
+            verb = _("已写入") if summary["written"] else _("未写入")
         self.stdout.write(
-            f"{verb}：共{counts['total']}行，新增{counts['new']}，修改{counts['changed']}，"
-            f"无变化{counts['unchanged']}，有错误{counts['invalid']}（{summary['seconds']}秒）"
+            _(
+                "%(verb)s：共%(total)s行，新增%(new)s，修改%(changed)s，"
+                "无变化%(unchanged)s，有错误%(invalid)s（%(seconds)s秒）"
+            )
+            % {
+                "verb": verb,
+                "total": counts["total"],
+                "new": counts["new"],
+                "changed": counts["changed"],
+                "unchanged": counts["unchanged"],
+                "invalid": counts["invalid"],
+                "seconds": summary["seconds"],
+            }
         )
         for notice in summary["notices"]:
-            self.stdout.write(f"提示：{notice}")
+            self.stdout.write(_("提示：%(notice)s") % {"notice": notice})
         for error in summary["errors"]:
-            where = f"第{error['row']}行"
             if error["column"]:
-                where += f"{error['column']}列（{error['header']}）"
-            self.stderr.write(f"{where}：{error['message']}")
+                line = _("第%(row)s行%(column)s列（%(header)s）：%(message)s") % error
+            else:
+                line = _("第%(row)s行：%(message)s") % error
+            self.stderr.write(line)

@@ -4,6 +4,7 @@ import json
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from bureau.models import Township
 from reports.indicators import REGISTRY, compute_all
@@ -16,24 +17,34 @@ def _plain(value):
 
 
 class Command(BaseCommand):
-    help = "按年度（可选乡镇）输出全部统计指标；--json 输出 {key: {label, unit, value}}。"
+    @property
+    def help(self):  # argparse takes no lazy strings
+        return _("按年度（可选乡镇）输出全部统计指标；--json 输出 {key: {label, unit, value}}。")
 
     def add_arguments(self, parser):
-        parser.add_argument("--year", type=int, required=True, help="年度，例如 2025")
-        parser.add_argument("--township", help="乡镇（街道）9位区划代码")
-        parser.add_argument("--json", action="store_true", help="以 JSON 输出")
+        parser.add_argument("--year", type=int, required=True, help=_("年度，例如 2025"))
+        parser.add_argument("--township", help=_("乡镇（街道）9位区划代码"))
+        parser.add_argument("--json", action="store_true", help=_("以 JSON 输出"))
 
     def handle(self, *args, year, township=None, json=False, **options):
         if township:
             try:
                 township = Township.objects.get(code=township)
             except Township.DoesNotExist as error:
-                raise CommandError(f"没有区划代码为 {township} 的乡镇（街道）。") from error
+                raise CommandError(
+                    _("没有区划代码为 %(code)s 的乡镇（街道）。") % {"code": township}
+                ) from error
         values = compute_all(year, township)
         if json:
             self._print_json(values)
             return
-        title = f"{year}年度指标" + (f"（{township.name}）" if township else "（全区）")
+        if township:
+            title = _("%(year)s年度指标（%(township)s）") % {
+                "year": year,
+                "township": township.name,
+            }
+        else:
+            title = _("%(year)s年度指标（全区）") % {"year": year}
         self.stdout.write(title)
         section = None
         for key, indicator in REGISTRY.items():
@@ -44,7 +55,10 @@ class Command(BaseCommand):
             shown = "—" if item.value is None else f"{item.value}{item.unit}"
             line = f"  {item.label}：{shown}  [{key}]"
             if item.target is not None:
-                line += f"  目标 {_plain(item.target)}{item.unit}"
+                line += "  " + _("目标 %(target)s%(unit)s") % {
+                    "target": _plain(item.target),
+                    "unit": item.unit,
+                }
             if item.names:
                 line += "\n      " + "、".join(item.names)
             self.stdout.write(line)
