@@ -29,7 +29,7 @@ from django_filters.utils import verbose_lookup_expr
 from django_filters.views import FilterView
 
 from bureau import permissions
-from bureau.listing import EMPTY, Column, Table, columns_for, plain_text
+from bureau.listing import EMPTY, Column, Table, columns_for, joined, plain_text
 from bureau.lookup import use_lookup_widgets
 from bureau.models import Township
 from bureau.services import record_delete, record_save
@@ -386,7 +386,7 @@ def _add_errors(form, error: ValidationError) -> None:
 
 def _display_value(obj, field):
     if field.many_to_many:
-        return "、".join(str(o) for o in getattr(obj, field.name).all()) or EMPTY
+        return joined(getattr(obj, field.name).all())
     if field.choices:
         return getattr(obj, f"get_{field.name}_display")()
     value = getattr(obj, field.name)
@@ -435,7 +435,7 @@ def _plain(field, value):
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     if field.many_to_many:
-        return "、".join(str(v) for v in value) or EMPTY
+        return joined(value)
     if field.many_to_one:
         try:
             return str(field.related_model._default_manager.get(pk=value))

@@ -25,7 +25,7 @@ class Column:
     """One column: the field it shows, its heading and how a value becomes text."""
 
     name: str
-    label: str
+    label: str  # the field's verbose name, translated when shown
     format: Callable[[Any], str]
     orderable: bool = True
 
@@ -37,18 +37,18 @@ def columns_for(model: type[models.Model], names: list[str]) -> list[Column]:
 
 def _column(model, name: str) -> Column:
     model_field = model._meta.get_field(name)
-    label = str(model_field.verbose_name)
+    label = model_field.verbose_name
     if model_field.many_to_many:
-        return Column(
-            name,
-            label,
-            lambda obj: "、".join(str(o) for o in getattr(obj, name).all()) or EMPTY,
-            False,
-        )
+        return Column(name, label, lambda obj: joined(getattr(obj, name).all()), False)
     if model_field.choices:
         display = f"get_{name}_display"
         return Column(name, label, lambda obj: getattr(obj, display)() or EMPTY)
     return Column(name, label, _formatter(lambda obj: getattr(obj, name)))
+
+
+def joined(records) -> str:
+    """Several records in one cell: "甲、乙", or "—" for none."""
+    return "、".join(str(record) for record in records) or EMPTY
 
 
 def plain_text(value) -> str:
@@ -98,7 +98,6 @@ class Table:
     queryset: models.QuerySet
     params: QueryDict
     per_page: int = 25
-    empty_text: str = ""
     page: Page = field(init=False)
     sort: str = field(init=False, default="")
 
@@ -120,7 +119,8 @@ class Table:
                 continue
             direction = {column.name: "asc", f"-{column.name}": "desc"}.get(self.sort, "")
             toggled = f"-{column.name}" if direction == "asc" else column.name
-            headings.append(Heading(column.label, self._url(sort=toggled, page=None), direction))
+            url = query_url(self.params, sort=toggled, page=None)
+            headings.append(Heading(column.label, url, direction))
         return headings
 
     @property
@@ -134,9 +134,6 @@ class Table:
     @property
     def pagination(self) -> "Pagination":
         return Pagination(self.page, self.params)
-
-    def _url(self, **changes) -> str:
-        return query_url(self.params, **changes)
 
 
 def query_url(params: QueryDict, **changes) -> str:

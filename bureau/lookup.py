@@ -13,6 +13,7 @@ like every other read, so a liaison finds only their township's records.
 from django import forms
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.urls import reverse
@@ -48,7 +49,13 @@ class LookupSelectMixin:
         return context
 
     def optgroups(self, name, value, attrs=None):
-        selected = {str(v) for v in value if v not in (None, "")}
+        selected = set()
+        for v in value:
+            try:  # a hand-edited address (?enterprise=abc) is not an error page
+                selected.add(self.model._meta.pk.to_python(v))
+            except ValidationError:
+                continue
+        selected.discard(None)
         options = []
         if not self.allow_multiple_selected:
             options.append(self.create_option(name, "", "---------", not selected, 0))
@@ -95,7 +102,7 @@ def lookup(request, label):
     if not has_lookup(model) or not permissions.can_view_model(request.user, model):
         raise Http404
     queryset = permissions.scope_queryset(request.user, model._default_manager.all())
-    term = request.GET.get("q", "").strip()[:50]
+    term = request.GET.get("q", "").replace("\x00", "").strip()[:50]  # PostgreSQL refuses NUL
     if term:
         condition = None
         for name in model.lookup_fields:

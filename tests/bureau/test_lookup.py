@@ -39,6 +39,7 @@ def test_search_matches_name_or_credit_code(staff_client, township):
         "泰山新材料有限公司"
     ]
     assert texts(staff_client.get(ENTERPRISES, {"q": "不存在"})) == []
+    assert texts(staff_client.get(ENTERPRISES, {"q": "\x00新材料"})) == ["泰山新材料有限公司"]
     assert len(texts(staff_client.get(ENTERPRISES))) == 2  # an empty box lists the first ones
 
 
