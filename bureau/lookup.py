@@ -29,6 +29,12 @@ def has_lookup(model) -> bool:
     return bool(getattr(model, "lookup_fields", None))
 
 
+def lookup_text(obj) -> str:
+    """How a record reads in a search box: ``lookup_text`` where the name alone can be shared
+    (two enterprises of one name in different districts), else ``str``."""
+    return getattr(obj, "lookup_text", None) or str(obj)
+
+
 class LookupSelectMixin:
     """Renders only the selected options; the rest arrive by search."""
 
@@ -62,7 +68,7 @@ class LookupSelectMixin:
         if selected:
             queryset = self.choices.queryset.filter(pk__in=selected)
             for index, obj in enumerate(queryset, start=len(options)):
-                options.append(self.create_option(name, str(obj.pk), str(obj), True, index))
+                options.append(self.create_option(name, str(obj.pk), lookup_text(obj), True, index))
         return [(None, options, 0)]
 
 
@@ -109,5 +115,5 @@ def lookup(request, label):
             clause = Q(**{f"{name}__icontains": term})
             condition = clause if condition is None else condition | clause
         queryset = queryset.filter(condition)
-    results = [{"id": obj.pk, "text": str(obj)} for obj in queryset[:RESULTS]]
+    results = [{"id": obj.pk, "text": lookup_text(obj)} for obj in queryset[:RESULTS]]
     return JsonResponse({"results": results, "more": len(results) == RESULTS})

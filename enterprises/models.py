@@ -65,6 +65,10 @@ class Enterprise(DomainModel):
     def __str__(self):
         return self.name
 
+    @property
+    def lookup_text(self) -> str:
+        return f"{self.name}（{self.credit_code}）"
+
     def clean_fields(self, exclude=None):
         # Normalised before the length check, so " 9135...y43 " from a form or a sheet passes.
         self.credit_code = normalise_credit_code(self.credit_code)

@@ -34,12 +34,12 @@ def test_search_matches_name_or_credit_code(staff_client, township):
     wanted = EnterpriseFactory(name="泰山新材料有限公司", township=township)
     EnterpriseFactory(name="东岳机械有限公司", township=township)
 
-    assert texts(staff_client.get(ENTERPRISES, {"q": "新材料"})) == ["泰山新材料有限公司"]
-    assert texts(staff_client.get(ENTERPRISES, {"q": wanted.credit_code[-6:]})) == [
-        "泰山新材料有限公司"
-    ]
+    # the credit code tells apart enterprises of one name in different districts
+    label = f"泰山新材料有限公司（{wanted.credit_code}）"
+    assert texts(staff_client.get(ENTERPRISES, {"q": "新材料"})) == [label]
+    assert texts(staff_client.get(ENTERPRISES, {"q": wanted.credit_code[-6:]})) == [label]
     assert texts(staff_client.get(ENTERPRISES, {"q": "不存在"})) == []
-    assert texts(staff_client.get(ENTERPRISES, {"q": "\x00新材料"})) == ["泰山新材料有限公司"]
+    assert texts(staff_client.get(ENTERPRISES, {"q": "\x00新材料"})) == [label]
     assert len(texts(staff_client.get(ENTERPRISES))) == 2  # an empty box lists the first ones
 
 
@@ -50,9 +50,9 @@ def test_answers_are_bounded(staff_client, township):
 
 
 def test_a_liaison_finds_only_their_township(liaison_client, township, other_township):
-    EnterpriseFactory(name="本镇科技有限公司", township=township)
+    mine = EnterpriseFactory(name="本镇科技有限公司", township=township)
     EnterpriseFactory(name="外镇科技有限公司", township=other_township)
-    assert texts(liaison_client.get(ENTERPRISES, {"q": "科技"})) == ["本镇科技有限公司"]
+    assert texts(liaison_client.get(ENTERPRISES, {"q": "科技"})) == [mine.lookup_text]
     villages = reverse("lookup", args=["bureau.village"])
     VillageFactory(township=other_township, name="外镇村")
     assert texts(liaison_client.get(villages, {"q": "外镇"})) == []

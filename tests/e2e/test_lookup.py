@@ -35,7 +35,7 @@ def test_staff_finds_an_enterprise_by_typing_and_saves_its_figures(page, login, 
     result = page.get_by_role("option", name="泰山新材料有限公司")
     result.click()
     assert page.locator("select[name=enterprise]").input_value() == str(wanted.pk)
-    assert search.input_value() == "泰山新材料有限公司"
+    assert search.input_value() == f"泰山新材料有限公司（{wanted.credit_code}）"
 
     page.get_by_label("年度").fill("2025")
     page.get_by_role("button", name="保存").click()
@@ -85,11 +85,11 @@ def test_several_members_are_chosen_by_search_and_one_removed_again(page, login,
         members.fill(enterprise.name[2:4])
         page.get_by_role("option", name=enterprise.name).click()
         assert members.input_value() == ""  # ready for the next one
-    page.get_by_role("button", name=f"移除 {dropped.name}").click()
+    page.get_by_role("button", name=f"移除 {dropped.lookup_text}").click()
     chosen = page.locator("select[name=member_enterprises]").evaluate(
         "select => Array.from(select.selectedOptions).map(option => option.text)"
     )
-    assert chosen == [first.name, second.name]
+    assert chosen == [first.lookup_text, second.lookup_text]
 
     page.get_by_role("button", name="保存").click()
     page.wait_for_url("**/enterprises/innovationcommunity/*/")
