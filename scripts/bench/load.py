@@ -25,10 +25,7 @@ slowest first. Loopback only, bounded in requests and time; no timed assertions.
 import argparse
 import os
 import random
-import re
-import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,11 +38,17 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.portal_process import (  # noqa: E402 - after the path
+    browser_session,
+    login_data,
+    production_env,
+    start_gunicorn,
+)
+
 DATABASE = "bureau_load"
 PASSWORD = "Bureau-2026"  # the demo accounts' password (bureau.demo.services.DEMO_PASSWORD)
 ACCOUNTS = ["staff", "leader"]
 DETAILS_PER_MODEL = 50
-CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def load_database_url() -> str:
@@ -105,52 +108,6 @@ def build_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tu
     return lists, details, dashboards
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_gunicorn(url: str, port: int, workers: int, log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        # production settings but plain static storage: no collectstatic into the tree
-        "DJANGO_STATIC_MANIFEST": "false",
-    }
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(
-        [
-            str(gunicorn),
-            "bureau.wsgi:application",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "60",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"gunicorn exited with {process.returncode}; see {log}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return process
-        time.sleep(0.2)
-    process.terminate()
-    sys.exit("gunicorn did not start within 60 s")
-
-
 class Recorder:
     """Latencies and errors of every request, from every user thread."""
 
@@ -190,11 +147,7 @@ def user(index, base, pages, recorder, deadline, think=0.0, delay=0.0):
 
     lists, details, dashboards = pages
     rng = random.Random(index)
-    session = requests.Session()
-    # What a TLS-terminating proxy adds; with it Django checks the Referer of a POST like HTTPS.
-    session.headers.update(
-        {"X-Forwarded-Proto": "https", "Referer": f"https://{base.split('//')[1]}/"}
-    )
+    session = browser_session(base)
 
     def get(label, path, expect=200, **kwargs):
         if not recorder.take():
@@ -214,22 +167,12 @@ def user(index, base, pages, recorder, deadline, think=0.0, delay=0.0):
         except requests.RequestException as exc:
             response, error = None, f"{type(exc).__name__} {path}"
         recorder.record(label, time.perf_counter() - started, error)
-        # Secure cookies over plain loopback HTTP: keep them as ordinary ones.
-        if response is not None:
-            for cookie in response.cookies:
-                session.cookies.set(cookie.name, cookie.value)
         return response
 
     login = get("login (GET)", "/accounts/login/")
     if login is None or login.status_code != 200:
         return
-    token = CSRF_FIELD.search(login.text)
-    username = ACCOUNTS[index % len(ACCOUNTS)]
-    data = {
-        "username": username,
-        "password": PASSWORD,
-        "csrfmiddlewaretoken": token.group(1) if token else "",
-    }
+    data = login_data(login.text, ACCOUNTS[index % len(ACCOUNTS)], PASSWORD)
     if get("login (POST)", "/accounts/login/", expect=302, method="POST", data=data) is None:
         return
     while time.monotonic() < deadline:
@@ -306,11 +249,12 @@ def main() -> None:
     url = load_database_url()
     ensure_database(url)
     pages = build_pages()
-    port = free_port()
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"load-gunicorn-{port}.log"
-    server = start_gunicorn(url, port, args.workers, log)
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"load-gunicorn-{os.getpid()}.log"
     try:
-        base = f"http://127.0.0.1:{port}"
+        server, base = start_gunicorn(production_env(url), workers=args.workers, log=log)
+    except RuntimeError as error:
+        sys.exit(str(error))
+    try:
         print(
             f"gunicorn ({args.workers} workers) on {base}; {args.users} users for {args.seconds:g} s,"
             f" think time {args.think:g} s"

@@ -8,10 +8,7 @@ users keep clicking. The shared server is never touched."""
 
 import glob
 import os
-import re
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,31 +18,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.portal_process import (
+    ROOT,
+    browser_session,
+    free_port,
+    login_data,
+    production_env,
+    start_gunicorn,
+)
+
 pytestmark = pytest.mark.worker  # slow, starts processes: with the worker tests
 
-ROOT = Path(__file__).resolve().parents[2]
 PG_BINS = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 PASSWORD = "Restart-2026"
 USERS = 4
-CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    pytest.fail(f"nothing listens on {port}:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -96,19 +82,8 @@ def cluster():
 @pytest.fixture(scope="module")
 def portal(cluster, tmp_path_factory):
     """gunicorn in production mode on the cluster, with a staff account; yields its address."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")  # tasks inline, no shared queue
-    }
-    env.update(
-        DATABASE_URL=cluster["url"],
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_STATIC_MANIFEST="false",
-        DJANGO_LOG_LEVEL="CRITICAL",
-    )
+    # tasks inline, no shared queue
+    env = production_env(cluster["url"], without=("REDIS_URL", "DJANGO_SETTINGS_MODULE"))
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
     subprocess.run(
@@ -116,43 +91,27 @@ def portal(cluster, tmp_path_factory):
          f"User.objects.create_user('staff', password='{PASSWORD}', role='staff')"],
         cwd=ROOT, env=env, check=True, timeout=120,
     )  # fmt: skip
-    port = free_port()
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn), "bureau.wsgi:application", "--workers", "2", "--bind"]
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [*command, f"127.0.0.1:{port}", "--timeout", "30"],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        wait_for_port(port, process, log)
-        yield f"http://127.0.0.1:{port}"
+        process, base = start_gunicorn(env, workers=2, log=log)
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    try:
+        yield base
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
 def logged_in_session(base: str):
-    import requests
-
-    session = requests.Session()
-
-    def keep_cookies(response, *args, **kwargs):
-        # secure cookies over plain loopback HTTP: keep them as ordinary ones
-        for cookie in response.cookies:
-            session.cookies.set(cookie.name, cookie.value)
-
-    session.hooks["response"].append(keep_cookies)
-    # what the TLS proxy adds in production; Django then checks the Referer like over HTTPS
-    session.headers.update({"X-Forwarded-Proto": "https", "Referer": f"https://{base[7:]}/"})
+    session = browser_session(base)
     login = session.get(f"{base}/accounts/login/", timeout=30)
-    token = CSRF_FIELD.search(login.text).group(1)
-    data = {"username": "staff", "password": PASSWORD, "csrfmiddlewaretoken": token}
-    response = session.post(f"{base}/accounts/login/", data=data, allow_redirects=False, timeout=30)
+    response = session.post(
+        f"{base}/accounts/login/",
+        data=login_data(login.text, "staff", PASSWORD),
+        allow_redirects=False,
+        timeout=30,
+    )
     assert response.status_code == 302, response.text[:500]
     return session
 
