@@ -1,6 +1,7 @@
 from functools import cache
 
 from django.urls import NoReverseMatch, resolve, reverse
+from django.utils.functional import SimpleLazyObject
 
 from bureau import permissions
 from bureau.navigation import ADMIN_SIDEBAR, SIDEBAR
@@ -46,3 +47,10 @@ def navigation(request):
         if visible:
             sidebar.append({"title": title, "icon": icon, "links": visible})
     return {"sidebar": sidebar}
+
+
+def bureau(request):
+    """The bureau's identity for page titles and the header, read only when a page shows it."""
+    from bureau.selectors import bureau_profile
+
+    return {"bureau": SimpleLazyObject(bureau_profile)}

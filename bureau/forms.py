@@ -2,7 +2,23 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from bureau.models import BureauProfile
+
 
 class LoginForm(AuthenticationForm):
     username = forms.CharField(label=_("用户名"), widget=forms.TextInput(attrs={"autofocus": True}))
     password = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput)
+
+
+class BureauProfileForm(forms.ModelForm):
+    class Meta:
+        model = BureauProfile
+        fields = [
+            "city_name",
+            "district_name",
+            "bureau_name",
+            "bureau_short_name",
+            "issuing_unit",
+            "signing_date",
+        ]
+        widgets = {"signing_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}

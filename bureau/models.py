@@ -311,3 +311,84 @@ class ExternalFigure(DomainModel):
 
     def __str__(self):
         return f"{self.year} {self.key}"
+
+
+class BureauProfile(models.Model):
+    """Who the bureau is: the district, its full and short names, and the 落款 of its documents.
+
+    One row, edited by administrators on the 单位信息 page. Until it is saved, ``current()``
+    builds it from the first-run defaults in the environment (``BUREAU_*`` in .env.example).
+    """
+
+    SINGLETON_PK = 1
+
+    city_name = models.CharField(
+        _("所属地市"), max_length=30, blank=True, help_text=_("如：鲁川市")
+    )
+    district_name = models.CharField(
+        _("区（县）名称"), max_length=30, help_text=_("如：青河区。用于报告标题、看板和页面抬头。")
+    )
+    bureau_name = models.CharField(
+        _("单位全称"), max_length=60, help_text=_("如：鲁川市青河区科学技术局")
+    )
+    bureau_short_name = models.CharField(
+        _("单位简称"), max_length=30, help_text=_("如：青河区科技局。年度工作报告的标题用简称。")
+    )
+    issuing_unit = models.CharField(
+        _("发文机关署名（落款）"),
+        max_length=60,
+        help_text=_("报告末尾的落款，一般为单位全称。"),
+    )
+    signing_date = models.DateField(
+        _("成文日期"),
+        null=True,
+        blank=True,
+        help_text=_("报告落款下的日期。留空时取报告版本的审定日期，未审定时取导出当天。"),
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("单位信息")
+        verbose_name_plural = _("单位信息")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="bureau_profile_singleton"),
+        ]
+
+    def __str__(self):
+        return self.bureau_name
+
+    def get_absolute_url(self):
+        return reverse("bureau:profile")
+
+    @classmethod
+    def defaults(cls) -> "BureauProfile":
+        """The first-run profile, from the environment (settings ``BUREAU_*``)."""
+        from django.conf import settings
+
+        district = settings.BUREAU_DISTRICT_NAME or ""
+        city = settings.BUREAU_CITY_NAME or ""
+        short = settings.BUREAU_SHORT_NAME or f"{district or '区'}科技局"
+        full = settings.BUREAU_NAME or (f"{city}{district}科学技术局" if district else short)
+        return cls(
+            pk=cls.SINGLETON_PK,
+            city_name=city,
+            district_name=district,
+            bureau_name=full,
+            bureau_short_name=short,
+            issuing_unit=settings.BUREAU_ISSUING_UNIT or full,
+        )
+
+    @classmethod
+    def current(cls) -> "BureauProfile":
+        """The saved profile, or the first-run defaults when none is saved yet."""
+        return cls.objects.filter(pk=cls.SINGLETON_PK).first() or cls.defaults()
+
+    @property
+    def is_saved(self) -> bool:
+        return not self._state.adding
+
+    @property
+    def report_name(self) -> str:
+        """The name a report's title starts with: "青河区科技局"."""
+        return self.bureau_short_name or f"{self.district_name or '区'}科技局"

@@ -84,6 +84,7 @@ ADMIN_SIDEBAR = (
     _("系统管理"),
     "bi-gear",
     [
+        (_("单位信息"), "bureau:profile"),
         (_("乡镇（街道）"), "bureau:township-list"),
         (_("村（社区）"), "bureau:village-list"),
         (_("部门"), "bureau:department-list"),

@@ -54,3 +54,27 @@ def record_restore(*, historical, user) -> Model:
     _stamp_history_user(instance, user)
     instance.save()
     return instance
+
+
+PROFILE_CACHE_KEY = "bureau:profile:v1"
+
+
+@transaction.atomic
+def bureau_profile_update(*, user, data: dict):
+    """Save the bureau's identity (administrators only), with a history row."""
+    from django.core.cache import cache
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    from bureau.models import BureauProfile
+
+    if user is not None and not user.is_admin:
+        raise PermissionDenied(_("只有系统管理员可以修改单位信息。"))
+    profile = BureauProfile.current()
+    for name, value in data.items():
+        setattr(profile, name, value)
+    profile.full_clean()
+    _stamp_history_user(profile, user)
+    profile.save()
+    transaction.on_commit(lambda: cache.delete(PROFILE_CACHE_KEY))
+    return profile

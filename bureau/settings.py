@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "bureau.context_processors.navigation",
+                "bureau.context_processors.bureau",
             ],
         },
     },
@@ -247,8 +248,16 @@ REPORT_FONT_FILES = {
     "kai": env.str("REPORT_FONT_KAI", default="/usr/share/fonts/truetype/arphic/ukai.ttc"),
 }
 
-# The district's name fills the X of "X区科技局" in the report's title and text.
-REPORT_DISTRICT_NAME = env.str("REPORT_DISTRICT_NAME", default="")
+# --- The bureau's identity --- first-run defaults only: administrators set the district, the
+# names and the report's 落款 on the 单位信息 page (bureau.models.BureauProfile), which wins.
+# REPORT_DISTRICT_NAME is the older name of BUREAU_DISTRICT_NAME, still read.
+BUREAU_DISTRICT_NAME = env.str("BUREAU_DISTRICT_NAME", default="") or env.str(
+    "REPORT_DISTRICT_NAME", default=""
+)
+BUREAU_CITY_NAME = env.str("BUREAU_CITY_NAME", default="")
+BUREAU_NAME = env.str("BUREAU_NAME", default="")
+BUREAU_SHORT_NAME = env.str("BUREAU_SHORT_NAME", default="")
+BUREAU_ISSUING_UNIT = env.str("BUREAU_ISSUING_UNIT", default="")
 # Where the Chinese face of each .ttc font collection is extracted once for WeasyPrint.
 REPORT_FONT_CACHE_DIR = env.str("REPORT_FONT_CACHE_DIR", default="") or None
 

@@ -8,6 +8,7 @@ from bureau.urls_helpers import crud_urls
 
 bureau_patterns = [
     *crud_urls(views.VIEWSETS),
+    path("profile/", views.profile, name="profile"),
     path("trash/", views.trash, name="trash"),
     path(
         "trash/<str:app_label>/<str:model_name>/<int:history_id>/restore/",

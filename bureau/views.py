@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from bureau import indicator_keys, models
+from bureau import indicator_keys, models, permissions
 from bureau.crud import CrudViewSet
-from bureau.services import record_restore
+from bureau.forms import BureauProfileForm
+from bureau.selectors import bureau_profile
+from bureau.services import bureau_profile_update, record_restore
 
 
 class TownshipViewSet(CrudViewSet):
@@ -110,6 +112,33 @@ VIEWSETS = [
 def home(request):
     """Everyone lands on the dashboard (a liaison's covers their township)."""
     return redirect("reports:dashboard")
+
+
+def profile(request):
+    """单位信息: everyone with a role reads it; administrators change it."""
+    if not permissions.has_role(request.user):
+        raise Http404
+    current = bureau_profile()
+    editable = request.user.is_admin
+    form = BureauProfileForm(request.POST or None, instance=current)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied(_("只有系统管理员可以修改单位信息。"))
+        if form.is_valid():
+            bureau_profile_update(
+                user=request.user,
+                data={name: form.cleaned_data[name] for name in form.Meta.fields},
+            )
+            messages.success(request, _("单位信息已保存。"))
+            return redirect("bureau:profile")
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(
+        request,
+        "bureau/profile.html",
+        {"form": form, "editable": editable, "profile": current},
+    )
 
 
 def _history_models():

@@ -22,8 +22,10 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from bureau.demo.generator import SCALE_BLOCKS, Block, DemoGenerator, Row
+from bureau.demo.names import CITY, DISTRICT
 from bureau.models import (
     AnnualTarget,
+    BureauProfile,
     Department,
     ExternalFigure,
     Industry,
@@ -33,7 +35,7 @@ from bureau.models import (
     Village,
     WorkActivity,
 )
-from bureau.services import record_save
+from bureau.services import bureau_profile_update, record_save
 from enterprises.models import (
     Enterprise,
     EnterpriseYearlyFigure,
@@ -173,8 +175,26 @@ def demo_seed(
                     _("已处理 %(done)s/%(total)s 个区县（%(seconds).0f 秒）")
                     % {"done": done, "total": total, "seconds": elapsed}
                 )
+    demo_profile_ensure()
     result.seconds = time.monotonic() - started
     return result
+
+
+def demo_profile_ensure() -> None:
+    """The demo bureau's identity (鲁川市青河区科学技术局), unless an administrator set one."""
+    if BureauProfile.objects.exists():
+        return
+    bureau_profile_update(
+        user=None,
+        data={
+            "city_name": CITY,
+            "district_name": DISTRICT,
+            "bureau_name": f"{CITY}{DISTRICT}科学技术局",
+            "bureau_short_name": f"{DISTRICT}科技局",
+            "issuing_unit": f"{CITY}{DISTRICT}科学技术局",
+            "signing_date": None,
+        },
+    )
 
 
 def _run_jobs(generator: DemoGenerator, jobs: list[tuple], workers: int | None):
