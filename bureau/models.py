@@ -263,6 +263,8 @@ class AnnualTarget(DomainModel):
 class WorkActivity(DomainModel):
     class Kind(models.TextChoices):
         TRAINING = "training", _("业务培训")
+        # Counted apart by the annual report: 研发投入业务培训 (incl. 研发费用加计扣除).
+        RD_TRAINING = "rd_training", _("研发投入培训（含加计扣除）")
         POLICY_VISIT = "policy_visit", _("送政策上门")
         MEETING = "meeting", _("会议")
         INSPECTION = "inspection", _("督导检查")

@@ -47,7 +47,13 @@ class RdCoverageViewSet(CrudViewSet):
         "level",
     ]
     list_select_related = ["enterprise__township"]
-    filter_fields = ["year", "has_institution", "enterprise__township", "institution_type"]
+    filter_fields = [
+        "year",
+        "has_institution",
+        "enterprise__township",
+        "enterprise__is_above_scale",
+        "institution_type",
+    ]
     search_fields = ["enterprise__name", "institution_name"]
 
 

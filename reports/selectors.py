@@ -248,7 +248,9 @@ def _townships(values: dict[str, IndicatorValue], year: int) -> tuple[list[dict]
     def link(key, pk):
         # The district link plus the township filter: the same URL records_url(year, pk)
         # builds, without rebuilding it for each of hundreds of townships.
-        return f"{values[key].records_url}&{REGISTRY[key].model.township_lookup}={pk}"
+        indicator = REGISTRY[key]
+        param = getattr(indicator, "township_param", None) or indicator.model.township_lookup
+        return f"{values[key].records_url}&{param}={pk}"
 
     rows = []
     for pk, name, code in Township.objects.values_list("pk", "name", "code"):

@@ -1067,9 +1067,12 @@ class DemoGenerator:
                     township = rng.choice(townships)
                     # District-wide activities (no township) belong to the district alone.
                     district_wide = b == 0 and rng.random() < 0.7
+                    activity_kind = kind
                     if kind == Kind.TRAINING:
                         topic, people = rng.choice(N.TRAINING_TOPICS), rng.randint(40, 150)
                         township = None if district_wide else township
+                        if topic in N.RD_TRAINING_TOPICS:
+                            activity_kind = Kind.RD_TRAINING
                     elif kind == Kind.POLICY_VISIT:
                         topic = f"送政策上门：{rng.choice(N.POLICY_TOPICS)}"
                         people = rng.randint(2, 12)
@@ -1092,7 +1095,7 @@ class DemoGenerator:
                     block.add(
                         WorkActivity(
                             date=day,
-                            kind=kind,
+                            kind=activity_kind,
                             topic=topic,
                             township=township,
                             participants=people,

@@ -261,6 +261,8 @@ TRAINING_TOPICS = [
     "科技型中小企业评价培训",
     "技术合同登记业务培训",
 ]
+# Trainings on R&D input (研发投入, 加计扣除): the report counts these apart.
+RD_TRAINING_TOPICS = TRAINING_TOPICS[:2]
 POLICY_TOPICS = [
     "高企税收优惠政策",
     "研发费用加计扣除",

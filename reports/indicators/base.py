@@ -13,6 +13,7 @@ the years asked for.
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -120,6 +121,11 @@ class Indicator:
     breakdown_field: str | None = None
     order_by: tuple[str, ...] = ()
     decimals: int = 0
+    # The date on which a counted record's fact happened (a stage's date, a certificate's issue
+    # date): a report as of a cut-off date counts only facts dated on or before it. Indicators
+    # placed in a year by a date field are dated by it.
+    dated_by: str | None = None
+    dated_by_nullable: bool = False
 
     def __init__(self, key: str, label: str, unit: str, section: str, doc: str, **attrs):
         self.key, self.label, self.unit, self.section = key, label, unit, section
@@ -133,6 +139,27 @@ class Indicator:
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.key}>"
+
+    def fact_date_field(self) -> str | None:
+        if self.dated_by:
+            return self.dated_by
+        if self.model is not None and not self.cumulative and self.year_is_date:
+            return self.year_field
+        return None
+
+    def at(self, cutoff: datetime.date | None) -> Indicator:
+        """This indicator as of ``cutoff``: facts dated after it do not count (a copy; the
+        registry's own stays as it is). Facts without a date count when ``dated_by_nullable``
+        (a recognised platform whose date nobody entered)."""
+        path = self.fact_date_field()
+        if cutoff is None or path is None:
+            return self
+        clone = copy.copy(self)
+        until = Q(**{f"{path}__lte": cutoff})
+        if self.dated_by_nullable:
+            until |= Q(**{f"{path}__isnull": True})
+        clone.where = self.where & until
+        return clone
 
     # ---- which records -------------------------------------------------------------------
 
@@ -309,12 +336,43 @@ class GrowthIndicator(Indicator):
     base_key: str = ""
     decimals = 2
     year_param = None
+    _base: Indicator | None = None  # the base as of a cut-off (``at``)
 
     @property
     def base(self) -> Indicator:
+        if self._base is not None:
+            return self._base
         from reports.indicators import REGISTRY
 
         return REGISTRY[self.base_key]
+
+    def at(self, cutoff):
+        """Growth over the same period of the year before (同比): this year up to ``cutoff``
+        against last year up to the same day. The base is renamed so that its aggregates never
+        mix with the base indicator's own, which counts the whole of last year."""
+        registered = self.base
+        path = registered.fact_date_field()
+        if cutoff is None or path is None:
+            return self
+        try:
+            same_day = cutoff.replace(year=cutoff.year - 1)
+        except ValueError:  # 29 February
+            same_day = cutoff.replace(year=cutoff.year - 1, day=28)
+        base = copy.copy(registered)
+        base.key = f"{registered.key}__same_period"
+        base.where = (
+            registered.where
+            & Q(**{f"{path}__lte": cutoff})
+            & ~Q(
+                **{
+                    f"{path}__gt": same_day,
+                    f"{path}__lt": datetime.date(cutoff.year, 1, 1),
+                }
+            )
+        )
+        clone = copy.copy(self)
+        clone._base = base
+        return clone
 
     @property
     def model(self):  # noqa: D102 - the records are the base indicator's
@@ -357,6 +415,22 @@ class GrowthIndicator(Indicator):
         if not before:
             return None
         return _quantize((now - before) * HUNDRED / before, self.decimals)
+
+
+class CustomIndicator(Indicator):
+    """An indicator whose value is not one aggregate over its model's records of a year (a rate
+    over a population that has no year). ``evaluate_custom`` gives its values for the years
+    asked for and its breakdown for the detail year, in a fixed number of queries that
+    indicators of one kind share through ``memo``."""
+
+    def evaluate_custom(self, years, pk, detail_year, memo) -> tuple[dict, dict]:
+        raise NotImplementedError
+
+    def fact_date_field(self):
+        return self.dated_by
+
+    def measures(self, year=None):
+        return {}
 
 
 class ExternalIndicator(Indicator):
@@ -425,9 +499,12 @@ def evaluate(
     active = [ind for ind in indicators if not (pk is not None and ind.district_only)]
     internal = [ind for ind in active if not isinstance(ind, ExternalIndicator)]
     external = [ind for ind in active if isinstance(ind, ExternalIndicator)]
+    custom = [ind for ind in internal if isinstance(ind, CustomIndicator)]
 
     plan = _Plan()
     for ind in internal:
+        if ind in custom:
+            continue
         plan.groups[(ind.model, ind.year_field, ind.cumulative)].append(ind)
         if detail_keys is not None and ind.key not in detail_keys:
             continue
@@ -470,6 +547,12 @@ def evaluate(
 
     listed = _listed_rows(plan, detail_year, pk)
     breakdowns = _breakdowns(plan, detail_year, pk)
+    memo: dict = {}  # custom indicators share their queries through it
+    custom_values = {}
+    for ind in custom:
+        values, breakdown = ind.evaluate_custom(years, pk, detail_year, memo)
+        custom_values[ind.key] = values
+        breakdowns[ind.key] = breakdown
 
     out: dict[int, dict[str, IndicatorValue]] = {}
     for year in years:
@@ -480,6 +563,8 @@ def evaluate(
                 value = _quantize(external_values.get((year, ind.key)), ind.decimals)
                 if value is not None and value == value.to_integral_value():
                     value = int(value)
+            elif ind in custom:
+                value = custom_values[ind.key].get(year)
             elif ind in internal:
                 value = ind.value_from(reader(ind), year)
             names, details = listed.get(ind.key, ([], [])) if year == detail_year else ([], [])

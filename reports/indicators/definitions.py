@@ -6,10 +6,14 @@ repeat each condition as filter parameters of the records' list page, so a numbe
 dashboard opens exactly the records behind it.
 """
 
-from django.db.models import Q
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q
 
 from bureau.models import WorkActivity
 from enterprises.models import (
+    Enterprise,
     EnterpriseYearlyFigure,
     HiTechApplication,
     InnovationCommunity,
@@ -22,10 +26,13 @@ from poverty.models import AgriStation, DemoBase, KeyVillage, ServiceVisit
 from reports.indicators.base import (
     YI,
     CountIndicator,
+    CustomIndicator,
     ExternalIndicator,
     GrowthIndicator,
     RatioIndicator,
     SumIndicator,
+    list_url,
+    township_pk,
 )
 from talents.models import IntroProject, TalentProject, TalentStage, WorkPermit
 
@@ -61,6 +68,82 @@ PLATFORM_DETAILS = {
     "status": "status",
     "document_number": "document_number",
 }
+
+
+class AboveScaleCoverage(CustomIndicator):
+    """The R&D-institution coverage of 规上工业企业: ``measure`` is ``total`` (the enterprises),
+    ``covered`` (those with an institution in the year's ledger) or ``rate`` (percent). Two
+    grouped queries for all three, whatever the townships."""
+
+    model = Enterprise
+    measure: str = "rate"
+    decimals = 2
+
+    def _counts(self, years, pk, memo):
+        key = ("above_scale_coverage", tuple(years), pk)
+        if key not in memo:
+            enterprises = Enterprise.objects.filter(is_above_scale=True)
+            ledger = RdCoverage.objects.filter(
+                year__in=years, has_institution=True, enterprise__is_above_scale=True
+            )
+            if pk is not None:
+                enterprises = enterprises.filter(township=pk)
+                ledger = ledger.filter(enterprise__township=pk)
+            totals = dict(
+                enterprises.values_list("township__name").annotate(n=Count("pk")).order_by()
+            )
+            covered: dict = {}
+            rows = (
+                ledger.values_list("year", "enterprise__township__name")
+                .annotate(n=Count("enterprise", distinct=True))
+                .order_by()
+            )
+            for year, township, n in rows:
+                covered.setdefault(year, {})[township] = n
+            memo[key] = (totals, covered)
+        return memo[key]
+
+    def _measure(self, total, covered):
+        if self.measure == "total":
+            return total
+        if self.measure == "covered":
+            return covered
+        if not total:
+            return None
+        return (Decimal(covered) * 100 / Decimal(total)).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+
+    def evaluate_custom(self, years, pk, detail_year, memo):
+        totals, covered = self._counts(years, pk, memo)
+        total = sum(totals.values())
+        values = {year: self._measure(total, sum(covered.get(year, {}).values())) for year in years}
+        breakdown = {}
+        for township in sorted(totals, key=lambda name: name or ""):
+            value = self._measure(totals[township], covered.get(detail_year, {}).get(township, 0))
+            if value is None or (value == 0 and self.measure != "rate"):
+                continue
+            breakdown[str(township) if township is not None else "未分类"] = value
+        return values, breakdown
+
+    @property
+    def township_param(self) -> str:
+        """The township filter of the list ``records_url`` opens."""
+        return "township" if self.measure == "total" else "enterprise__township"
+
+    def records_url(self, year, township=None):
+
+        pk = township_pk(township)
+        if self.measure == "total":
+            base, params = list_url("enterprises:enterprise-list"), {"is_above_scale": "true"}
+        else:
+            base = list_url("platforms:rdcoverage-list")
+            params = {"year": year, "enterprise__is_above_scale": "true"}
+            if self.measure == "covered":
+                params["has_institution"] = "true"
+        if pk is not None:
+            params[self.township_param] = pk
+        return f"{base}?{urlencode(params)}" if base else None
 
 
 def _status_in(statuses):
@@ -179,12 +262,13 @@ INDICATORS = [
         "研发投入业务培训",
         "次",
         "（一）3",
-        """Work activities of kind 业务培训 dated in year Y (held or attended by the bureau).""",
+        """Work activities of kind 研发投入培训（含加计扣除） dated in year Y (held or attended by
+        the bureau). Other trainings (高企申报, 科小评价, 技术合同登记) do not count.""",
         model=WorkActivity,
         year_field="date",
         year_param="date__year",
-        where=Q(kind=WorkActivity.Kind.TRAINING),
-        url_params={"kind": WorkActivity.Kind.TRAINING.value},
+        where=Q(kind=WorkActivity.Kind.RD_TRAINING),
+        url_params={"kind": WorkActivity.Kind.RD_TRAINING.value},
     ),
     CountIndicator(
         "policy_visits",
@@ -511,39 +595,34 @@ INDICATORS = [
         },
         order_by=("date", "pk"),
     ),
-    RatioIndicator(
+    AboveScaleCoverage(
         "coverage_rate",
         "规上工业企业研发机构覆盖率",
         "%",
         "（三）4",
-        """Coverage records of year Y with 已建研发机构 / all coverage records of year Y (the
-        ledger holds one record per above-scale industrial enterprise and year), in percent;
-        breakdown by township.""",
-        model=RdCoverage,
-        numerator=("count", Q(has_institution=True)),
-        denominator=("count", Q()),
-        breakdown_field="enterprise__township__name",
+        """规上工业企业 (enterprises marked 规上工业企业) whose coverage record of year Y says
+        已建研发机构, divided by all 规上工业企业, in percent; breakdown by township. The
+        denominator is the enterprises themselves, not the ledger's rows: an enterprise nobody
+        entered in the ledger counts as not covered.""",
+        measure="rate",
     ),
-    CountIndicator(
+    AboveScaleCoverage(
         "coverage_covered",
         "已建研发机构的规上工业企业",
         "家",
         "（三）4",
-        """Coverage records of year Y with 已建研发机构 (one per enterprise).""",
-        model=RdCoverage,
-        where=Q(has_institution=True),
-        url_params={"has_institution": "true"},
-        breakdown_field="enterprise__township__name",
+        """规上工业企业 whose coverage record of year Y says 已建研发机构, each once; breakdown by
+        township.""",
+        measure="covered",
     ),
-    CountIndicator(
+    AboveScaleCoverage(
         "coverage_enterprises",
         "纳入全覆盖的规上工业企业",
         "家",
         "（三）4",
-        """Coverage records of year Y (one per above-scale industrial enterprise); breakdown by
-        township.""",
-        model=RdCoverage,
-        breakdown_field="enterprise__township__name",
+        """Enterprises marked 规上工业企业 (all of them are in the campaign, whether or not the
+        ledger has their record of year Y); breakdown by township.""",
+        measure="total",
     ),
     # ---- （四） poverty aid -----------------------------------------------------------------
     CountIndicator(
