@@ -61,6 +61,7 @@ class Figure:
     details: list[dict] = field(default_factory=list)
     breakdown: dict[str, Decimal | int | None] = field(default_factory=dict)
     target: Decimal | None = None
+    previous: Decimal | int | None = None  # the same period of the year before
 
     @classmethod
     def from_indicator(cls, value) -> "Figure":
@@ -87,6 +88,7 @@ class Figure:
             "details": [{k: _jsonable(v) for k, v in row.items()} for row in self.details],
             "breakdown": {k: _jsonable(v) for k, v in self.breakdown.items()},
             "target": _jsonable(self.target),
+            "previous": _jsonable(self.previous),
         }
 
     @classmethod
@@ -101,6 +103,7 @@ class Figure:
             details=list(data.get("details") or []),
             breakdown={k: _number(v) for k, v in (data.get("breakdown") or {}).items()},
             target=_number(data.get("target")),
+            previous=_number(data.get("previous")),
         )
 
 
@@ -111,10 +114,20 @@ class DraftContext:
     figures: dict[str, Figure]
     targets: dict[str, Figure]  # next year's targets by indicator key
     extra: dict[str, str] = field(default_factory=dict)  # plain context, e.g. key chains
+    facts: dict = field(default_factory=dict)  # statements as of the cut-off (``facts.py``)
 
     @property
     def next_year(self) -> int:
         return self.year + 1
+
+    @property
+    def full_year(self) -> bool:
+        """A finished year says what happened; a year in progress says "截至X月底"."""
+        return bool(self.facts.get("full_year", True))
+
+    def value(self, key: str):
+        figure = self.figures.get(key)
+        return None if figure is None else figure.value
 
 
 def format_value(value, spec: str | None = None) -> str:

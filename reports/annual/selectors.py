@@ -5,14 +5,17 @@ The report belongs to the whole district: administrators, staff and leaders read
 liaison or an account without a role gets 404, as for any record outside their reach.
 """
 
-from django.conf import settings
+import datetime
+
 from django.db.models import Max, OuterRef, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from bureau.models import AnnualTarget, ExternalFigure, Industry
+from bureau.models import AnnualTarget, Industry
 from bureau.permissions import has_role
+from bureau.selectors import bureau_profile
+from reports.annual import facts
 from reports.annual.drafting import DraftContext, Figure
 from reports.models import AnnualReport, ExportJob, ReportParagraph, ReportVersion
 
@@ -117,42 +120,72 @@ def next_year_targets(year: int) -> dict[str, Figure]:
     return targets
 
 
-def _as_of_phrase(year: int) -> str:
-    """ "截至9月底" from the date the city's rank was published, else "截至目前"."""
-    as_of = (
-        ExternalFigure.objects.filter(year=year, key="hitech_output_share_rank")
-        .values_list("as_of", flat=True)
-        .first()
-    )
-    if as_of:
-        return _("截至%(month)s月底") % {"month": as_of.month}
-    return _("截至目前")
+def _same_day_a_year_before(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
-def figures_snapshot(year: int) -> dict:
-    """Everything a draft of ``year`` is made from, as JSON kept on the version."""
-    from reports.indicators import compute_all
+def figures_snapshot(year: int, *, today: datetime.date | None = None) -> dict:
+    """Everything a draft of ``year`` is made from, as JSON kept on the version: the figures as
+    of the report's cut-off (with the same period of last year beside each), next year's
+    targets, the statements of ``facts.py`` and the bureau's name."""
+    from reports.indicators import INDICATORS, evaluate
 
-    indicators = {
-        key: Figure.from_indicator(value).to_json() for key, value in compute_all(year).items()
-    }
+    cutoff = facts.report_cutoff(year, today or datetime.date.today())
+    current = evaluate([ind.at(cutoff) for ind in INDICATORS], [year])[year]
+    before = _same_day_a_year_before(cutoff)
+    previous = evaluate(
+        [ind.at(before) for ind in INDICATORS if ind.key in PREVIOUS_YEAR_KEYS],
+        [year - 1],
+        detail_keys=(),
+    )[year - 1]
+    indicators = {}
+    for key, value in current.items():
+        figure = Figure.from_indicator(value)
+        if key in previous:
+            figure.previous = previous[key].value
+        indicators[key] = figure.to_json()
     chains = list(Industry.objects.filter(is_key_chain=True).values_list("name", flat=True))
+    profile = bureau_profile()
     return {
         "indicators": indicators,
         "targets": {key: fig.to_json() for key, fig in next_year_targets(year).items()},
         "extra": {
             # Plain text, but a marker all the same when no industry is marked as a key chain.
             "key_chains": "、".join(chains) if chains else "【待补充：重点产业链】",
-            "as_of": _as_of_phrase(year),
+            "as_of": facts.as_of_phrase(year, cutoff),
+            "bureau_short_name": profile.report_name,
+            "district": profile.district_name,
         },
+        "facts": facts.collect(year, cutoff),
     }
 
 
+# Figures the problems section compares with the year before.
+PREVIOUS_YEAR_KEYS = {
+    "sme_registered",
+    "hitech_applications",
+    "hitech_certified",
+    "hitech_output_share",
+    "rd_trainings",
+    "policy_visits",
+    "tech_contract_amount",
+    "talent_applied",
+    "work_permits_issued",
+    "coverage_rate",
+    "service_visits",
+    "farmers_trained",
+    "agri_stations_new",
+}
+
+
 def draft_context(year: int, snapshot: dict) -> DraftContext:
+    extra = dict(snapshot.get("extra") or {})
     return DraftContext(
         year=year,
-        # "区科技局" unless the deployment names its district ("青河区").
-        district=getattr(settings, "REPORT_DISTRICT_NAME", "") or "区",
+        district=extra.get("district") or "区",
         figures={
             key: Figure.from_json(key, data)
             for key, data in (snapshot.get("indicators") or {}).items()
@@ -161,5 +194,6 @@ def draft_context(year: int, snapshot: dict) -> DraftContext:
             key: Figure.from_json(key, data)
             for key, data in (snapshot.get("targets") or {}).items()
         },
-        extra=dict(snapshot.get("extra") or {}),
+        extra=extra,
+        facts=dict(snapshot.get("facts") or {}),
     )

@@ -74,12 +74,14 @@ def _check_view(user) -> None:
 def draft_paragraphs(year: int, snapshot: dict) -> list[ParagraphData]:
     """A fresh draft of every outline slot."""
     context = selectors.draft_context(year, snapshot)
-    return [
-        ParagraphData(
-            key=slot.key, kind=slot.kind, section=slot.section, content=slot.draft(context)
-        )
-        for slot in OUTLINE
-    ]
+    paragraphs = []
+    for slot in OUTLINE:
+        content = slot.draft(context)
+        if content:  # a slot with nothing to say (a second paragraph of problems) is left out
+            paragraphs.append(
+                ParagraphData(key=slot.key, kind=slot.kind, section=slot.section, content=content)
+            )
+    return paragraphs
 
 
 def _save_version(
@@ -173,6 +175,8 @@ def report_refresh_figures(*, report: AnnualReport, user, base: int | None) -> R
         slot = SLOTS.get(paragraph.key)
         if slot is not None and not paragraph.is_edited:
             data.content = slot.draft(context)
+            if not data.content:
+                continue  # nothing to say any more: the paragraph goes
         elif paragraph.is_edited:
             kept += 1
         paragraphs.append(data)

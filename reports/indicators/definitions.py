@@ -160,6 +160,7 @@ def _talent_stage(key, label, step, result, doc):
         model=TalentStage,
         year_field="project__year",
         year_param="project__year",
+        dated_by="date",
         where=Q(step=step, result=result),
         url_params={"step": int(step), "result": str(result)},
         distinct="project",
@@ -231,6 +232,8 @@ INDICATORS = [
         township.""",
         model=HiTechApplication,
         where=Q(status=HT.CERTIFIED),
+        dated_by="issued_on",
+        dated_by_nullable=True,
         url_params={"status": HT.CERTIFIED.value},
         distinct="enterprise",
         breakdown_field="enterprise__township__name",
@@ -255,6 +258,14 @@ INDICATORS = [
         "（一）2",
         """The district's rank in the city on the hi-tech output share, as received from the
         city (external figure with key ``hitech_output_share_rank``).""",
+    ),
+    ExternalIndicator(
+        "hitech_output_share_city",
+        "全市高新技术产业产值占规上工业产值比重",
+        "%",
+        "（一）2",
+        """The city's hi-tech output share, as received from the city (external figure with key
+        ``hitech_output_share_city``); the report compares the district's share with it.""",
     ),
     # ---- （一）3 R&D investment and technology transfer -------------------------------------
     CountIndicator(
@@ -448,6 +459,8 @@ INDICATORS = [
         list published that year). Names: the spaces.""",
         model=Platform,
         where=Q(kind=PK.MAKER_SPACE, level=Level.NATIONAL, status=PS.RECOGNISED),
+        dated_by="recognised_on",
+        dated_by_nullable=True,
         url_params={"kind": PK.MAKER_SPACE.value, "level": Level.NATIONAL.value}
         | {"status": PS.RECOGNISED.value},
         name_field="name",
@@ -572,6 +585,8 @@ INDICATORS = [
         kind.""",
         model=Platform,
         where=Q(level__in=CITY_AND_ABOVE, status=PS.RECOGNISED),
+        dated_by="recognised_on",
+        dated_by_nullable=True,
         url_params={"status": PS.RECOGNISED.value, "level__in": [str(x) for x in CITY_AND_ABOVE]},
         breakdown_field="kind",
     ),
@@ -584,6 +599,7 @@ INDICATORS = [
         """Milestones of the coverage campaign of year Y (meetings, plan, inspections); details
         give date, kind, title, participants, key enterprises and document, in date order.""",
         model=CoverageMilestone,
+        dated_by="date",
         name_field="title",
         detail_fields={
             "date": "date",
