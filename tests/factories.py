@@ -84,7 +84,7 @@ class WorkActivityFactory(DjangoModelFactory):
         model = bureau.WorkActivity
 
     date = datetime.date(2025, 5, 10)
-    kind = bureau.WorkActivity.Kind.TRAINING
+    kind = bureau.WorkActivity.Kind.RD_TRAINING
     topic = factory.Sequence(lambda n: f"研发投入业务培训{n}")
     township = factory.SubFactory(TownshipFactory)
 
@@ -106,14 +106,16 @@ class EnterpriseFactory(DjangoModelFactory):
     credit_code = factory.Sequence(valid_credit_code)
     name = factory.Sequence(lambda n: f"测试科技有限公司{n}")
     township = factory.SubFactory(TownshipFactory)
-    is_above_scale = True
+    # Most enterprises are not 规上工业企业; those that are enter the coverage campaign's
+    # denominator, so a test says so when it wants one.
+    is_above_scale = False
 
 
 class YearlyFigureFactory(DjangoModelFactory):
     class Meta:
         model = ent.EnterpriseYearlyFigure
 
-    enterprise = factory.SubFactory(EnterpriseFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory, is_above_scale=True)
     year = 2025
     staff_total = 100
     tech_staff = 20

@@ -531,7 +531,7 @@ def _platforms(context):
     elif _value(context, "platforms_upgraded") is None:
         segments += fill("完成研发平台提质升级{platforms_upgraded}处。", context)
     applications = []
-    results = []
+    recognised, rejected, pending = [], [], []
     for kind, key, label in (
         (PK.KEY_LAB, "key_lab_applications", "企业重点实验室"),
         (PK.INNOVATION_CENTRE, "innovation_centre_applications", "技术创新中心"),
@@ -541,17 +541,14 @@ def _platforms(context):
             hosts = {r["host"] for r in level_rows}
             applications.append(_linked(context, key, f"{len(hosts)}家企业申报{level}{label}"))
             applications.append(_plain("、"))
-        recognised = [r for r in rows if r["status"] == PS.RECOGNISED]
-        rejected = [r for r in rows if r["status"] == PS.REJECTED]
-        pending = [r for r in rows if r["status"] not in (PS.RECOGNISED, PS.REJECTED)]
-        if recognised:
-            results.append(
-                f"{join([_quoted(r['name']) for r in recognised])}获批{_filed(recognised[0]) if len(recognised) == 1 else ''}"
-            )
-        if rejected:
-            results.append(f"{join([_quoted(r['name']) for r in rejected])}未获批")
-        if pending:
-            results.append(f"{join([_quoted(r['name']) for r in pending])}评审结果尚未公布")
+        recognised += [r for r in rows if r["status"] == PS.RECOGNISED]
+        rejected += [r for r in rows if r["status"] == PS.REJECTED]
+        pending += [r for r in rows if r["status"] not in (PS.RECOGNISED, PS.REJECTED)]
+    results = [f"{_quoted(r['name'])}获批{_filed(r)}" for r in recognised]
+    if rejected:
+        results.append(f"{join([_quoted(r['name']) for r in rejected])}未获批")
+    if pending:
+        results.append(f"{join([_quoted(r['name']) for r in pending])}评审结果尚未公布")
     if applications:
         segments += [_plain("组织"), *applications[:-1]]
         segments.append(_plain("，其中" + "，".join(results) + "。" if results else "。"))
@@ -898,7 +895,7 @@ def _plan_figure(
             ]
         why = f"（高于{format_value(target.value)}{unit}的年度目标）" if note else ""
         return [_linked(context, key, format_value(achieved, spec)), _plain(f"{unit}{suffix}{why}")]
-    if achieved is None:
+    if not achieved:  # nothing to hold the aim to: the target is asked for
         return fill(f"{{@{key}}}{unit}{suffix}", context)
     why = "（不低于今年水平）" if note else ""
     return [_linked(context, key, format_value(achieved, spec)), _plain(f"{unit}{suffix}{why}")]

@@ -5,19 +5,30 @@ The layout figures live here once (``Layout``) and drive both the print styleshe
 file: A4, margins 37 / 35 / 28 / 26 mm, a text block of 22 lines x 28 characters, 16 pt body,
 22 pt title, page numbers "— N —" in 14 pt, 7 mm below the text block, odd pages right and even
 pages left, one character in from the edge.
+
+WeasyPrint does not justify Chinese text (it stretches spaces only), so the PDF's lines are
+broken here, in Python, from the fonts' advance widths: 28 characters a line on the grid, numbers
+and Latin words kept whole, with the 避头尾 rules, and each continuing line given the letter
+spacing that makes it end exactly at the right edge of the text block, as Word's 文档网格 does.
 """
 
 import atexit
+import datetime
+import functools
 import hashlib
 import io
+import re
 import tempfile
 import threading
+import unicodedata
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -67,6 +78,16 @@ class Layout:
         # 16 pt characters are a little wider than 156 mm / 28; the standard's grid wins.
         return round(self.char_pitch_pt - self.body_pt, 2)
 
+    @property
+    def measure_pt(self) -> float:
+        """The width of the text block, the length of every continuing line."""
+        return self.block_width_mm * PT_PER_MM
+
+    @property
+    def cell_pt(self) -> float:
+        """One character of the grid, unrounded: 156 mm / 28."""
+        return self.measure_pt / self.chars
+
 
 LAYOUT = Layout()
 FONT_ROLES = ("title", "body", "heading", "kai")
@@ -92,6 +113,16 @@ class ReportRenderError(Exception):
 
 # --- Segments to HTML -------------------------------------------------------------------------
 
+# What no document may carry: C0 and C1 control characters (a U+000B or U+001F pasted from other
+# software into a stored paragraph), lone surrogates and non-characters. Word refuses them in its
+# XML and they have no glyph; they are dropped when rendering, so no export fails on them.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def printable(text) -> str:
+    """``text`` without the characters no document may carry."""
+    return _UNPRINTABLE.sub("", str(text or ""))
+
 
 def _plain_html(text: str) -> str:
     """Escaped text with staff-typed 【待补充：…】 markers highlighted."""
@@ -109,12 +140,12 @@ def segments_html(segments: list[dict], *, links: bool) -> SafeString:
     """HTML of a paragraph's segments; with ``links`` each figure links to its records."""
     parts = []
     for segment in segments:
-        text = segment.get("text", "")
+        text = printable(segment.get("text", ""))
         if segment.get("missing"):
             parts.append(
                 format_html(
                     '<mark class="report-missing" title="{}">{}</mark>',
-                    segment.get("label", ""),
+                    printable(segment.get("label", "")),
                     text,
                 )
             )
@@ -123,7 +154,7 @@ def segments_html(segments: list[dict], *, links: bool) -> SafeString:
                 format_html(
                     '<a class="report-figure" href="{}" title="{}">{}</a>',
                     segment["url"],
-                    _("%(label)s：查看记录") % {"label": segment.get("label", "")},
+                    _("%(label)s：查看记录") % {"label": printable(segment.get("label", ""))},
                     text,
                 )
             )
@@ -156,7 +187,7 @@ def document_paragraphs(version: ReportVersion) -> list[ReportParagraph]:
 
 def version_title(version: ReportVersion, paragraphs: list[ReportParagraph]) -> str:
     title = next((p for p in paragraphs if p.kind == ReportParagraph.Kind.TITLE), None)
-    return title.text if title else str(version.report)
+    return printable(title.text if title else str(version.report))
 
 
 # --- Fonts ------------------------------------------------------------------------------------
@@ -186,6 +217,21 @@ def _font_cache_dir() -> Path:
     return Path(configured or Path(tempfile.gettempdir()) / "bureau-report-fonts")
 
 
+def _missing_font_message(label: str, path: Path) -> str:
+    message = _("找不到%(role)s字体文件：%(path)s。请检查 REPORT_FONT_FILES 设置。") % {
+        "role": label,
+        "path": path,
+    }
+    default_dir = Path(getattr(settings, "REPORT_FONT_DIR", "") or "/nonexistent")
+    if path.parent == default_dir:
+        message += _(
+            "默认的 Fandol 字体由 scripts/serve.sh、scripts/test.sh 安装"
+            "（或运行 bash -c 'source scripts/_setup.sh && install_report_fonts'）；"
+            "也可以用 REPORT_FONT_* 指向本单位的仿宋_GB2312、方正小标宋等字体文件。"
+        )
+    return message
+
+
 def resolve_font(role: str, configured: str) -> Path:
     """A single-face font file for ``role``, extracting a face of a ``.ttc`` collection once.
 
@@ -195,10 +241,7 @@ def resolve_font(role: str, configured: str) -> Path:
     path = Path(path_text)
     label = FONT_ROLE_LABELS.get(role, role)
     if not path.is_file():
-        raise ReportRenderError(
-            _("找不到%(role)s字体文件：%(path)s。请检查 REPORT_FONT_FILES 设置。")
-            % {"role": label, "path": path}
-        )
+        raise ReportRenderError(_missing_font_message(label, path))
     if path.suffix.lower() not in (".ttc", ".otc"):
         return path
     stat = path.stat()
@@ -238,31 +281,395 @@ def font_files() -> dict[str, Path]:
     return {role: resolve_font(role, configured[role]) for role in FONT_ROLES}
 
 
-# WeasyPrint copies every @font-face file into a fresh temporary folder per FontConfiguration;
-# reusing one per process and font set saves copying ~80 MB of CJK fonts on every render.
-_font_configs: dict[tuple, tuple] = {}
-_font_lock = threading.Lock()
-# Dropped while the interpreter is still whole; WeasyPrint's cleanup fails at teardown.
-atexit.register(_font_configs.clear)
+@dataclass(frozen=True)
+class FontMetrics:
+    """What the line breaker needs of a font file: its PostScript name (the name the PDF
+    embeds it under) and the advance of each character it has, in em."""
+
+    name: str
+    advances: dict[int, float]
+
+    def em(self, char: str) -> float:
+        advance = self.advances.get(ord(char))
+        if advance is not None:
+            return advance
+        # Drawn by a fallback font: CJK and full-width forms take a full em, the rest about half.
+        return 1.0 if unicodedata.east_asian_width(char) in ("W", "F") else 0.5
 
 
-def _weasy_fonts(fonts: dict[str, Path]):
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
+@functools.lru_cache(maxsize=16)
+def _read_metrics(path: str, _mtime_ns: int, _size: int) -> FontMetrics:
+    from fontTools.ttLib import TTFont
 
-    key = tuple(sorted((role, str(path)) for role, path in fonts.items()))
-    with _font_lock:
-        if key not in _font_configs:
-            font_config = FontConfiguration()
-            rules = "\n".join(
-                f'@font-face {{ font-family: "report-{role}"; src: url("{path.as_uri()}"); }}'
-                for role, path in fonts.items()
+    font = TTFont(path, lazy=True)
+    upem = font["head"].unitsPerEm
+    hmtx = font["hmtx"].metrics
+    advances = {code: hmtx[glyph][0] / upem for code, glyph in font.getBestCmap().items()}
+    name = font["name"].getDebugName(6) or Path(path).stem
+    return FontMetrics(name=re.sub(r"[^A-Za-z0-9_.+-]", "-", name), advances=advances)
+
+
+def font_metrics(role: str, path: Path) -> FontMetrics:
+    """The metrics of a resolved font file, read once per process and file version."""
+    stat = path.stat()
+    try:
+        return _read_metrics(str(path), stat.st_mtime_ns, stat.st_size)
+    except Exception as error:  # not a font, or a damaged one
+        raise ReportRenderError(
+            _("%(role)s字体文件 %(path)s 无法使用（不是有效的字体文件？）。")
+            % {"role": FONT_ROLE_LABELS.get(role, role), "path": path}
+        ) from error
+
+
+def font_families(fonts: dict[str, Path]) -> dict[str, str]:
+    """The CSS family each role's font is declared under: its PostScript name, so that the PDF
+    embeds it as e.g. ``ABCDEF+FandolFang-Regular``; made unique if two files share a name."""
+    families: dict[str, str] = {}
+    for role, path in fonts.items():
+        name = font_metrics(role, path).name
+        if any(family == name and fonts[other] != path for other, family in families.items()):
+            name = f"{name}-{role}"
+        families[role] = name
+    return families
+
+
+# --- Lines on the grid ------------------------------------------------------------------------
+
+# 避头尾, as Word's defaults for Simplified Chinese: characters a line may not start with
+# (closing punctuation) and characters it may not end with (opening brackets and quotes).
+NO_LINE_START = frozenset(
+    "!%),.:;>?]}¢¨°·ˇˉ―‖’”…‰′″›℃∶、。〃〉》」』】〕〗〞︶︺︾﹀﹄﹚﹜﹞！＂％＇），．：；？］｀｜｝～￠"
+)
+NO_LINE_END = frozenset("$([{£¥·‘“〈《「『【〔〖〝﹙﹛﹝＄（．［｛￡￥")
+# A number or Latin word is not broken (2025, 46.35%, 3.12亿元's 3.12, GR202537000123).
+_WORD = re.compile(r"[0-9A-Za-z](?:[0-9A-Za-z_+\-/&@#]|[.,:](?=[0-9A-Za-z]))*")
+_EPSILON = 0.01  # points: rounding, never a character
+
+
+def _atoms(text: str) -> list[str]:
+    """``text`` cut where a line may break: single Chinese characters and whole words, each
+    closing mark glued to what precedes it, each opening mark to what follows, and a dash or
+    ellipsis (—— ……) kept whole."""
+    pieces = []
+    position = 0
+    while position < len(text):
+        match = _WORD.match(text, position)
+        end = match.end() if match else position + 1
+        pieces.append(text[position:end])
+        position = end
+    atoms: list[str] = []
+    for piece in pieces:
+        if atoms and (
+            piece[0] in NO_LINE_START
+            or atoms[-1][-1] in NO_LINE_END
+            or (piece[0] in "—…" and atoms[-1][-1] == piece[0])
+        ):
+            atoms[-1] += piece
+        else:
+            atoms.append(piece)
+    return atoms
+
+
+# WeasyPrint hands letter spacing to Pango in 1/1024 px and writes each glyph's offset into the
+# PDF with some rounding (an integer per glyph), so a spacing computed in floating point ends a
+# 28-character line up to half a point off the edge. The spacing is therefore chosen among the
+# values WeasyPrint can express, by computing where it will put the last glyph: this mirrors
+# Pango 1.50's letter spacing (half before, half after each character, none outside the line)
+# and WeasyPrint's PDF text operators; the layout tests measure the result in the PDF.
+PANGO_SCALE = 1024
+PX_PER_PT = 4 / 3
+
+
+def _pdf_line_end(boxes: list[list[float]], units: int, size_pt: float) -> float:
+    """Where WeasyPrint puts the right edge of a line's last glyph, in points from the line's
+    start, for glyph advances in em (one list per inline box) and letter spacing ``units``."""
+    size_units = int(size_pt * PX_PER_PT * PANGO_SCALE)
+    font_size = size_units / PANGO_SCALE  # px
+    left = int(units / 2)  # C's division, towards zero
+    if units % PANGO_SCALE == 0:
+        left = (left + PANGO_SCALE // 2) & ~(PANGO_SCALE - 1)
+    right = units - left
+    box_start = 0.0  # px
+    end = 0.0
+    for box in boxes:
+        x = 0.0  # thousandths of the font size
+        box_width = 0
+        for number, em in enumerate(box):
+            advance = round(em * size_units)
+            logical = round(advance * 1000 / PANGO_SCALE / font_size)
+            shift = left if number else 0
+            width = advance + shift + (right if number < len(box) - 1 else 0)
+            box_width += width
+            offset = shift / font_size  # as WeasyPrint writes it
+            x += offset
+            end = box_start + (x + logical) * font_size / 1000
+            kerning = logical + offset - width * 1000 / PANGO_SCALE / font_size
+            x += logical - int(kerning)
+        box_start += box_width / PANGO_SCALE + units / PANGO_SCALE
+    return end / PX_PER_PT
+
+
+def _spacing_units(boxes: list[list[float]], room: float, size_pt: float) -> int:
+    """The letter spacing (1/1024 px) that ends the line's last glyph closest to ``room``."""
+    count = sum(len(box) for box in boxes)
+    advance = sum(sum(box) for box in boxes) * size_pt
+    per_unit = (count - 1) / PANGO_SCALE / PX_PER_PT  # points the line grows per unit
+    guess = round((room - advance) / (count - 1) * PX_PER_PT * PANGO_SCALE)
+    guess += round((room - _pdf_line_end(boxes, guess, size_pt)) / per_unit)
+    return min(
+        range(guess - 2, guess + 3),
+        key=lambda units: abs(_pdf_line_end(boxes, units, size_pt) - room),
+    )
+
+
+@dataclass(frozen=True)
+class Line:
+    start: int
+    end: int
+    spacing: float  # letter spacing in px, a multiple of 1/1024 (what WeasyPrint can express)
+    indent: float = 0.0  # points
+
+
+class Setter:
+    """Breaks text into lines of ``measure`` points in one font and size; ``grid_spacing`` is
+    the letter spacing that puts a full-width character on the grid (156 mm / 28)."""
+
+    def __init__(self, metrics: FontMetrics, size: float, measure: float, grid_spacing: float):
+        self.metrics, self.size, self.measure = metrics, size, measure
+        self.grid_spacing = grid_spacing
+
+    def advance(self, text: str) -> float:
+        """The glyphs' own advances, in points, without letter spacing."""
+        return sum(self.metrics.em(char) for char in text) * self.size
+
+    def width(self, text: str) -> float:
+        """The room ``text`` takes on the grid: each character with its grid spacing."""
+        return self.advance(text) + len(text) * self.grid_spacing
+
+    def ink_width(self, text: str) -> float:
+        """From the first glyph's left edge to the last one's right edge, on the grid."""
+        return self.advance(text) + max(len(text) - 1, 0) * self.grid_spacing
+
+    def break_lines(self, text: str, *, indent: float = 0.0, measure: float | None = None):
+        """Greedy line breaking: as many atoms as fit on each line."""
+        measure = self.measure if measure is None else measure
+        lines: list[tuple[int, int]] = []
+        start = position = 0
+        used = indent
+        queue = deque(_atoms(text))
+        while queue:
+            atom = queue.popleft()
+            width = self.width(atom)
+            room = measure - (indent if not lines else 0.0)
+            if used + width > measure + _EPSILON:
+                if position > start:
+                    lines.append((start, position))
+                    start, used = position, 0.0
+                    room = measure
+                    if atom.isspace():  # a space at a break disappears
+                        start = position = position + len(atom)
+                        continue
+                if width > room + _EPSILON and len(atom) > 1:
+                    # longer than a whole line (a long code or address): by characters
+                    queue.extendleft(reversed(list(atom)))
+                    continue
+            used += width
+            position += len(atom)
+        lines.append((start, position))
+        return [(a, b - (len(text[a:b]) - len(text[a:b].rstrip()))) for a, b in lines]
+
+    def justify(self, text: str, *, indent: float = 0.0, cuts: frozenset = frozenset()):
+        """Every line but the last stretched to end exactly at the measure; the last on the
+        grid, left-aligned. ``cuts`` are the positions where an inline box (a highlight)
+        starts or ends, which WeasyPrint spaces on its own."""
+        grid = round(self.grid_spacing * PX_PER_PT * PANGO_SCALE) / PANGO_SCALE
+        ranges = self.break_lines(text, indent=indent)
+        lines = []
+        for number, (start, end) in enumerate(ranges):
+            first = number == 0
+            spacing = grid
+            if number < len(ranges) - 1 and end - start > 1:
+                boxes, box = [], []
+                for position in range(start, end):
+                    if position in cuts and box:
+                        boxes.append(box)
+                        box = []
+                    box.append(self.metrics.em(text[position]))
+                boxes.append(box)
+                room = self.measure - (indent if first else 0.0)
+                spacing = _spacing_units(boxes, room, self.size) / PANGO_SCALE
+            lines.append(Line(start, end, spacing, indent if first else 0.0))
+        return lines
+
+    def balance(self, text: str) -> list[Line]:
+        """Lines of about equal length, for a centred title that needs more than one (GB/T
+        9704: 梯形或菱形): the shortest measure that still gives as few lines."""
+        count = len(self.break_lines(text))
+        low, high = 0.0, self.measure
+        if count > 1:
+            for _step in range(20):
+                middle = (low + high) / 2
+                if len(self.break_lines(text, measure=middle)) > count:
+                    low = middle
+                else:
+                    high = middle
+        return [Line(a, b, 0.0) for a, b in self.break_lines(text, measure=high)]
+
+
+# --- The document for print -------------------------------------------------------------------
+
+# Which font each kind of paragraph is set in (the title 22 pt, the rest 16 pt).
+ROLE_BY_KIND = {
+    ReportParagraph.Kind.TITLE: "title",
+    ReportParagraph.Kind.HEADING1: "heading",
+    ReportParagraph.Kind.HEADING2: "kai",
+    ReportParagraph.Kind.HEADING3: "body",
+    ReportParagraph.Kind.BODY: "body",
+}
+
+
+def _pieces(paragraph: ReportParagraph) -> tuple[str, list[tuple[int, int, bool]]]:
+    """The paragraph's printable text and the ranges of it to highlight as missing."""
+    text, marks = "", []
+    for segment in paragraph.content:
+        piece = printable(segment.get("text", ""))
+        if segment.get("missing"):
+            marks.append((len(text), len(text) + len(piece), True))
+        elif not segment.get("key"):
+            for match in MISSING_MARKER.finditer(piece):
+                marks.append((len(text) + match.start(), len(text) + match.end(), True))
+        text += piece
+    return text, marks
+
+
+def _line_html(text: str, marks, start: int, end: int) -> SafeString:
+    parts, position = [], start
+    for mark_start, mark_end, _missing in marks:
+        low, high = max(mark_start, start), min(mark_end, end)
+        if low >= high:
+            continue
+        parts.append(escape(text[position:low]))
+        parts.append(format_html('<mark class="report-missing">{}</mark>', text[low:high]))
+        position = high
+    parts.append(escape(text[position:end]))
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+def _line_style(line: Line) -> str:
+    style = f"letter-spacing:{line.spacing!r}px"
+    if line.indent:
+        style += f";text-indent:{line.indent:.3f}pt"
+    return style
+
+
+def print_blocks(paragraphs, fonts: dict[str, Path]) -> list[dict]:
+    """Each paragraph broken into justified lines, ready for the print template."""
+    lay = LAYOUT
+    grid = lay.cell_pt - lay.body_pt
+    setters = {
+        role: Setter(font_metrics(role, fonts[role]), lay.body_pt, lay.measure_pt, grid)
+        for role in ("body", "heading", "kai")
+    }
+    setters["title"] = Setter(
+        font_metrics("title", fonts["title"]), lay.title_pt, lay.measure_pt, 0
+    )
+    blocks = []
+    for paragraph in paragraphs:
+        text, marks = _pieces(paragraph)
+        setter = setters[ROLE_BY_KIND.get(paragraph.kind, "body")]
+        if paragraph.kind == ReportParagraph.Kind.TITLE:
+            lines = setter.balance(text)
+        else:
+            cuts = frozenset(edge for start, end, _missing in marks for edge in (start, end))
+            lines = setter.justify(text, indent=2 * lay.cell_pt, cuts=cuts)
+        blocks.append(
+            {
+                "kind": paragraph.kind,
+                "lines": [
+                    {
+                        "html": _line_html(text, marks, line.start, line.end),
+                        "style": _line_style(line),
+                    }
+                    for line in lines
+                ],
+            }
+        )
+    return blocks
+
+
+# --- 落款 and 成文日期 -------------------------------------------------------------------------
+
+
+def signing_date(version: ReportVersion, profile) -> datetime.date:
+    """The 成文日期: the profile's date if set, else the version's approval, else today."""
+    if getattr(profile, "signing_date", None):
+        return profile.signing_date
+    if version.approved_at:
+        return timezone.localdate(version.approved_at)
+    return timezone.localdate()
+
+
+def chinese_date(day: datetime.date) -> str:
+    """GB/T 9704 7.3.5: Arabic numerals, no leading zeros: 2026年1月15日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The 落款: the issuing unit, centred over the 成文日期, which stands four characters in
+    from the right edge (GB/T 9704 7.3.5.1); indents in points from the right edge."""
+
+    unit: str
+    date: str
+    unit_indent: float
+    date_indent: float
+
+    @property
+    def unit_style(self) -> str:
+        return f"padding-right:{self.unit_indent:.3f}pt"
+
+    @property
+    def date_style(self) -> str:
+        return f"padding-right:{self.date_indent:.3f}pt"
+
+
+def signature(version: ReportVersion, width=None) -> Signature:
+    """The 落款 of ``version`` from the bureau's profile; ``width`` measures text on the grid
+    (the body font's advances for the PDF; full-width 1, others ½ a character for Word)."""
+    from bureau.selectors import bureau_profile
+
+    lay = LAYOUT
+    profile = bureau_profile()
+    unit = printable(profile.issuing_unit or profile.bureau_name).strip()
+    date = chinese_date(signing_date(version, profile))
+    if width is None:
+
+        def width(text):
+            return sum(
+                lay.cell_pt if unicodedata.east_asian_width(c) in ("W", "F") else lay.cell_pt / 2
+                for c in text
             )
-            _font_configs[key] = (font_config, CSS(string=rules, font_config=font_config))
-        return _font_configs[key]
+
+    date_indent = 4 * lay.cell_pt
+    unit_indent = date_indent + (width(date) - width(unit)) / 2
+    return Signature(unit, date, max(unit_indent, 0.0), date_indent)
 
 
 # --- HTML for print and the PDF ---------------------------------------------------------------
+
+# WeasyPrint copies every @font-face file into a fresh temporary folder per FontConfiguration;
+# one per process and font set (with the stylesheets, parsed once) saves copying and parsing
+# ~30 MB of CJK fonts on every render.
+_stylesheet_cache: dict[tuple, tuple] = {}
+_font_lock = threading.Lock()
+# Dropped while the interpreter is still whole; WeasyPrint's cleanup fails at teardown.
+atexit.register(_stylesheet_cache.clear)
+FALLBACK_FAMILIES = {
+    "title": '"Noto Serif CJK SC", serif',
+    "body": '"Noto Serif CJK SC", serif',
+    "heading": '"Noto Sans CJK SC", sans-serif',
+    "kai": '"AR PL UKai CN", "Noto Serif CJK SC", serif',
+}
 
 
 def _print_css() -> str:
@@ -272,14 +679,18 @@ def _print_css() -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
-def _layout_css() -> str:
-    """The page box, grid and page numbers from ``LAYOUT`` (the Word file uses the same
-    figures); the static stylesheet holds fonts and paragraph rules."""
+def _layout_css(families: dict[str, str]) -> str:
+    """The page box, grid, page numbers and fonts from ``LAYOUT`` and the configured files (the
+    Word file uses the same figures); the static stylesheet holds the paragraph rules."""
     lay = LAYOUT
+
+    def family(role):
+        return f'"{families[role]}", {FALLBACK_FAMILIES[role]}'
+
     number = (
-        f'content: "— " counter(page) " —"; font-family: "report-body"; '
+        f'content: "— " counter(page) " —"; font-family: {family("body")}; '
         f"font-size: {lay.page_number_pt}pt; line-height: 1; vertical-align: top; "
-        f"padding-top: {lay.page_number_gap_mm}mm;"
+        f"padding-top: {lay.page_number_gap_mm}mm; letter-spacing: 0;"
     )
     return f"""
 @page {{
@@ -289,16 +700,52 @@ def _layout_css() -> str:
 }}
 @page :right {{ @bottom-right {{ {number} padding-right: {lay.page_number_pt}pt; }} }}
 @page :left {{ @bottom-left {{ {number} padding-left: {lay.page_number_pt}pt; }} }}
-html {{ font-size: {lay.body_pt}pt; }}
-body {{ line-height: {lay.line_pitch_pt}pt; letter-spacing: {lay.letter_spacing_pt}pt; }}
-.doc-title {{ font-size: {lay.title_pt}pt; margin-bottom: {lay.line_pitch_pt}pt; }}
+html {{ font-size: {lay.body_pt}pt; font-family: {family("body")}; }}
+body {{ line-height: {lay.line_pitch_pt}pt; letter-spacing: {lay.cell_pt - lay.body_pt:.4f}pt; }}
+.doc-title {{ font-family: {family("title")}; font-size: {lay.title_pt}pt;
+  margin-bottom: {lay.line_pitch_pt}pt; }}
+.doc-h1 {{ font-family: {family("heading")}; }}
+.doc-h2 {{ font-family: {family("kai")}; }}
+.doc-signature {{ margin-top: {lay.line_pitch_pt}pt; }}
 """
 
 
-def render_document_html(version: ReportVersion) -> str:
+def _stylesheets(fonts: dict[str, Path]):
+    """The font configuration and parsed stylesheets for ``fonts``, made once per process."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    families = font_families(fonts)
+    print_css = _print_css()
+    key = (tuple(sorted((role, str(path)) for role, path in fonts.items())), print_css)
+    with _font_lock:
+        if key not in _stylesheet_cache:
+            font_config = FontConfiguration()
+            rules = "\n".join(
+                f'@font-face {{ font-family: "{families[role]}"; src: url("{path.as_uri()}"); '
+                f"font-weight: normal; font-style: normal; }}"
+                for role, path in fonts.items()
+            )
+            sheets = [
+                CSS(string=rules, font_config=font_config),
+                CSS(string=print_css, font_config=font_config),
+                CSS(string=_layout_css(families), font_config=font_config),
+            ]
+            _stylesheet_cache[key] = (font_config, sheets, families)
+        return _stylesheet_cache[key]
+
+
+def render_document_html(version: ReportVersion, fonts: dict[str, Path] | None = None) -> str:
     from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
+    fonts = fonts or font_files()
     paragraphs = document_paragraphs(version)
+    body = Setter(
+        font_metrics("body", fonts["body"]),
+        LAYOUT.body_pt,
+        LAYOUT.measure_pt,
+        LAYOUT.cell_pt - LAYOUT.body_pt,
+    )
     template = getattr(settings, "REPORT_DOCUMENT_TEMPLATE", DOCUMENT_TEMPLATE)
     try:
         return render_to_string(
@@ -306,7 +753,8 @@ def render_document_html(version: ReportVersion) -> str:
             {
                 "version": version,
                 "title": version_title(version, paragraphs),
-                "blocks": paragraph_blocks(paragraphs, links=False),
+                "blocks": print_blocks(paragraphs, fonts),
+                "signature": signature(version, body.ink_width),
             },
         )
     except (TemplateDoesNotExist, TemplateSyntaxError) as error:
@@ -320,16 +768,11 @@ _render_lock = threading.Lock()
 
 def render_pdf(version: ReportVersion) -> bytes:
     """The PDF of ``version``, fonts embedded and subset."""
-    from weasyprint import CSS, HTML
+    from weasyprint import HTML
 
     fonts = font_files()
-    html = render_document_html(version)
-    font_config, font_css = _weasy_fonts(fonts)
-    stylesheets = [
-        font_css,
-        CSS(string=_print_css(), font_config=font_config),
-        CSS(string=_layout_css(), font_config=font_config),
-    ]
+    html = render_document_html(version, fonts)
+    font_config, stylesheets, families = _stylesheets(fonts)
     try:
         # One render at a time per process: the font configuration is shared.
         with _render_lock:
@@ -338,11 +781,13 @@ def render_pdf(version: ReportVersion) -> bytes:
     except Exception as error:
         raise ReportRenderError(_("PDF 排版失败：%(error)s") % {"error": error}) from error
     used = {font.family for font in document.fonts.values()}
-    _check_fonts_used(version, used, fonts)
+    _check_fonts_used(version, used, fonts, families)
     return pdf
 
 
-def _check_fonts_used(version: ReportVersion, used: set[str], fonts: dict[str, Path]) -> None:
+def _check_fonts_used(
+    version: ReportVersion, used: set[str], fonts: dict[str, Path], families: dict[str, str]
+) -> None:
     """A file that is not a usable font is skipped by WeasyPrint without an error, and the
     document silently falls back to some system font: refuse that instead."""
     kinds = {p.kind for p in document_paragraphs(version)}
@@ -351,7 +796,7 @@ def _check_fonts_used(version: ReportVersion, used: set[str], fonts: dict[str, P
     needed |= {"heading"} if ReportParagraph.Kind.HEADING1 in kinds else set()
     needed |= {"kai"} if ReportParagraph.Kind.HEADING2 in kinds else set()
     for role in sorted(needed):
-        if f"report-{role}" not in used:
+        if families[role] not in used:
             raise ReportRenderError(
                 _("%(role)s字体文件 %(path)s 无法使用（不是有效的字体文件？）。")
                 % {"role": FONT_ROLE_LABELS[role], "path": fonts[role]}

@@ -126,6 +126,20 @@ class AboveScaleCoverage(CustomIndicator):
             breakdown[str(township) if township is not None else "未分类"] = value
         return values, breakdown
 
+    def queryset(self, year, township=None):
+        """The records behind the value: the 规上 enterprises, or their ledger rows of ``year``
+        (those with an institution for ``covered``)."""
+        pk = township_pk(township)
+        if self.measure == "total":
+            queryset = Enterprise.objects.filter(is_above_scale=True)
+        else:
+            queryset = RdCoverage.objects.filter(year=year, enterprise__is_above_scale=True)
+            if self.measure == "covered":
+                queryset = queryset.filter(has_institution=True)
+        if pk is not None:
+            queryset = queryset.filter(**{self.township_param: pk})
+        return queryset
+
     @property
     def township_param(self) -> str:
         """The township filter of the list ``records_url`` opens."""

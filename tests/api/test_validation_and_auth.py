@@ -143,7 +143,9 @@ def test_token_of_a_leader_still_cannot_write(township, leader_user):
 def test_list_filters_search_ordering_and_pagination(township, other_township, api_for, staff_user):
     aluminium = IndustryFactory(name="铝电")
     for n in range(3):
-        EnterpriseFactory(township=township, name=f"城关铝业{n}", industry=aluminium)
+        EnterpriseFactory(
+            township=township, name=f"城关铝业{n}", industry=aluminium, is_above_scale=True
+        )
     EnterpriseFactory(township=other_township, name="东山汽配", is_above_scale=False)
     client = api_for(staff_user)
 

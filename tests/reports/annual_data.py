@@ -28,7 +28,9 @@ def build_year(year: int = YEAR) -> dict:
     assert year == YEAR, "the factories' dates are those of 2025"
     township = f.TownshipFactory(code="370302001", name="城关街道")
     chain = f.IndustryFactory(name="汽车零部件", is_key_chain=True)
-    lead = f.EnterpriseFactory(name="德通交通器材制造有限公司", township=township)
+    lead = f.EnterpriseFactory(
+        name="德通交通器材制造有限公司", township=township, is_above_scale=True
+    )
     f.InnovationCommunityFactory(lead_enterprise=lead, industry=chain)
 
     for _ in range(3):
@@ -45,11 +47,13 @@ def build_year(year: int = YEAR) -> dict:
     f.ExternalFigureFactory(
         key="hitech_output_share_rank", value=3, as_of=datetime.date(YEAR, 9, 30)
     )
+    f.ExternalFigureFactory(key="hitech_output_share_city", value=Decimal("40.5"))
     f.ExternalFigureFactory(key="tech_contract_growth_rank", value=1)
     f.ExternalFigureFactory(key="maker_space_city_quota", value=5)
 
-    f.WorkActivityFactory(kind=WorkActivity.Kind.TRAINING)
-    f.WorkActivityFactory(kind=WorkActivity.Kind.TRAINING)
+    f.WorkActivityFactory(kind=WorkActivity.Kind.RD_TRAINING)
+    f.WorkActivityFactory(kind=WorkActivity.Kind.RD_TRAINING)
+    f.WorkActivityFactory(kind=WorkActivity.Kind.TRAINING, topic="高新技术企业申报培训")
     for _ in range(3):
         f.WorkActivityFactory(kind=WorkActivity.Kind.POLICY_VISIT, topic="送政策上门")
     f.TechContractFactory(contract_amount=Decimal("15000"), tech_amount=Decimal("12000"))
@@ -78,6 +82,7 @@ def build_year(year: int = YEAR) -> dict:
     f.WorkPermitFactory()
     f.WorkPermitFactory()
     f.AnnualTargetFactory(year=YEAR, indicator="work_permits_issued", value=1)
+    f.AnnualTargetFactory(year=YEAR, indicator="sme_registered", value=10)
     f.IntroProjectFactory(title="草莓新品种引进、高效种植及加工新技术研发")
 
     f.PlatformFactory(

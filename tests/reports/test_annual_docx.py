@@ -51,7 +51,7 @@ def test_each_level_has_its_font(document):
     assert title.runs[0].font.size == Pt(22)
     assert east_asian_font(by_text["一、主要工作开展情况"].runs[0]) == "黑体"
     assert east_asian_font(by_text["（一）积极培育创新主体"].runs[0]) == "楷体_GB2312"
-    body = by_text[next(text for text in by_text if text.startswith("一是企业研发投入"))]
+    body = by_text[next(text for text in by_text if text.startswith("一是部分年度目标"))]
     assert east_asian_font(body.runs[0]) == "仿宋_GB2312"
     assert body.runs[0].font.size == Pt(16)
 

@@ -34,22 +34,36 @@ def test_the_first_draft_fills_every_figure_of_the_sample_from_the_records(draft
     assert "【待补充" not in text
     for expected in (
         "组织德通交通器材制造有限公司1家企业申报创新创业共同体",
-        "组织我区3家企业完成科技型中小企业评价并入库，组织2家企业申报高新技术企业",
-        "截至9月底，全区高新技术产业产值占规模以上工业产值比重33.33%，列全市第3位",
+        "组织我区3家企业完成科技型中小企业评价并入库，组织2家企业申报高新技术企业，1家通过认定",
+        # A finished year says what happened; the city's rank says whose figure it is.
+        "2025年全区高新技术产业产值占规模以上工业产值比重33.33%，低于全市40.50%的平均水平；"
+        "据市科技局通报（截至9月底），该项比重列全市第3位",
+        # Only trainings on R&D input count, not the 高企申报 one.
         "研发投入业务培训2次，开展送政策上门服务3次",
-        "登记额1.50亿元，同比增长50.00%，增幅列全市第1位",
-        "目前王教授的项目已通过答辩，准备现场考察。李博士通过网络初评，等待答辩",
+        "登记额1.50亿元，同比增长50.00%；据市科技局通报，增幅列全市第1位",
+        "其中泰山产业领军人才工程2项（传统产业创新类2项），2项通过市级评审",
+        "泰山产业领军人才工程传统产业创新类申报2项、通过市级评审2项",
+        "截至年底，王教授的项目已通过答辩，准备现场考察；李博士的项目已通过网络初评（会评），等待答辩",
         "为2名外国专家办理了外国人来华工作许可证，超过全年1名的目标",
+        "“草莓新品种引进、高效种植及加工新技术研发”项目（已申报）",
         "我区通享文化众创空间在列",
-        "其中正泰科创众创空间1家通过专家评审，已推荐至省科技厅评审（全市共5家推荐名额）",
+        "其中正泰科创众创空间通过专家评审，已推荐至省科技厅评审（全市共5家推荐名额）；"
+        "鸿远众创空间正在评审",
+        "共推荐1家，为德通交通器材制造有限公司，备案结果省厅尚未公布",
+        "完成市级研发平台提质升级1处，为德通交通器材制造有限公司",
+        "组织1家企业申报市级企业重点实验室、1家企业申报市级技术创新中心",
         "3月12日，召开区直有关部门、各乡镇（街道）参加的规上工业企业研发机构全覆盖动员会议",
-        "覆盖率50.00%",
+        "全区2家规上工业企业中已建研发机构1家，覆盖率50.00%",
         "新建农科驿站1处，入选省科技扶贫示范基地1处、省科技扶贫科技成果1项",
         f"{YEAR + 1}年确保新增市级以上创新平台不低于3家",
         f"{YEAR + 1}年完成5家以上企业入库",
     ):
         assert expected in text, expected
-    assert texts(version)["problems.1"].startswith("一是企业研发投入仍然不足")
+    # The problems come from the figures: a missed target, then the share below the city's.
+    assert texts(version)["problems.1"] == (
+        "一是部分年度目标任务未完成：科技型中小企业评价入库3家，低于全年10家的目标。"
+    )
+    assert texts(version)["problems.2"].startswith("二是高新技术产业比重偏小")
 
 
 def test_a_year_without_records_marks_each_missing_figure(staff_user):
@@ -66,7 +80,7 @@ def test_editing_a_paragraph_saves_a_new_version_and_keeps_the_old(drafted, staf
     )
     assert new.number == 2
     assert texts(new)["problems.1"] == "一是企业创新意识不强。"
-    assert texts(drafted.versions.get(number=1))["problems.1"].startswith("一是企业研发投入")
+    assert texts(drafted.versions.get(number=1))["problems.1"].startswith("一是部分年度目标")
     same = services.report_paragraph_update(
         report=drafted, user=staff_user, base=2, key="problems.1", text="一是企业创新意识不强。"
     )
@@ -146,7 +160,7 @@ def test_an_approved_version_is_read_only_and_a_revision_starts_a_new_one(
     )
     version.refresh_from_db()
     assert version.is_approved
-    assert texts(version)["problems.1"].startswith("一是企业研发投入")
+    assert texts(version)["problems.1"].startswith("一是部分年度目标")
 
 
 def test_a_version_with_missing_figures_cannot_be_approved(staff_user, leader_user):

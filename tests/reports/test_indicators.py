@@ -147,6 +147,8 @@ def test_trainings_and_policy_visits_count_activities_dated_in_the_year(township
     f.WorkActivityFactory(township=township, date=D(2024, 12, 31))
     f.WorkActivityFactory(township=township, kind="policy_visit")
     f.WorkActivityFactory(township=township, kind="meeting")
+    # A training on something else than R&D input is a training, not an R&D training.
+    f.WorkActivityFactory(township=township, kind="training", topic="高新技术企业申报培训")
 
     assert value("rd_trainings") == 3
     assert value("rd_trainings", township=township) == 1
@@ -337,21 +339,30 @@ def test_new_platforms_of_city_level_and_above_are_the_recognised_ones():
     assert result.breakdown == {"企业重点实验室": 3}
 
 
-def test_coverage_rate_overall_and_by_township(township, other_township):
+def test_coverage_rate_divides_by_the_above_scale_enterprises_not_the_ledger(
+    township, other_township
+):
     f.RdCoverageFactory(enterprise__township=township)
     f.RdCoverageFactory(enterprise__township=township)
     f.RdCoverageFactory(enterprise__township=township, has_institution=False)
     f.RdCoverageFactory(enterprise__township=other_township, has_institution=False)
+    # Covered in 2024 only: in 2025 the ledger has no row for it, and it counts as uncovered.
     f.RdCoverageFactory(enterprise__township=other_township, year=2024)
+    # Not 规上: outside the campaign, whatever it has.
+    f.EnterpriseFactory(township=township, is_above_scale=False)
 
     rate = REGISTRY["coverage_rate"].compute(Y)
-    assert rate.value == Decimal("50.00")
+    assert rate.value == Decimal("40.00")
     assert rate.breakdown == {"城关街道": Decimal("66.67"), "东山镇": Decimal("0.00")}
     assert value("coverage_rate", township=township) == Decimal("66.67")
     assert value("coverage_covered") == 2
-    assert value("coverage_enterprises") == 4
-    assert value("coverage_rate", year=2024) == Decimal("100.00")
-    assert value("coverage_rate", year=2023) is None
+    assert value("coverage_enterprises") == 5
+    assert value("coverage_rate", year=2024) == Decimal("20.00")
+    assert value("coverage_rate", year=2023) == Decimal("0.00")
+    # One more 规上 enterprise that nobody entered in the ledger lowers the published rate.
+    f.EnterpriseFactory(township=township, is_above_scale=True)
+    assert value("coverage_rate") == Decimal("33.33")
+    assert value("coverage_rate", township=township) == Decimal("50.00")
 
 
 def test_coverage_milestones_in_date_order_with_dates():
@@ -405,7 +416,7 @@ def _mixed_data(township, other_township, n=1):
     """A little of everything, ``n`` times over, in two townships and two years."""
     for i in range(n):
         for t in (township, other_township):
-            firm = f.EnterpriseFactory(township=t)
+            firm = f.EnterpriseFactory(township=t, is_above_scale=True)
             f.SmeEvaluationFactory(enterprise=firm)
             f.HiTechApplicationFactory(enterprise=firm, status="rejected")
             f.HiTechApplicationFactory(enterprise__township=t, year=2024)
