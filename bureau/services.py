@@ -76,5 +76,8 @@ def bureau_profile_update(*, user, data: dict):
     profile.full_clean()
     _stamp_history_user(profile, user)
     profile.save()
+    # Now for this transaction's own reads, and again at commit for a request that cached the
+    # old profile in between.
+    cache.delete(PROFILE_CACHE_KEY)
     transaction.on_commit(lambda: cache.delete(PROFILE_CACHE_KEY))
     return profile

@@ -65,6 +65,7 @@ TALENT_STATES = {
     "city_passed": "已通过市级评审",
     "city_review": "正在进行市级评审",
     "recommended": "已由区级推荐，等待市级评审",
+    "applied": "已申报，等待区级推荐",
     "not_selected": "最终未入选",
     "site_visit_failed": "未通过现场考察",
     "defence_failed": "未通过答辩",
@@ -78,7 +79,7 @@ def _talent_state(step: int | None, result: str | None) -> str:
     passed = result == Result.PASSED
     failed = result == Result.FAILED
     if step is None:
-        return "recommended"
+        return "applied"
     if step == Step.FINAL:
         return "selected" if result == Result.SELECTED else "not_selected"
     if step == Step.PUBLICITY:

@@ -278,7 +278,8 @@ def _programmes(projects: list[dict]) -> str:
         categories = schemes.setdefault(project["scheme"], {})
         categories[project["category"]] = categories.get(project["category"], 0) + 1
     parts = []
-    for scheme, categories in schemes.items():
+    ordered = sorted(schemes.items(), key=lambda item: -sum(item[1].values()))
+    for scheme, categories in ordered:
         total = sum(categories.values())
         named = {c: n for c, n in categories.items() if c}
         inner = "、".join(f"{c}{n}项" for c, n in named.items())
@@ -297,6 +298,7 @@ TALENT_ORDER = [
     "city_passed",
     "city_review",
     "recommended",
+    "applied",
     "not_selected",
     "site_visit_failed",
     "defence_failed",
