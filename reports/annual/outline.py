@@ -768,9 +768,8 @@ def _fallen(context) -> list[dict] | None:
             change = f"下降{_percent(before - now)}个百分点"
         else:
             change = f"减少{format_value(before - now, '.2f' if figure.unit == '亿元' else None)}{figure.unit}"
-        items.append(
-            _linked(context, key, f"{figure.label}{_amount(figure, now)}，比上年同期{change}")
-        )
+        than = "比上年" if context.full_year else "比上年同期"
+        items.append(_linked(context, key, f"{figure.label}{_amount(figure, now)}，{than}{change}"))
     if not items:
         return None
     return [_plain("部分指标同比下降："), *_joined(items, "；")]
