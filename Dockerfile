@@ -2,15 +2,21 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
 
-# WeasyPrint needs Pango and the CJK fonts; libharfbuzz-subset0 makes font subsetting fast.
+# WeasyPrint needs Pango and CJK fonts (fallback glyphs); libharfbuzz-subset0 makes font
+# subsetting fast. The report is set in the free Fandol fonts (仿宋, 宋, 黑体, 楷体), which the
+# same step as a local install (scripts/_setup.sh) takes out of Debian's texlive-lang-chinese
+# without installing TeX, into REPORT_FONT_DIR.
+ENV REPORT_FONT_DIR=/usr/local/share/fonts/fandol
+COPY scripts/_setup.sh scripts/
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
       fonts-noto-cjk fonts-arphic-ukai gettext curl \
+ && bash -c 'source scripts/_setup.sh && install_report_fonts "$REPORT_FONT_DIR"' \
  && rm -rf /var/lib/apt/lists/*
 
-WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .

@@ -6,6 +6,7 @@ variable is listed with a comment in ``.env.example``.
 """
 
 import datetime
+import sys
 from pathlib import Path
 
 import environ
@@ -233,19 +234,22 @@ LIST_FILTER_CACHE_SECONDS = env.int("LIST_FILTER_CACHE_SECONDS", default=60)
 # --- Dashboard --- cached for a minute: a change shows within it, an import clears it.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 
-# --- Report --- the fonts of the official document; a bureau that owns 方正小标宋 / 仿宋_GB2312
-# points these at its own files.
+# --- Report --- the fonts of the official document (GB/T 9704: 小标宋 title, 仿宋 body, 黑体 and
+# 楷体 headings). By default the free Fandol fonts, which scripts/_setup.sh and the Dockerfile take
+# from Debian's texlive-lang-chinese into REPORT_FONT_DIR (the Python environment's
+# share/fonts/fandol); a bureau that owns 方正小标宋 / 仿宋_GB2312 points REPORT_FONT_* at its
+# files (``path.ttc#N`` picks a face of a collection). Empty values mean the default.
+REPORT_FONT_DIR = Path(
+    env.str("REPORT_FONT_DIR", default="") or Path(sys.prefix) / "share" / "fonts" / "fandol"
+)
 REPORT_FONT_FILES = {
-    "title": env.str(
-        "REPORT_FONT_TITLE", default="/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc"
-    ),
-    "body": env.str(
-        "REPORT_FONT_BODY", default="/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
-    ),
-    "heading": env.str(
-        "REPORT_FONT_HEADING", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
-    ),
-    "kai": env.str("REPORT_FONT_KAI", default="/usr/share/fonts/truetype/arphic/ukai.ttc"),
+    "title": env.str("REPORT_FONT_TITLE", default="")
+    or str(REPORT_FONT_DIR / "FandolSong-Bold.otf"),
+    "body": env.str("REPORT_FONT_BODY", default="")
+    or str(REPORT_FONT_DIR / "FandolFang-Regular.otf"),
+    "heading": env.str("REPORT_FONT_HEADING", default="")
+    or str(REPORT_FONT_DIR / "FandolHei-Regular.otf"),
+    "kai": env.str("REPORT_FONT_KAI", default="") or str(REPORT_FONT_DIR / "FandolKai-Regular.otf"),
 }
 
 # --- The bureau's identity --- first-run defaults only: administrators set the district, the

@@ -370,63 +370,88 @@ def _atoms(text: str) -> list[str]:
     return atoms
 
 
-# WeasyPrint hands letter spacing to Pango in 1/1024 px and writes each glyph's offset into the
-# PDF with some rounding (an integer per glyph), so a spacing computed in floating point ends a
-# 28-character line up to half a point off the edge. The spacing is therefore chosen among the
-# values WeasyPrint can express, by computing where it will put the last glyph: this mirrors
-# Pango 1.50's letter spacing (half before, half after each character, none outside the line)
-# and WeasyPrint's PDF text operators; the layout tests measure the result in the PDF.
+# WeasyPrint hands letter spacing to Pango in 1/1024 px, and writes each glyph's position into
+# the PDF with a rounding (an integer thousandth of an em) that adds up along an inline box: a
+# spacing computed in floating point ends a 28-character line up to half a point off the edge.
+# So the spacing is chosen by computing where WeasyPrint will put the last glyph (this mirrors
+# Pango 1.50's letter spacing, half before and half after each character and none outside a
+# box, and WeasyPrint's PDF text operators; the layout tests measure the result in the PDF).
+# When no spacing ends the line within 0.03 pt, its last character is set as a box of its own:
+# a box starts exactly where Pango puts it. Every box costs layout time, hence not always.
 PANGO_SCALE = 1024
 PX_PER_PT = 4 / 3
+_CLOSE_ENOUGH = 0.03  # points
 
 
 def _pdf_line_end(boxes: list[list[float]], units: int, size_pt: float) -> float:
     """Where WeasyPrint puts the right edge of a line's last glyph, in points from the line's
-    start, for glyph advances in em (one list per inline box) and letter spacing ``units``."""
+    start, for inline boxes of glyph advances in em and letter spacing ``units`` (1/1024 px)."""
     size_units = int(size_pt * PX_PER_PT * PANGO_SCALE)
-    font_size = size_units / PANGO_SCALE  # px
+    font_size = size_units / PANGO_SCALE  # px, as in the PDF
+    scale = 1000 / PANGO_SCALE / font_size  # Pango units to thousandths of the font size
     left = int(units / 2)  # C's division, towards zero
     if units % PANGO_SCALE == 0:
         left = (left + PANGO_SCALE // 2) & ~(PANGO_SCALE - 1)
     right = units - left
-    box_start = 0.0  # px
-    end = 0.0
-    for box in boxes:
-        x = 0.0  # thousandths of the font size
+    offset = left / font_size  # as WeasyPrint writes it (not scaled like the rest)
+    box_start = end = 0.0  # px
+    for ems in boxes:
+        # thousandths of the font size, as in the PDF's text operators; each glyph moves the
+        # next by its width less the kerning WeasyPrint writes, truncated to an integer
+        x = 0.0
+        last = len(ems) - 1
         box_width = 0
-        for number, em in enumerate(box):
+        for number, em in enumerate(ems):
             advance = round(em * size_units)
-            logical = round(advance * 1000 / PANGO_SCALE / font_size)
+            logical = round(advance * scale)
             shift = left if number else 0
-            width = advance + shift + (right if number < len(box) - 1 else 0)
+            width = advance + shift + (right if number < last else 0)
             box_width += width
-            offset = shift / font_size  # as WeasyPrint writes it
-            x += offset
-            end = box_start + (x + logical) * font_size / 1000
-            kerning = logical + offset - width * 1000 / PANGO_SCALE / font_size
-            x += logical - int(kerning)
-        box_start += box_width / PANGO_SCALE + units / PANGO_SCALE
+            if number:
+                x += offset
+            if number == last:
+                end = box_start + (x + logical) * font_size / 1000
+            else:
+                x += logical - int(logical + (offset if number else 0) - width * scale)
+        # WeasyPrint adds the box's letter spacing after its last character
+        box_start += (box_width + units) / PANGO_SCALE
     return end / PX_PER_PT
 
 
-def _spacing_units(boxes: list[list[float]], room: float, size_pt: float) -> int:
-    """The letter spacing (1/1024 px) that ends the line's last glyph closest to ``room``."""
-    count = sum(len(box) for box in boxes)
-    advance = sum(sum(box) for box in boxes) * size_pt
-    per_unit = (count - 1) / PANGO_SCALE / PX_PER_PT  # points the line grows per unit
-    guess = round((room - advance) / (count - 1) * PX_PER_PT * PANGO_SCALE)
-    guess += round((room - _pdf_line_end(boxes, guess, size_pt)) / per_unit)
-    return min(
-        range(guess - 2, guess + 3),
-        key=lambda units: abs(_pdf_line_end(boxes, units, size_pt) - room),
-    )
+def _justify(ems: list[float], cuts: set[int], room: float, size_pt: float):
+    """The letter spacing (1/1024 px) and inline boxes (ranges of ``ems``) that end a line of
+    glyphs ``ems`` (advances in em) at ``room`` points; ``cuts`` split boxes (highlights)."""
+    count = len(ems)
+
+    def boxes(edges):
+        edges = sorted({0, count} | edges)
+        return tuple(zip(edges, edges[1:], strict=False))
+
+    def end(ranges, units):
+        return _pdf_line_end([ems[a:b] for a, b in ranges], units, size_pt)
+
+    # Pango puts the last glyph of a box at the sum of the advances and spacings
+    exact = round((room - sum(ems) * size_pt) * PX_PER_PT * PANGO_SCALE / (count - 1))
+    ranges = boxes(cuts)
+    low, high = exact - 64, exact + 64  # the rounding is at most half a point
+    while low < high:  # the widest spacing that does not overflow; the end grows with it
+        middle = (low + high + 1) // 2
+        if end(ranges, middle) > room:
+            high = middle - 1
+        else:
+            low = middle
+    units = min((low, low + 1), key=lambda u: abs(end(ranges, u) - room))
+    if abs(end(ranges, units) - room) <= _CLOSE_ENOUGH:
+        return units, ranges
+    return exact, boxes(cuts | {count - 1})
 
 
 @dataclass(frozen=True)
 class Line:
     start: int
     end: int
-    spacing: float  # letter spacing in px, a multiple of 1/1024 (what WeasyPrint can express)
+    spacing: int  # letter spacing in 1/1024 px, what WeasyPrint can express
+    boxes: tuple[tuple[int, int], ...]  # inline boxes, positions relative to ``start``
     indent: float = 0.0  # points
 
 
@@ -481,24 +506,24 @@ class Setter:
     def justify(self, text: str, *, indent: float = 0.0, cuts: frozenset = frozenset()):
         """Every line but the last stretched to end exactly at the measure; the last on the
         grid, left-aligned. ``cuts`` are the positions where an inline box (a highlight)
-        starts or ends, which WeasyPrint spaces on its own."""
-        grid = round(self.grid_spacing * PX_PER_PT * PANGO_SCALE) / PANGO_SCALE
+        starts or ends."""
         ranges = self.break_lines(text, indent=indent)
         lines = []
         for number, (start, end) in enumerate(ranges):
             first = number == 0
-            spacing = grid
-            if number < len(ranges) - 1 and end - start > 1:
-                boxes, box = [], []
-                for position in range(start, end):
-                    if position in cuts and box:
-                        boxes.append(box)
-                        box = []
-                    box.append(self.metrics.em(text[position]))
-                boxes.append(box)
-                room = self.measure - (indent if first else 0.0)
-                spacing = _spacing_units(boxes, room, self.size) / PANGO_SCALE
-            lines.append(Line(start, end, spacing, indent if first else 0.0))
+            line_cuts = {cut - start for cut in cuts if start < cut < end}
+            spacing = round(self.grid_spacing * PX_PER_PT * PANGO_SCALE)
+            edges = sorted({0, end - start} | line_cuts)
+            boxes = tuple(zip(edges, edges[1:], strict=False))
+            room = self.measure - (indent if first else 0.0)
+            ems = [self.metrics.em(char) for char in text[start:end]]
+            last = number == len(ranges) - 1
+            # a last line that fills the measure must not overshoot it either
+            if len(ems) > 1 and (
+                not last or _pdf_line_end([ems], spacing, self.size) > room + _CLOSE_ENOUGH
+            ):
+                spacing, boxes = _justify(ems, line_cuts, room, self.size)
+            lines.append(Line(start, end, spacing, boxes, indent if first else 0.0))
         return lines
 
     def balance(self, text: str) -> list[Line]:
@@ -513,7 +538,7 @@ class Setter:
                     low = middle
                 else:
                     high = middle
-        return [Line(a, b, 0.0) for a, b in self.break_lines(text, measure=high)]
+        return [Line(a, b, 0, ((0, b - a),)) for a, b in self.break_lines(text, measure=high)]
 
 
 # --- The document for print -------------------------------------------------------------------
@@ -542,24 +567,24 @@ def _pieces(paragraph: ReportParagraph) -> tuple[str, list[tuple[int, int, bool]
     return text, marks
 
 
-def _line_html(text: str, marks, start: int, end: int) -> SafeString:
-    parts, position = [], start
-    for mark_start, mark_end, _missing in marks:
-        low, high = max(mark_start, start), min(mark_end, end)
-        if low >= high:
-            continue
-        parts.append(escape(text[position:low]))
-        parts.append(format_html('<mark class="report-missing">{}</mark>', text[low:high]))
-        position = high
-    parts.append(escape(text[position:end]))
+def _line_html(text: str, marks, line: Line) -> SafeString:
+    """A line's text, each inline box after the first a span of its own (they inherit the
+    line's letter spacing); missing figures highlighted."""
+    parts = []
+    for number, (box_start, box_end) in enumerate(line.boxes):
+        start, end = line.start + box_start, line.start + box_end
+        if any(low <= start < high for low, high, _missing in marks):
+            parts.append(format_html('<mark class="report-missing">{}</mark>', text[start:end]))
+        elif number:
+            parts.append(format_html("<span>{}</span>", text[start:end]))
+        else:
+            parts.append(escape(text[start:end]))
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
 
 
 def _line_style(line: Line) -> str:
-    style = f"letter-spacing:{line.spacing!r}px"
-    if line.indent:
-        style += f";text-indent:{line.indent:.3f}pt"
-    return style
+    style = f"letter-spacing:{line.spacing / PANGO_SCALE!r}px"
+    return f"{style};text-indent:{line.indent:.3f}pt" if line.indent else style
 
 
 def print_blocks(paragraphs, fonts: dict[str, Path]) -> list[dict]:
@@ -587,7 +612,7 @@ def print_blocks(paragraphs, fonts: dict[str, Path]) -> list[dict]:
                 "kind": paragraph.kind,
                 "lines": [
                     {
-                        "html": _line_html(text, marks, line.start, line.end),
+                        "html": _line_html(text, marks, line),
                         "style": _line_style(line),
                     }
                     for line in lines
