@@ -187,6 +187,14 @@ CELERY_TIMEZONE = TIME_ZONE
 LOOKUP_DROPDOWN_MAX = env.int("LOOKUP_DROPDOWN_MAX", default=100)
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# A task whose worker died unacknowledged goes back to the queue after ``visibility_timeout``
+# (Redis has no consumer-death signal); it must be longer than the longest task. The fault tests
+# shorten it and the sweep interval to see a killed worker's job redone in seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+}
 FILTERS_EMPTY_CHOICE_LABEL = _("全部")
 FILTERS_VERBOSE_LOOKUPS = {
     "in": _("多选"),

@@ -40,14 +40,25 @@ def _database_url() -> str:
 
 
 @contextlib.contextmanager
-def running_worker(*, redis_url: str, queue_prefix: str, media: Path, log_path: Path):
-    """Yield ``{"process", "log", "media"}`` while a solo worker consumes a fresh queue."""
+def running_worker(
+    *,
+    redis_url: str,
+    queue_prefix: str,
+    media: Path,
+    log_path: Path,
+    queue: str | None = None,
+    env: dict | None = None,
+):
+    """Yield ``{"process", "log", "media", "queue"}`` while a solo worker consumes a fresh queue
+    (or ``queue``, to start a second worker where a first one died); ``env`` adds settings."""
     redis_or_skip(redis_url)
     if connection.vendor != "postgresql":
         pytest.skip("the worker needs a database another process can open")
-    queue = f"{queue_prefix}-{uuid.uuid4().hex[:8]}"
+    queue = queue or f"{queue_prefix}-{uuid.uuid4().hex[:8]}"
+    extra = env or {}
     env = {
         **os.environ,
+        **extra,
         "DATABASE_URL": _database_url(),
         "REDIS_URL": redis_url,
         "DJANGO_MEDIA_ROOT": str(media),
@@ -71,7 +82,7 @@ def running_worker(*, redis_url: str, queue_prefix: str, media: Path, log_path: 
         )
         _reset_producer_pool()
         try:
-            yield {"process": process, "log": log_path, "media": media}
+            yield {"process": process, "log": log_path, "media": media, "queue": queue}
         finally:
             process.terminate()
             try:

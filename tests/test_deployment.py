@@ -48,10 +48,18 @@ def test_commands_name_modules_that_exist(compose):
     assert services["migrate"]["command"][:2] == ["python", "manage.py"]
 
 
-def test_healthcheck_path_is_served(compose, client):
+def test_healthcheck_path_is_served_and_healthy_when_its_checks_pass(compose, client, db):
+    """The web container's probe names checks that exist, and passes on a healthy portal: the
+    test database is migrated, and Redis is up (CI) or not configured (then not checked)."""
+    from bureau.health import CHECKS
+
     test = " ".join(compose["services"]["web"]["healthcheck"]["test"])
     path = re.search(r"http://127\.0\.0\.1:8000(/\S*)", test).group(1)
-    assert client.get(path).status_code in (200, 503)
+    named = set(re.search(r"only=([\w,]+)", path).group(1).split(","))
+    assert named <= set(CHECKS)
+    response = client.get(path)
+    assert response.status_code == 200, response.json()
+    assert set(response.json()["checks"]) == named
 
 
 def test_dockerfile_installs_what_weasyprint_needs_and_runs_gunicorn():
