@@ -1,4 +1,5 @@
-"""The outline of the annual work report, after the sample (../shared/seed/000_*.txt).
+"""The outline of the annual work report, after the sample (docs/sample_report.txt; the rules
+this module follows are in docs/annual-report.md).
 
 Each slot is one paragraph: a stable key, its kind, its section and how it is drafted, either a
 template (syntax in ``drafting.py``) or a function of the draft context. Every kind of statement

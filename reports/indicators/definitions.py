@@ -1,4 +1,4 @@
-"""Every figure of the annual report, in the order of the sample report (DOMAIN.md).
+"""Every figure of the annual report, in the order of the sample report (docs/annual-report.md).
 
 Each docstring says exactly what is counted. "Of year Y" means the record's own ``year`` field
 unless a date is named. Deleted records are gone from the tables and never count. ``url_params``
