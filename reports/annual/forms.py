@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bureau.text import CleanInputMixin
 from reports.annual.services import INSERTABLE_KINDS
 from reports.models import ExportJob, ReportParagraph
 
@@ -19,7 +20,7 @@ class ReportCreateForm(forms.Form):
         self.fields["year"].initial = timezone.localdate().year
 
 
-class ParagraphForm(forms.Form):
+class ParagraphForm(CleanInputMixin, forms.Form):
     base = forms.IntegerField(widget=forms.HiddenInput)
     text = forms.CharField(
         label=_("段落内容"),
@@ -45,3 +46,5 @@ class ExportForm(forms.Form):
     # Left out on the editor page: the latest version at the time of the click, which in-place
     # edits may have moved past the number the page was rendered with.
     version = forms.IntegerField(min_value=1, required=False)
+    # Set when staff have seen the version's 【待补充】 placeholders and export it all the same.
+    confirm = forms.BooleanField(required=False)

@@ -177,6 +177,41 @@ def paragraph_blocks(paragraphs, *, links: bool) -> list[dict]:
     ]
 
 
+# A placeholder staff typed or left: 【待补充：…】, also without the colon or the closing bracket
+# (``ReportParagraph.has_missing`` counts those too).
+_ANY_MARKER = re.compile(r"【待补充(?:[：:]([^】]*))?】?")
+
+
+def placeholders(paragraphs) -> list[dict]:
+    """Every 【待补充…】 left in ``paragraphs``, in order: figures the records had no data for and
+    markers staff typed, each with its paragraph (``key``, the heading it stands under, its
+    opening words) and what is missing (``label``)."""
+    found, heading = [], ""
+    for paragraph in paragraphs:
+        text = printable(paragraph.text)
+        if paragraph.kind in (
+            ReportParagraph.Kind.HEADING1,
+            ReportParagraph.Kind.HEADING2,
+            ReportParagraph.Kind.HEADING3,
+        ):
+            heading = text
+        labels = []
+        for segment in paragraph.content:
+            if segment.get("missing"):
+                labels.append(printable(segment.get("label") or segment.get("text", "")))
+            elif not segment.get("key"):
+                labels += [
+                    printable(match.group(1) or "").strip() or _("（未注明）")
+                    for match in _ANY_MARKER.finditer(segment.get("text", ""))
+                ]
+        opening = text[:24] + ("…" if len(text) > 24 else "")
+        found += [
+            {"key": paragraph.key, "heading": heading, "opening": opening, "label": label}
+            for label in labels
+        ]
+    return found
+
+
 def document_paragraphs(version: ReportVersion) -> list[ReportParagraph]:
     """The paragraphs of a saved version, or of an unsaved draft built by ``build_report``."""
     draft = getattr(version, "draft_paragraphs", None)
@@ -931,51 +966,58 @@ def render_docx(version: ReportVersion) -> bytes:
         ReportParagraph.Kind.HEADING1: (names["heading"], lay.body_pt),
         ReportParagraph.Kind.HEADING2: (names["kai"], lay.body_pt),
     }
-    paragraphs = document_paragraphs(version)
-    for paragraph in paragraphs:
-        font, size = font_by_kind.get(paragraph.kind, (names["body"], lay.body_pt))
+
+    def add_paragraph(alignment):
         out = document.add_paragraph()
+        out.alignment = alignment
         fmt = out.paragraph_format
         fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         fmt.line_spacing = Pt(lay.line_pitch_pt)
         fmt.space_before = fmt.space_after = Pt(0)
-        if paragraph.kind == ReportParagraph.Kind.TITLE:
-            out.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            fmt.space_after = Pt(lay.line_pitch_pt)  # one blank line under the title
+        return out
+
+    def add_run(out, text, font, size, *, spaced=True, missing=False):
+        run = out.add_run(text)
+        _set_run_font(run, font, size)
+        if spaced:
+            _letter_spacing(run, lay.letter_spacing_pt)
+        if missing:
+            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+
+    paragraphs = document_paragraphs(version)
+    for paragraph in paragraphs:
+        font, size = font_by_kind.get(paragraph.kind, (names["body"], lay.body_pt))
+        title = paragraph.kind == ReportParagraph.Kind.TITLE
+        out = add_paragraph(WD_ALIGN_PARAGRAPH.CENTER if title else WD_ALIGN_PARAGRAPH.JUSTIFY)
+        if title:
+            out.paragraph_format.space_after = Pt(lay.line_pitch_pt)  # a blank line under it
         else:
-            out.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-            fmt.first_line_indent = Pt(2 * lay.char_pitch_pt)
-            fmt.keep_with_next = paragraph.kind != ReportParagraph.Kind.BODY
-        for segment in paragraph.content:
-            text = segment.get("text", "")
-            pieces = [(text, bool(segment.get("missing")))]
-            if not segment.get("missing") and not segment.get("key"):
-                pieces = _split_markers(text)
-            for piece, missing in pieces:
-                run = out.add_run(piece)
-                _set_run_font(run, font, size)
-                if paragraph.kind != ReportParagraph.Kind.TITLE:
-                    _letter_spacing(run, lay.letter_spacing_pt)
-                if missing:
-                    run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+            out.paragraph_format.first_line_indent = Pt(2 * lay.char_pitch_pt)
+            out.paragraph_format.keep_with_next = paragraph.kind != ReportParagraph.Kind.BODY
+        text, marks = _pieces(paragraph)
+        edges = sorted({0, len(text)} | {edge for a, b, _m in marks for edge in (a, b)})
+        for start, end in zip(edges, edges[1:], strict=False):
+            missing = any(a <= start < b for a, b, _m in marks)
+            add_run(out, text[start:end], font, size, spaced=not title, missing=missing)
+    if paragraphs:
+        out.paragraph_format.keep_with_next = True  # the 落款 is never alone on a page
+
+    # 落款 and 成文日期, a blank line under the text, as in the PDF
+    sign = signature(version)
+    add_paragraph(WD_ALIGN_PARAGRAPH.RIGHT).paragraph_format.keep_with_next = True
+    for text, indent, keep in (
+        (sign.unit, sign.unit_indent, True),
+        (sign.date, sign.date_indent, False),
+    ):
+        out = add_paragraph(WD_ALIGN_PARAGRAPH.RIGHT)
+        out.paragraph_format.right_indent = Pt(indent)
+        out.paragraph_format.keep_with_next = keep
+        add_run(out, text, names["body"], lay.body_pt)
     document.core_properties.title = version_title(version, paragraphs)
     document.core_properties.comments = f"v{version.number}"
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
-
-
-def _split_markers(text: str) -> list[tuple[str, bool]]:
-    pieces = []
-    position = 0
-    for match in MISSING_MARKER.finditer(text):
-        if match.start() > position:
-            pieces.append((text[position : match.start()], False))
-        pieces.append((match.group(), True))
-        position = match.end()
-    if position < len(text):
-        pieces.append((text[position:], False))
-    return pieces
 
 
 RENDERERS = {"pdf": render_pdf, "docx": render_docx}

@@ -13,7 +13,12 @@ from reports.annual import selectors, services
 from reports.annual.drafting import format_value
 from reports.annual.forms import ExportForm, ParagraphForm, ParagraphInsertForm, ReportCreateForm
 from reports.annual.outline import SECTION_LABELS, SLOTS
-from reports.annual.rendering import CONTENT_TYPES, paragraph_blocks, segments_html
+from reports.annual.rendering import (
+    CONTENT_TYPES,
+    paragraph_blocks,
+    placeholders,
+    segments_html,
+)
 from reports.models import ExportJob, ReportParagraph
 
 
@@ -92,6 +97,7 @@ def _editor_context(request, report, version, *, editable: bool) -> dict:
         sections[-1]["blocks"].append(block)
     missing = sum(1 for p in paragraphs if p.has_missing)
     approved = selectors.report_approved_version(report)
+    # shown above the approval and export buttons: what a leader would approve unfinished
     latest = selectors.report_latest_version(report)
     jobs = list(selectors.export_jobs_for_report(report)[:20])
     return {
@@ -101,6 +107,7 @@ def _editor_context(request, report, version, *, editable: bool) -> dict:
         "approved": approved,
         "sections": sections,
         "missing_count": missing,
+        "placeholders": placeholders(paragraphs) if missing else [],
         "editable": editable,
         "slots": SLOTS,
         "targets": selectors.next_year_targets(report.year).values(),
@@ -421,9 +428,20 @@ def annual_export(request, year: int):
         if number
         else selectors.report_latest_version(report)
     )
-    job = services.export_job_create(
-        version=version, fmt=form.cleaned_data["format"], user=request.user
+    fmt = form.cleaned_data["format"]
+    found = (
+        [] if form.cleaned_data["confirm"] else placeholders(selectors.version_paragraphs(version))
     )
+    if found:
+        # Nothing is queued until staff have seen what is still missing and confirmed.
+        return render(
+            request,
+            "reports/annual/_export_confirm.html"
+            if _is_htmx(request)
+            else "reports/annual/export_confirm.html",
+            {"report": report, "version": version, "format": fmt, "placeholders": found},
+        )
+    job = services.export_job_create(version=version, fmt=fmt, user=request.user)
     if _is_htmx(request):
         return _exports_response(request, report)
     job.refresh_from_db()  # queued on commit: a refusing broker has failed the job by now

@@ -1,18 +1,36 @@
-"""The exported PDF against GB/T 9704-2012: text, fonts, page and text block geometry.
+"""The exported PDF measured against GB/T 9704-2012, and the Word file's text against it.
 
-The report is rendered once for the module (in a transaction rolled back afterwards) and read
-back with pypdf, glyph advances taken from the embedded fonts' width tables."""
+The report is rendered once for the module (in a transaction rolled back afterwards) with the
+default fonts, then read back twice: with pypdf, glyph advances taken from the embedded fonts'
+width tables (the page geometry), and with poppler's ``pdftotext -bbox-layout`` (each line's
+text and extent)."""
 
+import datetime
 import io
 import re
+import subprocess
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
+from docx import Document
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject
 
+from bureau.services import bureau_profile_update
 from reports.annual import services
-from reports.annual.rendering import LAYOUT, render_pdf
+from reports.annual.rendering import (
+    LAYOUT,
+    NO_LINE_END,
+    NO_LINE_START,
+    document_paragraphs,
+    printable,
+    render_docx,
+    render_pdf,
+)
 from tests.factories import UserFactory
 from tests.reports.annual_data import YEAR, build_year
 
@@ -21,20 +39,190 @@ from tests.reports.annual_data import YEAR, build_year
 pytestmark = pytest.mark.django_db
 MM = 72 / 25.4
 TOLERANCE = 1 * MM
+# A justified line ends at the edge of the text block within this (points): a line left ragged
+# by WeasyPrint ends short by up to two characters, 32 pt.
+JUSTIFIED = 0.05
+SIGNED = datetime.date(YEAR + 1, 1, 15)
+ISSUER = "鲁川市青河区科学技术局"
+PAGE_NUMBER = re.compile(r"^—\s*\d+\s*—$")
 
 
 @pytest.fixture(scope="module")
-def pdf(django_db_setup, django_db_blocker) -> PdfReader:
+def rendered(django_db_setup, django_db_blocker) -> dict:
     with django_db_blocker.unblock(), transaction.atomic():
         # the test database, never the real one (SQLite tests run in memory)
         name = str(connection.settings_dict["NAME"])
         assert name.startswith("test_") or "memorydb" in name
+        cache.clear()
         build_year()
+        bureau_profile_update(
+            user=None,
+            data={
+                "district_name": "青河区",
+                "city_name": "鲁川市",
+                "bureau_name": ISSUER,
+                "bureau_short_name": "青河区科技局",
+                "issuing_unit": ISSUER,
+                "signing_date": SIGNED,
+            },
+        )
         staff = UserFactory(username="pdf-staff", role="staff")
-        report = services.report_create(year=YEAR, user=staff)
-        data = render_pdf(report.versions.get())
+        version = services.report_create(year=YEAR, user=staff).versions.get()
+        data = render_pdf(version)
+        word = render_docx(version)
+        texts = [printable(p.text) for p in document_paragraphs(version)]
         transaction.set_rollback(True)
-    return PdfReader(io.BytesIO(data))
+    cache.clear()
+    return {"pdf": data, "docx": word, "paragraphs": texts}
+
+
+@pytest.fixture(scope="module")
+def pdf(rendered) -> PdfReader:
+    return PdfReader(io.BytesIO(rendered["pdf"]))
+
+
+@pytest.fixture(scope="module")
+def text_lines(rendered, tmp_path_factory) -> list[dict]:
+    """Every line of text but the page numbers, in reading order: page, text, left and right
+    ends and height (the font size) in points."""
+    path = tmp_path_factory.mktemp("pdf") / "report.pdf"
+    path.write_bytes(rendered["pdf"])
+    xml = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    xml = re.sub(r' xmlns="[^"]+"', "", xml[xml.index("<doc") : xml.index("</doc>") + 6])
+    found = []
+    for number, page in enumerate(ElementTree.fromstring(xml).iter("page"), start=1):
+        for line in page.iter("line"):
+            text = "".join(word.text or "" for word in line.iter("word"))
+            if PAGE_NUMBER.match(text):
+                continue
+            found.append(
+                {
+                    "page": number,
+                    "text": text,
+                    "x0": float(line.get("xMin")),
+                    "x1": float(line.get("xMax")),
+                    "top": float(line.get("yMin")),
+                    "size": round(float(line.get("yMax")) - float(line.get("yMin")), 1),
+                }
+            )
+    return found
+
+
+@pytest.fixture(scope="module")
+def paragraph_lines(rendered, text_lines) -> list[list[dict]]:
+    """The PDF's lines grouped by the paragraph of the document they set, in order, then the
+    落款 (issuing unit and date); fails if the PDF's text is not the paragraphs' text."""
+    groups, lines = [], iter(text_lines)
+    for text in [*rendered["paragraphs"], ISSUER, f"{SIGNED.year}年1月15日"]:
+        want, got, group = re.sub(r"\s", "", text), "", []
+        while len(got) < len(want):
+            line = next(lines)
+            group.append(line)
+            got += re.sub(r"\s", "", line["text"])
+        assert got == want
+        groups.append(group)
+    assert next(lines, None) is None, "text after the 落款"
+    return groups
+
+
+def test_the_text_holds_the_outline_and_the_computed_figures(pdf):
+    text = "".join(page.extract_text() for page in pdf.pages).replace("\n", "")
+    for heading in (
+        f"区科技局{YEAR}年度工作报告",
+        "一、主要工作开展情况",
+        "（一）积极培育创新主体",
+        "一是谋划创新创业共同体建设",
+        "（二）做好科技人才工作",
+        "（三）强化创新创业载体建设",
+        "四是全力推动规模以上工业企业研发机构全覆盖工作",
+        "（四）大力开展科技扶贫",
+        "二、存在的主要问题",
+        "三、下一步工作计划",
+    ):
+        assert heading in text, heading
+    for figure in (
+        "33.33%",
+        "列全市第3位",
+        "1.50亿元",
+        "同比增长50.00%",
+        "王教授",
+        "通享文化众创空间",
+    ):
+        assert figure in text, figure
+
+
+def test_no_placeholder_is_left(pdf):
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert not re.search(r"(?<![A-Za-z])X+(?![A-Za-z])", text)
+    assert "【待补充" not in text and "{" not in text
+
+
+# --- Fonts ------------------------------------------------------------------------------------
+
+
+def _embedded_fonts(pdf) -> dict[str, dict]:
+    fonts = {}
+    for page in pdf.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            fonts[re.sub(r"^/?[A-Z]{6}\+", "", str(font["/BaseFont"]))] = {
+                "subset": re.match(r"^/?[A-Z]{6}\+", str(font["/BaseFont"])) is not None,
+                "embedded": any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")),
+            }
+    return fonts
+
+
+def test_the_default_fonts_are_the_free_fandol_fangsong_and_song_bold():
+    fonts = {role: Path(path).name for role, path in settings.REPORT_FONT_FILES.items()}
+    assert fonts == {
+        "title": "FandolSong-Bold.otf",
+        "body": "FandolFang-Regular.otf",
+        "heading": "FandolHei-Regular.otf",
+        "kai": "FandolKai-Regular.otf",
+    }
+
+
+def test_a_fangsong_body_and_a_bold_song_title_are_embedded_and_subset(pdf):
+    fonts = _embedded_fonts(pdf)
+    # Under their own PostScript names: 仿宋 body, 小标宋-like title, 黑体 and 楷体 headings.
+    assert set(fonts) == {
+        "FandolFang-Regular",
+        "FandolSong-Bold",
+        "FandolHei-Regular",
+        "FandolKai-Regular",
+    }
+    for name, font in fonts.items():
+        assert font["subset"] and font["embedded"], name
+
+
+def test_the_body_is_set_in_the_body_font_and_the_title_in_the_title_font(pdf):
+    used = {}
+
+    def visit(operator, operands, cm, tm):
+        if operator == b"Tf":
+            visit.font = str(operands[0])
+        elif operator in (b"TJ", b"Tj"):
+            used.setdefault(visit.font, 0)
+            used[visit.font] += 1
+
+    names = {}
+    for page in pdf.pages[:1]:
+        for key, font in page["/Resources"]["/Font"].items():
+            names[str(key)] = re.sub(r"^/?[A-Z]{6}\+", "", str(font.get_object()["/BaseFont"]))
+        page.extract_text(visitor_operand_before=visit)
+    most = max(used, key=used.get)
+    assert names[most] == "FandolFang-Regular"
+    first = next(iter(used))  # the title comes first
+    assert names[first] == "FandolSong-Bold"
+
+
+# --- The page and the text block --------------------------------------------------------------
 
 
 def _widths(font) -> tuple[dict, float, dict]:
@@ -54,16 +242,16 @@ def _widths(font) -> tuple[dict, float, dict]:
 def runs(page) -> list[dict]:
     """Each text-showing operation with its start and end x, baseline y (points from the
     bottom-left corner) and font size, as placed on the page."""
-    fonts, cache, state, out = page["/Resources"]["/Font"], {}, {}, []
+    fonts, cache_, state, out = page["/Resources"]["/Font"], {}, {}, []
 
     def before(operator, operands, cm, tm):
         if operator == b"Tf":
             state["font"], state["size"] = operands[0], float(operands[1])
         if operator not in (b"TJ", b"Tj"):
             return
-        if state["font"] not in cache:
-            cache[state["font"]] = _widths(fonts[state["font"]].get_object())
-        widths, default, descriptor = cache[state["font"]]
+        if state["font"] not in cache_:
+            cache_[state["font"]] = _widths(fonts[state["font"]].get_object())
+        widths, default, descriptor = cache_[state["font"]]
         size, advance = state["size"], 0.0
         for item in operands[0] if operator == b"TJ" else [operands[0]]:
             if isinstance(item, bytes | str) or hasattr(item, "original_bytes"):
@@ -102,52 +290,6 @@ def lines(page) -> list[list[dict]]:
     return [grouped[y] for y in sorted(grouped, reverse=True)]
 
 
-def test_the_text_holds_the_outline_and_the_computed_figures(pdf):
-    text = "".join(page.extract_text() for page in pdf.pages).replace("\n", "")
-    for heading in (
-        f"区科技局{YEAR}年度工作报告",
-        "一、主要工作开展情况",
-        "（一）积极培育创新主体",
-        "一是谋划创新创业共同体建设",
-        "（二）做好科技人才工作",
-        "（三）强化创新创业载体建设",
-        "四是全力推动规模以上工业企业研发机构全覆盖工作",
-        "（四）大力开展科技扶贫",
-        "二、存在的主要问题",
-        "三、下一步工作计划",
-    ):
-        assert heading in text, heading
-    for figure in (
-        "33.33%",
-        "列全市第3位",
-        "1.50亿元",
-        "同比增长50.00%",
-        "王教授",
-        "通享文化众创空间",
-    ):
-        assert figure in text, figure
-
-
-def test_no_placeholder_is_left(pdf):
-    text = "".join(page.extract_text() for page in pdf.pages)
-    assert not re.search(r"(?<![A-Za-z])X+(?![A-Za-z])", text)
-    assert "【待补充" not in text and "{" not in text
-
-
-def test_fonts_are_embedded_and_subset(pdf):
-    fonts = {}
-    for page in pdf.pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-            fonts[str(font["/BaseFont"])] = descriptor
-    families = {re.sub(r"^/?[A-Z]{6}\+", "", name).split("-")[1] for name in fonts}
-    assert families == {"title", "body", "heading", "kai"}
-    for name, descriptor in fonts.items():
-        assert re.match(r"^/?[A-Z]{6}\+", name), f"{name} is not subset"
-        assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), name
-
-
 def test_pages_are_a4(pdf):
     for page in pdf.pages:
         assert abs(float(page.mediabox.width) - 210 * MM) < TOLERANCE
@@ -183,31 +325,146 @@ def test_the_text_block_is_156_by_225_mm_at_37_mm_from_the_top_and_28_from_the_l
             assert abs(bottom - LAYOUT.margin_bottom_mm * MM) < TOLERANCE
 
 
-def test_a_page_holds_22_lines_of_28_characters(pdf):
+def test_a_page_holds_22_lines_of_28_characters(pdf, text_lines):
     counts = [len(lines(page)) for page in pdf.pages]
     assert max(counts) == LAYOUT.lines, counts
-    text_lines = [
-        line
-        for page in pdf.pages
-        for line in page.extract_text().split("\n")
-        if not line.startswith("—")
+    assert all(count <= LAYOUT.lines for count in counts), counts
+    full_width = [
+        line["text"]
+        for line in text_lines
+        if line["size"] == LAYOUT.body_pt and all(ord(ch) > 0x2E80 for ch in line["text"])
     ]
-    full_width = [line for line in text_lines if all(ord(ch) > 0x2E80 for ch in line)]
-    assert max(len(line) for line in full_width) == LAYOUT.chars
+    assert max(len(text) for text in full_width) == LAYOUT.chars
+
+
+def test_lines_are_one_grid_pitch_apart(text_lines):
+    for above, below in zip(text_lines, text_lines[1:], strict=False):
+        if above["page"] == below["page"] and above["size"] == below["size"] == LAYOUT.body_pt:
+            gap = below["top"] - above["top"]
+            assert abs(gap - LAYOUT.line_pitch_pt) < 0.05 or gap > LAYOUT.line_pitch_pt, gap
 
 
 def test_page_numbers_sit_7_mm_below_the_block_right_on_odd_pages_left_on_even(pdf):
     height = float(pdf.pages[0].mediabox.height)
-    for number, page in enumerate(pdf.pages[:2], start=1):
+    assert len(pdf.pages) >= 2
+    for number, page in enumerate(pdf.pages, start=1):
         assert f"— {number} —" in page.extract_text()
-        (mark,) = [run for run in runs(page) if run["size"] == LAYOUT.page_number_pt]
+        marks = [run for run in runs(page) if run["size"] == LAYOUT.page_number_pt]
         one_char = LAYOUT.page_number_pt
         if number % 2:
             right = (210 - LAYOUT.margin_right_mm) * MM - one_char
-            assert abs(max(r["x1"] for r in runs(page) if r["y"] == mark["y"]) - right) < TOLERANCE
+            assert abs(max(r["x1"] for r in marks) - right) < TOLERANCE
         else:
             left = LAYOUT.margin_left_mm * MM + one_char
-            assert abs(min(r["x0"] for r in runs(page) if r["y"] == mark["y"]) - left) < TOLERANCE
-        glyph_top = height - (mark["y"] + 0.88 * mark["size"])
+            assert abs(min(r["x0"] for r in marks) - left) < TOLERANCE
+        glyph_top = height - (marks[0]["y"] + 0.88 * marks[0]["size"])
         block_bottom = (297 - LAYOUT.margin_bottom_mm) * MM
         assert abs(glyph_top - block_bottom - LAYOUT.page_number_gap_mm * MM) < TOLERANCE
+
+
+# --- Justification ----------------------------------------------------------------------------
+
+LEFT = LAYOUT.margin_left_mm * MM
+RIGHT = (210 - LAYOUT.margin_right_mm) * MM
+
+
+def test_every_continuing_line_ends_exactly_at_the_right_edge(paragraph_lines):
+    continuing = [line for group in paragraph_lines[1:-2] for line in group[:-1]]
+    assert len(continuing) > 40  # most of the text
+    ragged = [
+        (round(line["x1"] - RIGHT, 3), line["text"])
+        for line in continuing
+        if abs(line["x1"] - RIGHT) > JUSTIFIED
+    ]
+    assert not ragged
+    # and starts at the left edge, or two characters in on a paragraph's first line
+    for group in paragraph_lines[1:-2]:
+        assert abs(group[0]["x0"] - (LEFT + 2 * LAYOUT.cell_pt)) < JUSTIFIED, group[0]["text"]
+        for line in group[1:]:
+            assert abs(line["x0"] - LEFT) < JUSTIFIED, line["text"]
+
+
+def test_lines_with_digits_and_latin_text_are_justified_too(paragraph_lines):
+    mixed = [
+        line
+        for group in paragraph_lines[1:-2]
+        for line in group[:-1]
+        if re.search(r"[0-9A-Za-z%]", line["text"])
+    ]
+    assert len(mixed) > 10
+    assert all(abs(line["x1"] - RIGHT) <= JUSTIFIED for line in mixed)
+
+
+def test_the_last_line_of_a_paragraph_stays_on_the_grid_left_aligned(paragraph_lines):
+    last_lines = [group[-1] for group in paragraph_lines[1:-2]]
+    short = [line for line in last_lines if len(line["text"]) < LAYOUT.chars - 4]
+    assert len(short) > 10
+    spacing = LAYOUT.cell_pt - LAYOUT.body_pt  # a character takes one cell of the grid
+    for line in short:
+        assert line["x1"] < RIGHT - 2 * LAYOUT.cell_pt
+        if all(ord(ch) > 0x2E80 for ch in line["text"]):
+            # within WeasyPrint's rounding of each glyph's position (a thousandth of an em)
+            grid = len(line["text"]) * LAYOUT.cell_pt - spacing
+            assert abs(line["x1"] - line["x0"] - grid) < 0.25, line["text"]
+
+
+def test_no_line_starts_with_closing_punctuation_or_ends_with_an_opening_one(text_lines):
+    body = [line["text"] for line in text_lines if line["size"] == LAYOUT.body_pt]
+    assert not [text for text in body if text[0] in NO_LINE_START]
+    assert not [text for text in body if text[-1] in NO_LINE_END]
+
+
+def test_numbers_are_not_broken_across_lines(paragraph_lines):
+    for group in paragraph_lines:
+        for above, below in zip(group, group[1:], strict=False):
+            assert not (above["text"][-1].isdigit() and below["text"][0].isdigit()), (
+                above["text"],
+                below["text"],
+            )
+
+
+def test_headings_follow_the_standard(paragraph_lines, rendered):
+    title = paragraph_lines[0]
+    assert {line["size"] for line in title} == {LAYOUT.title_pt}
+    for line in title:  # centred in the text block
+        assert abs((line["x0"] + line["x1"]) / 2 - (LEFT + RIGHT) / 2) < TOLERANCE
+    headings = [
+        group
+        for group, text in zip(paragraph_lines, rendered["paragraphs"], strict=False)
+        if re.match(r"^[一二三四五六七八九十]+、|^（[一二三四五六七八九十]+）", text)
+    ]
+    assert headings
+    for group in headings:
+        assert group[0]["size"] == LAYOUT.body_pt
+        assert abs(group[0]["x0"] - (LEFT + 2 * LAYOUT.cell_pt)) < JUSTIFIED
+
+
+# --- 落款 and 成文日期 ---------------------------------------------------------------------------
+
+
+def test_the_issuing_unit_is_centred_over_the_date_four_characters_from_the_right(
+    paragraph_lines,
+):
+    (unit,), (date,) = paragraph_lines[-2:]
+    assert unit["text"] == ISSUER and date["text"] == "2026年1月15日"
+    assert abs(date["x1"] - (RIGHT - 4 * LAYOUT.cell_pt)) < TOLERANCE
+    centre = (date["x0"] + date["x1"]) / 2
+    assert abs((unit["x0"] + unit["x1"]) / 2 - centre) < TOLERANCE
+    # one blank line under the text, the date on the line under the unit
+    last_text = paragraph_lines[-3][-1]
+    if last_text["page"] == unit["page"]:
+        assert abs(unit["top"] - last_text["top"] - 2 * LAYOUT.line_pitch_pt) < 0.5
+    assert abs(date["top"] - unit["top"] - LAYOUT.line_pitch_pt) < 0.5
+
+
+# --- The Word file ----------------------------------------------------------------------------
+
+
+def test_the_word_file_carries_the_same_text_as_the_pdf_including_the_signature(
+    rendered, text_lines
+):
+    word = Document(io.BytesIO(rendered["docx"]))
+    docx_text = "".join(p.text for p in word.paragraphs)
+    pdf_text = "".join(line["text"] for line in text_lines)
+    assert re.sub(r"\s", "", docx_text) == re.sub(r"\s", "", pdf_text)
+    assert [p.text for p in word.paragraphs][-2:] == [ISSUER, "2026年1月15日"]

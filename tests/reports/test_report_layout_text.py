@@ -1,0 +1,172 @@
+"""Setting the report's text: line breaking on the 28-character grid with the 避头尾 rules, the
+落款's date, and exports that survive control characters stored in a paragraph."""
+
+import datetime
+import io
+import re
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from docx import Document
+from pypdf import PdfReader
+
+from bureau.models import BureauProfile
+from bureau.services import bureau_profile_update
+from reports.annual import services
+from reports.annual.rendering import (
+    LAYOUT,
+    PANGO_SCALE,
+    PX_PER_PT,
+    FontMetrics,
+    Setter,
+    _pdf_line_end,
+    chinese_date,
+    render_docx,
+    render_pdf,
+    signing_date,
+)
+from reports.models import ReportParagraph
+from tests.reports.annual_data import YEAR, build_year
+
+CELL = LAYOUT.cell_pt
+INDENT = 2 * CELL
+# Full-width characters one em, the rest half an em: what the fallback widths give.
+setter = Setter(FontMetrics("test", {}), LAYOUT.body_pt, LAYOUT.measure_pt, CELL - LAYOUT.body_pt)
+
+
+def lines_of(text: str) -> list[str]:
+    return [text[a:b] for a, b in setter.break_lines(text, indent=INDENT)]
+
+
+def test_a_line_holds_28_characters_the_first_26_after_its_indent():
+    text = "科" * 100
+    assert [len(line) for line in lines_of(text)] == [26, 28, 28, 18]
+
+
+def test_closing_punctuation_never_starts_a_line_it_takes_the_character_before_along():
+    text = "科" * 26 + "，" + "技" * 10
+    first, second = lines_of(text)
+    assert first == "科" * 25 and second.startswith("科，")
+    for mark in "。、；：？！）」》”":
+        assert not any(line[0] == mark for line in lines_of("科" * 26 + mark + "技" * 30))
+
+
+def test_an_opening_bracket_or_quote_never_ends_a_line():
+    for mark in "（“《「":
+        first, second = lines_of("科" * 25 + mark + "技术" * 10)
+        assert first == "科" * 25 and second.startswith(mark + "技")
+
+
+def test_numbers_and_latin_words_are_kept_whole():
+    # 25 characters and a four-digit year (two cells) do not fit the first line's 26 cells
+    first, second, *_rest = lines_of("科" * 25 + "2025年" + "技" * 30)
+    assert first == "科" * 25 and second.startswith("2025年")
+    first, second, *_rest = lines_of("科" * 24 + "46.35%，" + "技" * 30)
+    assert first == "科" * 24 and second.startswith("46.35%，")
+    # digits count by their width: more than 28 characters fit on a line with numbers
+    assert len(lines_of("技" * 30 + "1234567890" * 2 + "技" * 30)[1]) > LAYOUT.chars
+
+
+def test_a_run_longer_than_a_line_is_broken_by_characters():
+    code = "9" * 80
+    lines = lines_of("见" + code + "。")
+    assert "".join(lines) == "见" + code + "。"
+    assert all(setter.width(line) <= LAYOUT.measure_pt + 0.01 for line in lines)
+
+
+def test_dashes_and_ellipses_stay_whole():
+    for mark in ("——", "……"):
+        text = "科" * 25 + mark + "技" * 30
+        assert not any(
+            line.startswith(mark[0]) and not line.startswith(mark) for line in lines_of(text)
+        )
+        assert all(mark in line or mark[0] not in line for line in lines_of(text))
+
+
+def test_each_continuing_line_is_spaced_to_end_at_the_measure_and_the_last_is_on_the_grid():
+    text = "科技创新2025年增长18.96%，" * 12
+    lines = setter.justify(text, indent=INDENT)
+    assert len(lines) > 3
+    for number, line in enumerate(lines):
+        ems = [setter.metrics.em(char) for char in text[line.start : line.end]]
+        boxes = [ems[a:b] for a, b in line.boxes]
+        end = _pdf_line_end(boxes, line.spacing, LAYOUT.body_pt)  # where WeasyPrint puts it
+        room = LAYOUT.measure_pt - (INDENT if number == 0 else 0)
+        if number < len(lines) - 1:
+            assert abs(end - room) < 0.03, text[line.start : line.end]
+        else:
+            grid = round((CELL - LAYOUT.body_pt) * PX_PER_PT * PANGO_SCALE)
+            assert line.spacing == grid and end < room
+
+
+def test_a_long_title_is_balanced_over_its_lines():
+    title = Setter(FontMetrics("test", {}), LAYOUT.title_pt, LAYOUT.measure_pt, 0)
+    text = "鲁川市青河区科学技术局关于二〇二五年度科技创新工作情况的报告"
+    lines = [text[line.start : line.end] for line in title.balance(text)]
+    assert "".join(lines) == text and len(lines) == 2
+    assert abs(len(lines[0]) - len(lines[1])) <= 1
+
+
+# --- 成文日期 ---------------------------------------------------------------------------------
+
+
+class _Profile:
+    def __init__(self, signing_date=None):
+        self.signing_date = signing_date
+
+
+class _Version:
+    def __init__(self, approved_at=None):
+        self.approved_at = approved_at
+
+
+def test_the_date_is_the_profiles_else_the_approval_else_today():
+    approved = timezone.make_aware(datetime.datetime(2026, 2, 3, 10, 0))
+    profile_date = datetime.date(2026, 1, 15)
+    assert signing_date(_Version(approved), _Profile(profile_date)) == profile_date
+    assert signing_date(_Version(approved), _Profile()) == datetime.date(2026, 2, 3)
+    assert signing_date(_Version(), _Profile()) == timezone.localdate()
+
+
+def test_the_date_is_written_in_arabic_numerals_without_leading_zeros():
+    assert chinese_date(datetime.date(2026, 1, 5)) == "2026年1月5日"
+    assert chinese_date(datetime.date(2025, 12, 31)) == "2025年12月31日"
+
+
+# --- Control characters -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_exports_survive_control_characters_stored_in_a_paragraph(staff_user):
+    build_year()
+    cache.clear()
+    bureau_profile_update(
+        user=None,
+        data={
+            "district_name": "青河区",
+            "bureau_name": "青河区科学技术局",
+            "bureau_short_name": "青河区科技局",
+            "issuing_unit": "青河区科学技术局",
+        },
+    )
+    # stored before input was cleaned (PostgreSQL refuses only NUL)
+    BureauProfile.objects.update(issuing_unit="青河区科学\x1f技术局")
+    cache.clear()
+    version = services.report_create(year=YEAR, user=staff_user).versions.get()
+    stored = "一是含有\x1f控制\x0b字符\x0c和\x7f\x85删除符的段落。"
+    paragraph = version.paragraphs.filter(kind=ReportParagraph.Kind.BODY).first()
+    ReportParagraph.objects.filter(pk=paragraph.pk).update(
+        content=[{"text": stored}, {"text": "【待补充：\x1f说明】", "missing": True, "key": "x"}]
+    )
+    clean = "一是含有控制字符和删除符的段落。【待补充：说明】"
+
+    pdf = PdfReader(io.BytesIO(render_pdf(version)))
+    pdf_text = re.sub(r"\s", "", "".join(page.extract_text() for page in pdf.pages))
+    assert clean in pdf_text and "青河区科学技术局" in pdf_text
+    word = Document(io.BytesIO(render_docx(version)))
+    assert clean in [p.text for p in word.paragraphs]
+    assert "青河区科学技术局" in [p.text for p in word.paragraphs]
+    assert not re.search(
+        r"[\x00-\x1f\x7f-\x9f]", pdf_text + "".join(p.text for p in word.paragraphs)
+    )
