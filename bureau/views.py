@@ -2,7 +2,7 @@ from django import forms
 from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -170,10 +170,18 @@ def trash(request):
             .select_related("history_user")
             .order_by("-history_date")[:100]
         )
-        for record in deleted:
+        records = list(deleted)
+        instances = [record.instance for record in records]
+        # What each record's name reads (``SelectRelatedManager`` lists it), fetched once per
+        # relation and model rather than once per deleted record.
+        related = getattr(model._default_manager, "related", ())
+        if related:
+            prefetch_related_objects(instances, *related)
+        for record, instance in zip(records, instances, strict=True):
             entries.append(
                 {
                     "record": record,
+                    "instance": instance,
                     "label": model._meta.verbose_name,
                     "app_label": model._meta.app_label,
                     "model_name": model._meta.model_name,

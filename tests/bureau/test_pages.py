@@ -120,3 +120,33 @@ def test_filter_form_is_cached_per_query_and_township(
     assert "城关街道" in liaison_body and "东山镇" not in liaison_body
     selected = staff_client.get(path, {"township": other_township.pk}).content.decode()
     assert f'<option value="{other_township.pk}" selected>' in selected
+
+
+def _trash_queries(client, django_assert_max_num_queries) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("bureau:trash")).status_code == 200
+    return len(queries)
+
+
+def test_the_trash_costs_the_same_queries_for_one_deleted_record_or_many(
+    admin_client_, admin_user, django_assert_max_num_queries
+):
+    from bureau.services import record_delete
+    from tests import factories as f
+
+    def delete_some(n):
+        for _ in range(n):
+            # Records whose names read a related record (figure -> enterprise, stage -> project).
+            record_delete(instance=f.YearlyFigureFactory(), user=admin_user)
+            record_delete(instance=f.TalentStageFactory(), user=admin_user)
+
+    delete_some(1)
+    few = _trash_queries(admin_client_, django_assert_max_num_queries)
+    delete_some(5)
+    many = _trash_queries(admin_client_, django_assert_max_num_queries)
+    assert many == few
+    page = admin_client_.get(reverse("bureau:trash")).content.decode()
+    assert page.count("恢复</button>") == 12
