@@ -18,6 +18,7 @@ written before files were included.
 import io
 import json
 import os
+import shutil
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ MEDIA = "media"
 # A restore unpacks into a folder of this name inside MEDIA_ROOT (same file system, so files
 # are moved into place by renaming); backups skip such folders.
 STAGING_PREFIX = ".restore-"
+# Below this the compression ratio is not judged: a small database dump compresses well.
+RATIO_CHECK_FROM = 64 * 1024 * 1024
 
 # Rebuilt by ``migrate`` / post_migrate, or worthless after a restore.
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry", "axes"]
@@ -168,7 +171,7 @@ def _allowed(member: tarfile.TarInfo) -> bool:
 def _unpack(path: Path, into: Path) -> None:
     try:
         with tarfile.open(path, "r:*") as archive:
-            members = archive.getmembers()
+            members = _members_within_limits(archive, path, into)
             names = {member.name for member in members}
             if DATABASE not in names:
                 raise BackupError(
@@ -188,6 +191,53 @@ def _unpack(path: Path, into: Path) -> None:
         raise BackupError(
             _("无法解开备份文件（可能不完整或已损坏）：%(error)s") % {"error": error}
         ) from error
+
+
+def _members_within_limits(archive: tarfile.TarFile, path: Path, into: Path) -> list:
+    """The archive's entries, read header by header (nothing is written), refused as soon as
+    the sizes they declare add up past ``BACKUP_MAX_UNPACKED_BYTES``, past
+    ``BACKUP_MAX_COMPRESSION_RATIO`` times the archive's own size (a few KB of zeros that unpack
+    to gigabytes), or past the free space of the disk it would be unpacked to, less
+    ``BACKUP_MIN_FREE_BYTES`` kept free for the database and the portal."""
+    limit = settings.BACKUP_MAX_UNPACKED_BYTES
+    archive_size = path.stat().st_size
+    ratio_limit = max(archive_size * settings.BACKUP_MAX_COMPRESSION_RATIO, RATIO_CHECK_FROM)
+    room = shutil.disk_usage(into).free - settings.BACKUP_MIN_FREE_BYTES
+    members, declared = [], 0
+    for member in archive:
+        declared += max(member.size, 0)
+        if declared > limit:
+            raise BackupError(
+                _("备份解开后超过 %(limit)s（上限 BACKUP_MAX_UNPACKED_BYTES），拒绝恢复。")
+                % {"limit": _size(limit)}
+            )
+        if declared > ratio_limit:
+            raise BackupError(
+                _("备份文件仅 %(size)s，声明的内容却超过 %(declared)s，压缩比异常，拒绝恢复。")
+                % {"size": _size(archive_size), "declared": _size(declared)}
+            )
+        if declared > room:
+            raise BackupError(
+                _(
+                    "磁盘剩余空间不足：解开备份至少需要 %(need)s，恢复后还须保留 %(keep)s，"
+                    "当前仅剩 %(free)s。未做任何改动。"
+                )
+                % {
+                    "need": _size(declared),
+                    "keep": _size(settings.BACKUP_MIN_FREE_BYTES),
+                    "free": _size(room + settings.BACKUP_MIN_FREE_BYTES),
+                }
+            )
+        members.append(member)
+    return members
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
 
 
 def _check_manifest(manifest: dict) -> None:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.forms.models import modelform_factory
@@ -33,33 +34,127 @@ from bureau.listing import EMPTY, Column, Table, columns_for, joined, plain_text
 from bureau.lookup import use_lookup_widgets
 from bureau.models import Township
 from bureau.services import record_delete, record_save
+from bureau.text import TEXT_MAX_LENGTH, CleanInputMixin, clean_data
+from bureau.validators import validate_date_range
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ScopedFormMixin:
-    """Limits every choice of a related record to what the user may see; Bootstrap layout."""
+class ScopedFormMixin(CleanInputMixin):
+    """Limits every choice of a related record to what the user may see, without ever dropping
+    what they could not see; cleans what it receives; Bootstrap layout.
+
+    A liaison editing a record whose relations reach other townships (an innovation community
+    with member enterprises elsewhere) is offered their own township's records only. Members they
+    were not shown are kept on save (``record_save``) and counted under the field; a single
+    choice whose current value they may not see is shown but cannot be changed.
+    """
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             if isinstance(field, forms.ModelChoiceField) and user is not None:
-                related = field.queryset.model
-                if user.is_liaison and (
-                    related is Township or getattr(related, "township_lookup", None)
-                ):
-                    field.queryset = permissions.scope_queryset(user, field.queryset)
-                    if related is Township:
-                        self.initial.setdefault("township", user.township_id)
+                self._scope_choice(name, field, user)
             if isinstance(field, forms.DateField):
                 field.widget = DATE_WIDGET
+                field.validators.append(validate_date_range)
+            elif type(field) is forms.CharField and field.max_length is None:
+                # A text field with no length of its own (notes): bounded all the same.
+                field.max_length = TEXT_MAX_LENGTH
+                field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
+                field.widget.attrs["maxlength"] = str(TEXT_MAX_LENGTH)
         use_lookup_widgets(self.fields)
         self.helper = FormHelper()
         self.helper.form_tag = False
 
+    def _scope_choice(self, name, field, user):
+        related = field.queryset.model
+        if not permissions.is_scoped_choice(user, related):
+            return
+        everything = field.queryset
+        field.queryset = permissions.choosable(user, everything)
+        if related is Township:
+            self.initial.setdefault("township", user.township_id)
+        current = self._current_pks(name, field)
+        hidden = permissions.hidden_pks(user, everything.filter(pk__in=current)) if current else ()
+        if not hidden:
+            return
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            note = _("另有%(n)d项不属于本乡镇（街道），您无法查看，保存时保留不变。") % {
+                "n": len(hidden)
+            }
+        else:
+            # Shown (its name is on the record's page anyway) and kept: the field is read-only.
+            field.queryset = field.queryset | everything.filter(pk__in=hidden)
+            field.disabled = True
+            note = _("当前值不属于本乡镇（街道），您不能修改。")
+        field.help_text = f"{field.help_text} {note}".strip()
 
-class EntityFilterSet(django_filters.FilterSet):
+    def _current_pks(self, name, field) -> set:
+        instance = getattr(self, "instance", None)
+        if instance is None or instance.pk is None:
+            return set()
+        model_field = instance._meta.get_field(name)
+        if model_field.many_to_many:
+            return set(getattr(instance, name).values_list("pk", flat=True))
+        value = getattr(instance, model_field.attname, None)
+        return {value} if value is not None else set()
+
+
+# Values a transform of a date can take; anything else is an error of the filter form rather
+# than a date the database driver cannot build (``?date__year=99999999999``).
+TRANSFORM_RANGES = {"year": (1, 9999), "iso_year": (1, 9999), "month": (1, 12), "day": (1, 31)}
+
+
+def bound_number_filter(filter_, field) -> None:
+    """Give a number filter the range of what it filters on, checked on the form before any
+    conversion: a year or month transform its calendar range, an integer field its database
+    range, a decimal field its digits. ``1e1000000`` is then a form error, not a 36-second
+    ``int()`` in the query."""
+    if not isinstance(filter_, django_filters.NumberFilter):
+        return
+    extra = filter_.extra
+    if filter_.lookup_expr in TRANSFORM_RANGES:
+        extra["min_value"], extra["max_value"] = TRANSFORM_RANGES[filter_.lookup_expr]
+        extra["decimal_places"] = 0
+    elif isinstance(field, models.IntegerField):
+        for validator in field.validators:  # the database's range of the column
+            if isinstance(validator, MinValueValidator):
+                extra.setdefault("min_value", validator.limit_value)
+            elif isinstance(validator, MaxValueValidator):
+                extra.setdefault("max_value", validator.limit_value)
+        extra["decimal_places"] = 0
+    elif isinstance(field, models.DecimalField):
+        extra["max_digits"] = field.max_digits
+        extra["decimal_places"] = field.decimal_places
+    else:
+        extra.setdefault("max_digits", 20)
+
+
+class ScopedFilterSetMixin:
+    """A filter set whose related-record choices are those the requesting user may choose and
+    whose number filters are bounded (``bound_number_filter``). The list pages, their exports
+    and the API (whose browsable form lists the same choices) all use it."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = getattr(request, "user", None)
+        for filter_ in self.filters.values():
+            queryset = getattr(filter_, "queryset", None)
+            if isinstance(queryset, models.QuerySet) and user is not None:
+                filter_.queryset = permissions.choosable(user, queryset)
+        if self.data:
+            self.data = clean_data(self.data)
+
+    @classmethod
+    def filter_for_field(cls, field, field_name, lookup_expr=None):
+        filter_ = super().filter_for_field(field, field_name, lookup_expr)
+        bound_number_filter(filter_, field)
+        return filter_
+
+
+class EntityFilterSet(ScopedFilterSetMixin, django_filters.FilterSet):
     """Filters declared per entity plus a free-text search over ``search_fields``."""
 
     q = django_filters.CharFilter(method="search", label=gettext_lazy("搜索"))
@@ -252,10 +347,7 @@ class EntityListView(EntityViewMixin, FilterView):
         return queryset
 
     def get_filterset(self, filterset_class):
-        filterset = super().get_filterset(filterset_class)
-        for field in filterset.form.fields.values():
-            if isinstance(field, forms.ModelChoiceField):
-                field.queryset = permissions.scope_queryset(self.request.user, field.queryset)
+        filterset = super().get_filterset(filterset_class)  # scoped by the request's user
         use_lookup_widgets(filterset.form.fields)
         return filterset
 
@@ -268,6 +360,8 @@ class EntityListView(EntityViewMixin, FilterView):
             per_page=self.viewset.paginate_by,
         )
         context["filter_cache_seconds"] = settings.LIST_FILTER_CACHE_SECONDS
+        # The cached filter form lists the records this user may choose: keyed on their scope.
+        context["filter_scope"] = permissions.scope_key(self.request.user)
         return context
 
     def get_template_names(self):
@@ -334,10 +428,19 @@ class EntityFormMixin(EntityViewMixin):
         try:
             with transaction.atomic():
                 instance = form.save(commit=False)
+                # Many-to-many members go through the service too, which keeps the ones the
+                # user was not offered.
+                m2m = {
+                    f.name: form.cleaned_data[f.name]
+                    for f in instance._meta.many_to_many
+                    if f.name in form.cleaned_data
+                }
                 record_save(
-                    instance=instance, user=self.request.user, admin_only=self.viewset.admin_only
+                    instance=instance,
+                    user=self.request.user,
+                    m2m=m2m,
+                    admin_only=self.viewset.admin_only,
                 )
-                form.save_m2m()
         except ValidationError as error:
             _add_errors(form, error)
             return self.form_invalid(form)

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -117,7 +118,23 @@ def run_checks(names=None) -> dict[str, dict]:
 @require_GET
 def healthz(request):
     only = request.GET.get("only")
-    checks = run_checks({name.strip() for name in only.split(",")} if only else None)
+    names = None
+    if only is not None:
+        names = {name.strip() for name in only.split(",") if name.strip()}
+        unknown = sorted(names - set(CHECKS))
+        if unknown or not names:
+            # A probe with a typo must not pass having checked nothing.
+            return JsonResponse(
+                {
+                    "status": "error",
+                    "error": _("未知的检查项：%(names)s。可用：%(valid)s")
+                    % {"names": "、".join(unknown) or "-", "valid": "、".join(CHECKS)},
+                    "unknown": unknown,
+                    "valid": list(CHECKS),
+                },
+                status=400,
+            )
+    checks = run_checks(names)
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks},

@@ -42,6 +42,47 @@ def scope_queryset(user, queryset: QuerySet) -> QuerySet:
     return queryset.filter(**{lookup: user.township_id})
 
 
+def scope_key(user) -> str:
+    """Everything ``scope_queryset`` reads of ``user``, as text: what a cached fragment showing
+    the user's records (a filter form's choices) must be keyed on. Administrators and staff see
+    the same; a liaison sees their township; an account without a role sees nothing."""
+    if not has_role(user):
+        return "none"
+    if user.is_liaison:
+        return f"township-{user.township_id}"
+    return "all"
+
+
+def is_scoped_choice(user, model) -> bool:
+    """Whether ``user`` picks a related ``model`` among fewer records than exist: a liaison
+    picks townships and township records of their own township only. District-wide records
+    without a township (industries, technology commissioners) are picked by everyone."""
+    return bool(
+        user is not None
+        and getattr(user, "is_liaison", False)
+        and (model is Township or getattr(model, "township_lookup", None))
+    )
+
+
+def choosable(user, queryset: QuerySet) -> QuerySet:
+    """The records of ``queryset`` that ``user`` may choose as a related record in a form, a
+    filter, the API or an import (``None``: the system, which chooses anything)."""
+    if user is not None and not has_role(user):
+        return queryset.none()
+    if is_scoped_choice(user, queryset.model):
+        return scope_queryset(user, queryset)
+    return queryset
+
+
+def hidden_pks(user, queryset: QuerySet) -> set:
+    """Primary keys of the records of ``queryset`` that ``user`` may not choose: related records
+    a form or an API call of theirs must leave as they are, since they never saw them."""
+    if not is_scoped_choice(user, queryset.model):
+        return set()
+    visible = scope_queryset(user, queryset).values("pk")
+    return set(queryset.exclude(pk__in=visible).values_list("pk", flat=True))
+
+
 def can_view_model(user, model) -> bool:
     if not has_role(user):
         return False

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Model
 
-from bureau.permissions import check_can_change
+from bureau.permissions import check_can_change, hidden_pks
+from bureau.validators import check_dates
 
 
 def _stamp_history_user(instance: Model, user) -> None:
@@ -29,14 +30,22 @@ def record_save(
     admin_only: bool = False,
     validate: bool = True,
 ) -> Model:
-    """Validate and save ``instance`` on behalf of ``user`` (``None``: the system itself)."""
+    """Validate and save ``instance`` on behalf of ``user`` (``None``: the system itself).
+
+    ``m2m`` sets many-to-many fields to the records the user chose; members the user may not
+    choose (another township's enterprises, for a liaison) were never offered to them, so they
+    are kept rather than dropped."""
     check_can_change(user, instance, admin_only=admin_only)
     if validate:
+        check_dates(instance)
         instance.full_clean()
     _stamp_history_user(instance, user)
+    adding = instance._state.adding
     instance.save()
     for name, values in (m2m or {}).items():
-        getattr(instance, name).set(values)
+        manager = getattr(instance, name)
+        keep = set() if adding else hidden_pks(user, manager.all())
+        manager.set([*values, *keep])
     return instance
 
 

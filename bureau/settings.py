@@ -151,6 +151,13 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
 IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=400 * 1024 * 1024)
 IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=200)
 
+# --- Backups --- a restore refuses an archive whose entries declare more than this unpacked,
+# more than this many times its own size, or more than the disk can take while keeping
+# BACKUP_MIN_FREE_BYTES free; checked on the entries' headers before anything is written.
+BACKUP_MAX_UNPACKED_BYTES = env.int("BACKUP_MAX_UNPACKED_BYTES", default=50 * 1024**3)
+BACKUP_MAX_COMPRESSION_RATIO = env.int("BACKUP_MAX_COMPRESSION_RATIO", default=100)
+BACKUP_MIN_FREE_BYTES = env.int("BACKUP_MIN_FREE_BYTES", default=512 * 1024**2)
+
 # --- Import file retention --- uploaded spreadsheets and their error reports are deleted this
 # many days after the import finished (beat, daily); the job rows stay as the audit trail.
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=90)
@@ -220,6 +227,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Bodies bounded in size and nesting before they are parsed, strings cleaned after.
+    "DEFAULT_PARSER_CLASSES": [
+        "bureau.api.parsers.JSONParser",
+        "bureau.api.parsers.FormParser",
+        "bureau.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
@@ -228,13 +241,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # The schema lists every endpoint, so only signed-in users and tokens may read it.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schema lists every endpoint, so only accounts with a role may read it.
+    "SERVE_PERMISSIONS": ["bureau.api.permissions.HasRole"],
     # Separate request and response components: read-only fields stay out of request bodies.
     "COMPONENT_SPLIT_REQUEST": True,
     # Demonstration bases and achievements share one choice set; name it once.
     "ENUM_NAME_OVERRIDES": {"SelectionStatusEnum": "poverty.models.DemoBase.Status"},
 }
+
+# A JSON request body larger or nested deeper than this is refused (400) before it is parsed.
+API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=2 * 1024 * 1024)
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
 
 # --- Lists --- the rendered filter form of a list page is cached this many seconds.
 LIST_FILTER_CACHE_SECONDS = env.int("LIST_FILTER_CACHE_SECONDS", default=60)

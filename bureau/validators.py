@@ -1,8 +1,10 @@
 """Validators shared by forms, imports and the API."""
 
+import calendar
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -53,3 +55,49 @@ def validate_year(value: int) -> None:
         raise ValidationError(
             _("年度应在%(lo)d至%(hi)d之间。"), code="year", params={"lo": YEAR_MIN, "hi": latest}
         )
+
+
+# Dates a record may carry: anything outside is a typing slip (year 20250) or an attack
+# (9999-12-31, from which a three-year validity would end in year 10002).
+DATE_MIN = datetime.date(1900, 1, 1)
+DATE_MAX = datetime.date(2099, 12, 31)
+
+
+def validate_date_range(value) -> None:
+    if value is not None and not DATE_MIN <= value <= DATE_MAX:
+        raise ValidationError(
+            _("日期应在%(lo)s至%(hi)s之间。"),
+            code="date_range",
+            params={"lo": DATE_MIN.isoformat(), "hi": DATE_MAX.isoformat()},
+        )
+
+
+def date_fields(model) -> list:
+    """The model's date fields (not date-times: those are the portal's own timestamps)."""
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField)
+    ]
+
+
+def check_dates(instance) -> None:
+    """Every date of ``instance`` within ``DATE_MIN``..``DATE_MAX``, before ``clean()`` derives
+    anything from them; ``ValidationError`` naming each field outside."""
+    errors = {}
+    for field in date_fields(type(instance)):
+        try:
+            validate_date_range(getattr(instance, field.attname))
+        except ValidationError as error:
+            errors[field.name] = error.error_list
+    if errors:
+        raise ValidationError(errors)
+
+
+def years_after(date: datetime.date, years: int) -> datetime.date | None:
+    """``date`` moved ``years`` years on (29 February to 28 February); ``None`` past year 9999."""
+    year = date.year + years
+    if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
+        return None
+    day = 28 if (date.month, date.day) == (2, 29) and not calendar.isleap(year) else date.day
+    return date.replace(year=year, day=day)

@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from bureau.models import DomainModel, Industry, SelectRelatedManager, Township, Village
-from bureau.validators import normalise_credit_code, validate_credit_code, validate_year
+from bureau.validators import (
+    normalise_credit_code,
+    validate_credit_code,
+    validate_year,
+    years_after,
+)
 
 # Amounts are kept in 万元 (ten thousand yuan), as the bureau's forms and the platforms do.
 AMOUNT = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
@@ -204,12 +209,10 @@ class HiTechApplication(DomainModel):
                 errors["issued_on"] = _("认定通过的申报须填写发证日期。")
             if errors:
                 raise ValidationError(errors)
-        if self.issued_on:
-            self.expires_on = self.issued_on.replace(
-                year=self.issued_on.year + HITECH_VALIDITY_YEARS
-            )
-        else:
-            self.expires_on = None
+        # Three years on: 29 February ends on 28 February, and no issue date can overflow it.
+        self.expires_on = (
+            years_after(self.issued_on, HITECH_VALIDITY_YEARS) if self.issued_on else None
+        )
 
 
 class SmeEvaluation(DomainModel):

@@ -21,12 +21,15 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bureau.importing.export import write_error_report
 from bureau.importing.pipeline import Importer, ImportResult
 from bureau.importing.reader import ImportFileError, check_size, count_rows
+from bureau.text import clean_text
 from imports.models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -37,6 +40,9 @@ ERRORS_KEPT = 20_000
 # for good (Celery's hard time limit is CELERY_TASK_TIME_LIMIT; a killed worker's message is
 # redelivered first, thanks to acks_late). Long enough for a queue of a few large files.
 STALE_AFTER = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
+# A job run inside a request or a command has no worker to come back: past a request's longest
+# possible life (gunicorn's timeout is far shorter) its process is gone.
+STALE_FOREGROUND_AFTER = timedelta(minutes=30)
 
 
 def background_threshold() -> int:
@@ -104,8 +110,8 @@ def import_job_start(*, job: ImportJob, dry_run: bool) -> ImportJob:
     try:
         with job.file.open("rb") as handle:
             rows = count_rows(handle.read(), filename=job.file_name)
-    except ImportFileError:
-        rows = 0  # the run itself reports the problem
+    except Exception:  # noqa: BLE001 - the run itself reports the problem and records it
+        rows = 0
     job.background = rows > background_threshold()
     job.status = ImportJob.Status.VALIDATING if dry_run else ImportJob.Status.IMPORTING
     job.rows_total = rows
@@ -157,7 +163,12 @@ def import_job_confirm(*, job: ImportJob, user, skip_invalid: bool | None = None
 
 def import_job_run(*, job: ImportJob, dry_run: bool) -> ImportJob:
     """Run the pipeline on the job's stored file and record the outcome. The ``ImportResult`` is
-    left on ``job.result`` for callers that print it (the management command)."""
+    left on ``job.result`` for callers that print it (the management command).
+
+    Whatever stops the run (a file the pipeline cannot read, a fault while it runs or while its
+    outcome and error report are stored), the job ends recorded as failed with a Chinese reason,
+    never left "running": the run and its recording sit in a savepoint, so a database error
+    cannot leave the transaction unusable for writing the failure."""
     job.started_at = timezone.now()
     job.status = ImportJob.Status.VALIDATING if dry_run else ImportJob.Status.IMPORTING
     job.save(update_fields=["started_at", "status"])
@@ -168,6 +179,30 @@ def import_job_run(*, job: ImportJob, dry_run: bool) -> ImportJob:
             last.update(done=done, stage=stage)
             cache.set(job.progress_key, {"stage": stage, "done": done, "total": total}, 6 * 3600)
 
+    try:
+        with transaction.atomic():
+            result = _run(job, dry_run=dry_run, progress=progress)
+            _record(job, result, dry_run=dry_run)
+    except BaseException as error:  # noqa: BLE001 - a job must end recorded, never "running"
+        logger.exception("import job %s failed", job.pk)
+        if isinstance(error, Exception):
+            reason = _("导入过程中发生意外错误，未写入任何数据：%(e)s") % {
+                "e": clean_text(str(error))[:300] or type(error).__name__
+            }
+        else:  # Ctrl-C on the command, the worker shutting down: recorded, then let through
+            reason = _("导入被中断，未写入任何数据，请重新导入。")
+        result = ImportResult(entity=job.entity, file_name=job.file_name, file_error=reason)
+        import_job_fail(job_id=job.pk, message=reason)
+        cache.delete(job.progress_key)
+        if not isinstance(error, Exception):
+            raise
+        job.refresh_from_db()
+    cache.delete(job.progress_key)
+    job.result = result
+    return job
+
+
+def _run(job: ImportJob, *, dry_run: bool, progress) -> ImportResult:
     try:
         with job.file.open("rb") as handle:
             data = handle.read()
@@ -181,20 +216,20 @@ def import_job_run(*, job: ImportJob, dry_run: bool) -> ImportJob:
             file_name=job.file_name,
             progress=progress,
         )
-        result = importer.run(data, dry_run=dry_run)
+        return importer.run(data, dry_run=dry_run)
     except ImportFileError as error:
-        result = ImportResult(entity=job.entity, file_name=job.file_name, file_error=str(error))
-    except Exception as error:  # noqa: BLE001 - a job must end recorded, never stuck "running"
-        logger.exception("import job %s failed", job.pk)
-        result = ImportResult(
-            entity=job.entity,
-            file_name=job.file_name,
-            file_error=_("导入过程中发生意外错误，未写入任何数据：%(e)s") % {"e": error},
-        )
-    _record(job, result, dry_run=dry_run)
-    cache.delete(job.progress_key)
-    job.result = result
-    return job
+        return ImportResult(entity=job.entity, file_name=job.file_name, file_error=str(error))
+
+
+def import_job_fail(*, job_id: int, message: str) -> None:
+    """End a job that stopped abnormally: failed, with ``message``, without its partial
+    outcome. Only a job still running is changed; one recorded meanwhile keeps its record."""
+    ImportJob.objects.filter(pk=job_id, status__in=ImportJob.RUNNING).update(
+        status=ImportJob.Status.FAILED,
+        message=message,
+        written=False,
+        finished_at=timezone.now(),
+    )
 
 
 def _record(job: ImportJob, result: ImportResult, *, dry_run: bool) -> None:
@@ -235,15 +270,28 @@ def _record(job: ImportJob, result: ImportResult, *, dry_run: bool) -> None:
 
 
 def import_jobs_fail_stale(*, now=None) -> int:
-    """Turn background jobs no worker will finish into failed ones, saying so. Run whenever the
-    import pages are opened; a job marked failed here that a worker picks up later is skipped."""
+    """Turn jobs nobody will finish into failed ones, saying so. Run whenever the import pages
+    are opened; a job marked failed here that a worker picks up later is skipped.
+
+    Background jobs lost their worker after ``STALE_AFTER``; a job run inside a request (or by
+    the command) that is still "running" after ``STALE_FOREGROUND_AFTER`` lost its process (a
+    killed web worker), and so did one still "pending" that no run ever started."""
     now = now or timezone.now()
-    return ImportJob.objects.filter(
-        status__in=ImportJob.RUNNING, background=True, started_at__lt=now - STALE_AFTER
-    ).update(
-        status=ImportJob.Status.FAILED,
-        message=_("后台导入长时间未完成（工作进程中断或任务队列不可用），任务已终止，请重新上传。"),
-        finished_at=now,
+    since = Coalesce("started_at", "created_at")
+    stale = Q(background=True, since__lt=now - STALE_AFTER) | Q(
+        background=False, since__lt=now - STALE_FOREGROUND_AFTER
+    )
+    return (
+        ImportJob.objects.filter(status__in=ImportJob.RUNNING)
+        .alias(since=since)
+        .filter(stale)
+        .update(
+            status=ImportJob.Status.FAILED,
+            message=_(
+                "导入长时间未完成（处理进程中断或任务队列不可用），任务已终止，未写入任何数据，请重新上传。"
+            ),
+            finished_at=now,
+        )
     )
 
 

@@ -242,11 +242,14 @@ def export(request, entity):
 
 
 def export_queryset(request, entity):
-    """The rows the list page shows for this query string, for this user."""
+    """The rows the list page shows for this query string, for this user: none when a filter is
+    invalid (a year past 9999, another township's id), as on the page."""
     viewset = entity.viewset
     queryset = viewset.get_queryset(request.user)
     data = request.GET.copy()
     for key in ("format", "page", "sort"):
         data.pop(key, None)
-    filterset = viewset.filterset(data, queryset=queryset)
-    return filterset.qs if filterset.is_bound else queryset
+    filterset = viewset.filterset(data, queryset=queryset, request=request)
+    if not filterset.is_bound:
+        return queryset
+    return filterset.qs if filterset.is_valid() else queryset.none()

@@ -4,6 +4,7 @@ Every view is tried by each persona: administrator, staff, township liaison (of 
 ``home``), leader, and an outsider (an account without a role)."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from bureau.celery import app as celery_app
@@ -27,10 +28,12 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
-def no_filter_form_cache(settings):
-    # A cached filter form would hide its queries from the query budgets and its choices from
-    # tests that add a township between two requests.
-    settings.LIST_FILTER_CACHE_SECONDS = 0
+def fresh_cache():
+    """Each test starts with an empty cache and leaves none behind: the cache production uses
+    stays on (filter forms, dashboards), and no test sees what another one cached."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ answers 404 for records outside the user's township.
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,9 +22,10 @@ from rest_framework.validators import UniqueValidator
 from bureau import permissions
 from bureau.api.exceptions import Conflict, validation_error_detail
 from bureau.api.permissions import EntityPermission
-from bureau.crud import CrudViewSet
-from bureau.models import Township
+from bureau.crud import CrudViewSet, ScopedFilterSetMixin
 from bureau.services import record_delete, record_save
+from bureau.text import TEXT_MAX_LENGTH
+from bureau.validators import date_fields, validate_date_range
 
 
 class EntityPagination(PageNumberPagination):
@@ -42,26 +44,32 @@ class EntitySerializer(serializers.ModelSerializer):
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
         # Uniqueness is left to full_clean, which carries the model's own Chinese message.
-        if "validators" in kwargs:
-            kwargs["validators"] = [
-                v for v in kwargs["validators"] if not isinstance(v, UniqueValidator)
-            ]
+        validators = [v for v in kwargs.get("validators", []) if not isinstance(v, UniqueValidator)]
+        # As on the forms: dates within a sane range, unbounded text bounded all the same.
+        if model_field in date_fields(model_field.model):
+            validators.append(validate_date_range)
+        if issubclass(field_class, serializers.CharField) and "max_length" not in kwargs:
+            kwargs["max_length"] = TEXT_MAX_LENGTH
+        kwargs["validators"] = validators
         return field_class, kwargs
 
     def get_fields(self):
         fields = super().get_fields()
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        if user is not None and getattr(user, "is_liaison", False):
-            # As on the forms: a liaison may only point at records of their own township.
-            for field in fields.values():
-                relation = getattr(field, "child_relation", field)
-                queryset = getattr(relation, "queryset", None)
-                if queryset is None:
-                    continue
-                related = queryset.model
-                if related is Township or getattr(related, "township_lookup", None):
-                    relation.queryset = permissions.scope_queryset(user, queryset)
+        instance = self.instance if isinstance(self.instance, models.Model) else None
+        for name, field in fields.items():
+            # As on the forms: a liaison points only at records of their own township, and
+            # what a record already points at outside it is accepted back unchanged (a GET
+            # sent back as a PUT) and kept when left out (``record_save``).
+            relation = getattr(field, "child_relation", field)
+            queryset = getattr(relation, "queryset", None)
+            if queryset is None or not permissions.is_scoped_choice(user, queryset.model):
+                continue
+            current = _current_pks(instance, name)
+            relation.queryset = permissions.choosable(user, queryset) | queryset.filter(
+                pk__in=current
+            )
         return fields
 
     def create(self, validated_data):
@@ -90,8 +98,9 @@ class EntitySerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(validation_error_detail(error)) from error
 
 
-class EntityFilterSet(filters.FilterSet):
-    """The list page's filters; rows are de-duplicated when a filter crosses a to-many path."""
+class EntityFilterSet(ScopedFilterSetMixin, filters.FilterSet):
+    """The list page's filters, scoped and bounded as on the page (the browsable API shows
+    their form); rows are de-duplicated when a filter crosses a to-many path."""
 
     multi_valued: frozenset[str] = frozenset()
 
@@ -144,6 +153,16 @@ class EntityViewSet(viewsets.ModelViewSet):
             raise Conflict(
                 _("无法删除：仍有相关记录引用它（%(names)s）。") % {"names": names}
             ) from error
+
+
+def _current_pks(instance, name: str) -> list:
+    if instance is None or instance.pk is None:
+        return []
+    model_field = instance._meta.get_field(name)
+    if model_field.many_to_many:
+        return list(getattr(instance, name).values_list("pk", flat=True))
+    value = getattr(instance, model_field.attname, None)
+    return [value] if value is not None else []
 
 
 def _is_multi_valued(model, path: str) -> bool:

@@ -39,6 +39,13 @@ router.register("imports/jobs", ImportJobViewSet, basename="imports-job")
 router.register("reports/exports", ExportJobViewSet, basename="reports-export")
 
 
+class DocsView(SpectacularSwaggerSplitView):
+    """The documentation page. It is HTML rendered from a template, which an OPTIONS request
+    (DRF's metadata) has none of: only GET and HEAD are served."""
+
+    http_method_names = ["get", "head"]
+
+
 def _login_page_first(view):
     # A person opening the documentation in a browser is sent to the login page like on any
     # other page; the schema and the endpoints answer 401 to programs instead.
@@ -53,7 +60,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",
-        _login_page_first(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        _login_page_first(DocsView.as_view(url_name="api:schema")),
         name="docs",
     ),
     path("", include(router.urls)),

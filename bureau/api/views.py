@@ -7,12 +7,17 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
+from bureau.api.parsers import PARSERS
+
 
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for the user's API token.
 
     Wrong passwords count towards the same lockout as the login page (django-axes); a locked
     account gets 429 with the Chinese lockout message rather than "wrong password"."""
+
+    # DRF's view names its own parsers; these bound and clean the body like every other view.
+    parser_classes = PARSERS
 
     @extend_schema(summary="获取 API 令牌", tags=["认证"])
     def post(self, request, *args, **kwargs):

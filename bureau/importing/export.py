@@ -24,6 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from bureau.importing import widgets as w
 from bureau.importing.headers import required_fields
 from bureau.importing.normalise import FORMULA_TRIGGERS
+from bureau.text import export_text
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 REQUIRED_FONT = Font(bold=True, color="C00000")
@@ -46,13 +47,18 @@ def csv_safe(value) -> str:
         return format(value, "f")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    text = str(value)
+    text = export_text(str(value))
     return "'" + text if is_formula_like(text) else text
 
 
 def xlsx_cell(sheet, value, *, font=None, fill=None):
-    """A write-only cell; text that looks like a formula is stored as quoted text."""
-    if isinstance(value, datetime.datetime):
+    """A write-only cell; text that looks like a formula is stored as quoted text. Text is
+    written as a cell can hold it (``bureau.text.export_text``): a control character stored
+    before input was cleaned, or read from an uploaded file into an error report, is dropped
+    rather than failing the whole file."""
+    if isinstance(value, str):
+        value = export_text(value)
+    elif isinstance(value, datetime.datetime):
         value = value.replace(tzinfo=None)
     cell = WriteOnlyCell(sheet, value=value if value != "" else None)
     if is_formula_like(value):

@@ -12,7 +12,11 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from bureau.text import clean_text as strip_unsafe
+from bureau.validators import validate_date_range
 
 # Cells exported by us start with an apostrophe when their text would start a formula; reading
 # them back drops it so an export imports unchanged.
@@ -40,6 +44,48 @@ FALSE_WORDS = {
     "",
 }
 NUMBER_UNITS = ("万元", "亿元", "元", "人次", "人", "个", "家", "项", "户", "分")
+# Bounds checked on the text and the exponent before any conversion, so that ``1e1000000``
+# costs no more than ``1``: no field of the portal holds a number of 10^18 or more, nor needs
+# more than 30 decimal places, and no honest cell spells a number in more than 60 characters.
+NUMBER_MAX_TEXT = 60
+NUMBER_MAX_EXPONENT = 17
+NUMBER_MIN_EXPONENT = -30
+# What Excel shows in a cell whose formula has no result. In an .xlsx they are error cells
+# (``reader`` marks them as ``CellError``); in a CSV, their text.
+EXCEL_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#PYTHON!",
+    }
+)
+
+
+class CellError(str):
+    """An error cell of a workbook (``#N/A``, ``#DIV/0!``): its code, as Excel shows it."""
+
+
+def excel_error(value) -> str | None:
+    """The Excel error code ``value`` is, or ``None`` for a real value."""
+    if isinstance(value, CellError):
+        return str(value) or "#N/A"
+    if type(value) is str and value.strip().upper() in EXCEL_ERRORS:
+        return value.strip().upper()
+    return None
+
 
 _DATE_RE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
@@ -76,8 +122,9 @@ def is_blank(value) -> bool:
 
 
 def clean_text(value) -> str:
-    """A cell's text without surrounding (full-width too) spaces or our anti-formula quote."""
-    text = value.strip() if type(value) is str else cell_text(value).strip()
+    """A cell's text without surrounding (full-width too) spaces, our anti-formula quote, or
+    control characters and the like (``bureau.text``)."""
+    text = strip_unsafe(value if type(value) is str else cell_text(value)).strip()
     if text[:1] == "'" and text[1:2] in FORMULA_TRIGGERS and len(text) > 1:
         text = text[1:]
     return text
@@ -95,14 +142,18 @@ def parse_decimal(value) -> Decimal | None:
             raise ValueError(_("“%(v)s”不是有效的数字。") % {"v": cell_text(value)})
         return None
     if isinstance(value, int):
+        if value.bit_length() > 64:
+            raise _out_of_range(value)
         return Decimal(value)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(_("“%(v)s”不是有效的数字。") % {"v": value})
-        return Decimal(repr(value))
+        return _bounded(Decimal(repr(value)), value)
     if isinstance(value, Decimal):
-        return value
+        return _bounded(value, value)
     text = _SPACES_RE.sub("", nfkc(clean_text(value)))
+    if len(text) > NUMBER_MAX_TEXT:
+        raise ValueError(_("“%(v)s…”不是有效的数字。") % {"v": text[:20]})
     if text.casefold() in EMPTY_MARKERS:
         return None
     for unit in NUMBER_UNITS:
@@ -116,7 +167,25 @@ def parse_decimal(value) -> Decimal | None:
         raise ValueError(_("“%(v)s”不是有效的数字。") % {"v": clean_text(value)}) from None
     if not number.is_finite():
         raise ValueError(_("“%(v)s”不是有效的数字。") % {"v": clean_text(value)})
+    return _bounded(number, value)
+
+
+def _bounded(number: Decimal, original) -> Decimal:
+    # adjusted() reads the exponent: constant time, whatever the exponent is.
+    if number and not NUMBER_MIN_EXPONENT <= number.adjusted() <= NUMBER_MAX_EXPONENT:
+        raise _out_of_range(original)
     return number
+
+
+def _out_of_range(original) -> ValueError:
+    return ValueError(
+        _("数值“%(v)s”超出可接受的范围（绝对值应小于10的%(e)d次方，小数不超过%(d)d位）。")
+        % {
+            "v": cell_text(original)[:30],
+            "e": NUMBER_MAX_EXPONENT + 1,
+            "d": -NUMBER_MIN_EXPONENT,
+        }
+    )
 
 
 def parse_int(value) -> int | None:
@@ -129,7 +198,19 @@ def parse_int(value) -> int | None:
 
 
 def parse_date(value) -> datetime.date | None:
-    """A date from a date cell, an Excel serial number or text in the usual Chinese forms."""
+    """A date from a date cell, an Excel serial number or text in the usual Chinese forms,
+    within the range every date of the portal keeps to (``validate_date_range``)."""
+    date = _parse_date(value)
+    try:
+        validate_date_range(date)
+    except ValidationError as error:
+        raise ValueError(
+            _("日期“%(v)s”超出范围：%(e)s") % {"v": cell_text(value), "e": error.messages[0]}
+        ) from None
+    return date
+
+
+def _parse_date(value) -> datetime.date | None:
     if value is None:
         return None
     if isinstance(value, datetime.datetime):
@@ -161,7 +242,7 @@ def parse_date(value) -> datetime.date | None:
 
 def _date_from_number(number, *, original) -> datetime.date:
     if float(number).is_integer() and 19000101 <= number <= 29991231:
-        return parse_date(str(int(number)))
+        return _parse_date(str(int(number)))
     if not EXCEL_SERIAL_RANGE[0] <= number <= EXCEL_SERIAL_RANGE[1]:
         raise ValueError(_("无法识别的日期“%(v)s”。") % {"v": cell_text(original)})
     return EXCEL_EPOCH + datetime.timedelta(days=int(number))

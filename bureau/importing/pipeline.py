@@ -25,6 +25,7 @@ from bureau import permissions
 from bureau.importing import bulk
 from bureau.importing import normalise as norm
 from bureau.importing.headers import find_header, missing_columns, missing_columns_error
+from bureau.importing.normalise import CellError
 from bureau.importing.reader import ImportFileError, Sheet, read_sheets
 from bureau.importing.registry import Entity, get_entity
 from bureau.importing.widgets import (
@@ -294,6 +295,18 @@ class Importer:
                     values.get(target) is not None or target in failed or norm.is_blank(cell)
                 ):
                     continue
+                if cell.__class__ is CellError or (
+                    cell.__class__ is str and cell[:1] == "#" and norm.excel_error(cell)
+                ):
+                    # Not a blank: a formula without a result, whatever the column holds.
+                    message = _("单元格是Excel错误值“%(c)s”（公式没有算出结果），请填写实际的值。")
+                    row.errors.append(
+                        RowError(
+                            number, bc.letter, bc.header, message % {"c": norm.excel_error(cell)}
+                        )
+                    )
+                    failed = (*failed, target)
+                    continue
                 try:
                     if memo is not None and not is_fallback:
                         # Townships, yes/no, choices, dates repeat down a column: read each
@@ -378,9 +391,7 @@ class Importer:
                 row.instance = self._new_instance(row)
                 continue
             if allowed is not None and obj.pk not in allowed:
-                row.errors.append(
-                    RowError(row.number, message=_("联络员只能录入本乡镇（街道）的记录。"))
-                )
+                self._refuse_hidden_match(row)
                 continue
             diff = self._diff(obj, row)
             if diff:
@@ -394,6 +405,26 @@ class Importer:
             else:
                 row.state = UNCHANGED
             row.instance = obj
+
+    def _refuse_hidden_match(self, row):
+        """A liaison's row names a record of another township. It is answered as the form
+        answers the same row typed as a new record: refused for a township not theirs, else
+        refused by the natural key's own uniqueness message (the form's). Nothing says where
+        the record is: the township is never named, and a code unknown to the district and
+        pointed at another township gets the very same answer."""
+        candidate = self._new_instance(row)
+        row.m2m = {}
+        try:
+            permissions.check_can_change(self.user, candidate, admin_only=self.entity.admin_only)
+            candidate.validate_unique()
+            candidate.validate_constraints()
+        except PermissionDenied as error:
+            row.errors.append(RowError(row.number, message=str(error)))
+            return
+        except ValidationError as error:
+            self._add_validation_errors(row, error)
+            return
+        row.errors.append(RowError(row.number, message=_("与已有记录重复。")))
 
     def _key_complete(self, row) -> bool:
         if self._key_nullable is None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from import_export import widgets
 
 from bureau.importing import normalise as norm
+from bureau.text import TEXT_MAX_LENGTH
 from bureau.validators import normalise_credit_code
 
 AMBIGUOUS = object()
@@ -51,9 +52,21 @@ class CellWidget(widgets.Widget):
 
 
 class TextWidget(CellWidget):
+    """Text up to ``max_length`` characters (``TEXT_MAX_LENGTH`` for fields without a length of
+    their own)."""
+
     def __init__(self, max_length=None, **kwargs):
         super().__init__(**kwargs)
-        self.max_length = max_length
+        self.max_length = max_length or TEXT_MAX_LENGTH
+
+    def clean(self, value, row=None, **kwargs):
+        text = super().clean(value, row=row, **kwargs)
+        if len(text) > self.max_length:
+            raise ValueError(
+                _("文本过长（%(n)d字），不能超过%(max)d字。")
+                % {"n": len(text), "max": self.max_length}
+            )
+        return text
 
     def describe(self):
         if self.max_length:

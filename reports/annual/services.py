@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bureau.text import clean_text
 from reports.annual import selectors
 from reports.annual.drafting import MISSING_MARKER, resegment
 from reports.annual.outline import OUTLINE, SLOTS
@@ -224,8 +225,9 @@ class _Unchanged(Exception):  # noqa: N818 - control flow, not an error
 
 
 def _clean_text(text: str) -> str:
-    # A paragraph is one line: line breaks typed in the box are joined.
-    return "".join(line.strip() for line in (text or "").splitlines()).strip()
+    # A paragraph is one line: line breaks typed in the box are joined; control characters
+    # (U+001F pasted from another program) and the like are dropped, as on every input.
+    return "".join(line.strip() for line in clean_text(text or "").splitlines()).strip()
 
 
 @transaction.atomic
