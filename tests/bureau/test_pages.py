@@ -144,6 +144,7 @@ def test_the_trash_costs_the_same_queries_for_one_deleted_record_or_many(
             record_delete(instance=f.TalentStageFactory(), user=admin_user)
 
     delete_some(1)
+    admin_client_.get(reverse("bureau:trash"))  # the header's cached reads, once
     few = _trash_queries(admin_client_, django_assert_max_num_queries)
     delete_some(5)
     many = _trash_queries(admin_client_, django_assert_max_num_queries)
