@@ -269,9 +269,9 @@ CASES = [
     ),
     CrudCase(
         f.RdCoverageFactory,
-        make=lambda t: f.RdCoverageFactory(enterprise=_enterprise(t)),
+        make=lambda t: f.RdCoverageFactory(enterprise=_enterprise(t, is_above_scale=True)),
         data=lambda t: {
-            "enterprise": _enterprise(t).pk,
+            "enterprise": _enterprise(t, is_above_scale=True).pk,
             "year": 2025,
             "has_institution": "on",
             "institution_name": "铝材研发中心",
