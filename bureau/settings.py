@@ -260,10 +260,10 @@ LIST_FILTER_CACHE_SECONDS = env.int("LIST_FILTER_CACHE_SECONDS", default=60)
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 
 # --- Report --- the fonts of the official document (GB/T 9704: 小标宋 title, 仿宋 body, 黑体 and
-# 楷体 headings). By default the free Fandol fonts, which scripts/_setup.sh and the Dockerfile take
-# from Debian's texlive-lang-chinese into REPORT_FONT_DIR (the Python environment's
-# share/fonts/fandol); a bureau that owns 方正小标宋 / 仿宋_GB2312 points REPORT_FONT_* at its
-# files (``path.ttc#N`` picks a face of a collection). Empty values mean the default.
+# 楷体 headings, 宋体 page numbers). By default the free Fandol fonts, which scripts/_setup.sh and
+# the Dockerfile take from Debian's texlive-lang-chinese into REPORT_FONT_DIR (the Python
+# environment's share/fonts/fandol); a bureau that owns 方正小标宋 / 仿宋_GB2312 points
+# REPORT_FONT_* at its files (``path.ttc#N`` picks a face of a collection). Empty means default.
 REPORT_FONT_DIR = Path(
     env.str("REPORT_FONT_DIR", default="") or Path(sys.prefix) / "share" / "fonts" / "fandol"
 )
@@ -275,6 +275,8 @@ REPORT_FONT_FILES = {
     "heading": env.str("REPORT_FONT_HEADING", default="")
     or str(REPORT_FONT_DIR / "FandolHei-Regular.otf"),
     "kai": env.str("REPORT_FONT_KAI", default="") or str(REPORT_FONT_DIR / "FandolKai-Regular.otf"),
+    "number": env.str("REPORT_FONT_NUMBER", default="")
+    or str(REPORT_FONT_DIR / "FandolSong-Regular.otf"),
 }
 
 # --- The bureau's identity --- first-run defaults only: administrators set the district, the

@@ -18,6 +18,7 @@ from reports.annual.rendering import (
     paragraph_blocks,
     placeholders,
     segments_html,
+    signature,
 )
 from reports.models import ExportJob, ReportParagraph
 
@@ -176,6 +177,7 @@ def annual_preview(request, year: int):
             "version": version,
             "blocks": paragraph_blocks(paragraphs, links=True),
             "missing_count": sum(1 for p in paragraphs if p.has_missing),
+            "signature": signature(version),
         },
     )
 

@@ -185,41 +185,44 @@ def test_the_default_fonts_are_the_free_fandol_fangsong_and_song_bold():
         "body": "FandolFang-Regular.otf",
         "heading": "FandolHei-Regular.otf",
         "kai": "FandolKai-Regular.otf",
+        "number": "FandolSong-Regular.otf",
     }
 
 
 def test_a_fangsong_body_and_a_bold_song_title_are_embedded_and_subset(pdf):
     fonts = _embedded_fonts(pdf)
-    # Under their own PostScript names: 仿宋 body, 小标宋-like title, 黑体 and 楷体 headings.
+    # Under their own PostScript names: 仿宋 body, 小标宋-like title, 黑体 and 楷体 headings,
+    # 宋体 page numbers.
     assert set(fonts) == {
         "FandolFang-Regular",
         "FandolSong-Bold",
         "FandolHei-Regular",
         "FandolKai-Regular",
+        "FandolSong-Regular",
     }
     for name, font in fonts.items():
         assert font["subset"] and font["embedded"], name
 
 
-def test_the_body_is_set_in_the_body_font_and_the_title_in_the_title_font(pdf):
-    used = {}
+def test_the_body_title_and_page_numbers_are_each_set_in_their_font(pdf):
+    shown: dict[str, list[float]] = {}  # font name: the sizes it is shown at
 
     def visit(operator, operands, cm, tm):
         if operator == b"Tf":
-            visit.font = str(operands[0])
+            visit.font, visit.size = names[str(operands[0])], float(operands[1]) * cm[0]
         elif operator in (b"TJ", b"Tj"):
-            used.setdefault(visit.font, 0)
-            used[visit.font] += 1
+            shown.setdefault(visit.font, []).append(round(visit.size, 1))
 
-    names = {}
-    for page in pdf.pages[:1]:
-        for key, font in page["/Resources"]["/Font"].items():
-            names[str(key)] = re.sub(r"^/?[A-Z]{6}\+", "", str(font.get_object()["/BaseFont"]))
+    for page in pdf.pages[:2]:
+        names = {
+            str(key): re.sub(r"^/?[A-Z]{6}\+", "", str(font.get_object()["/BaseFont"]))
+            for key, font in page["/Resources"]["/Font"].items()
+        }
         page.extract_text(visitor_operand_before=visit)
-    most = max(used, key=used.get)
-    assert names[most] == "FandolFang-Regular"
-    first = next(iter(used))  # the title comes first
-    assert names[first] == "FandolSong-Bold"
+    assert set(shown["FandolSong-Bold"]) == {LAYOUT.title_pt}
+    assert set(shown["FandolSong-Regular"]) == {LAYOUT.page_number_pt}
+    assert set(shown["FandolFang-Regular"]) == {LAYOUT.body_pt}
+    assert max(shown, key=lambda name: len(shown[name])) == "FandolFang-Regular"
 
 
 # --- The page and the text block --------------------------------------------------------------

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 from pypdf import PdfReader
@@ -170,3 +171,25 @@ def test_exports_survive_control_characters_stored_in_a_paragraph(staff_user):
     assert not re.search(
         r"[\x00-\x1f\x7f-\x9f]", pdf_text + "".join(p.text for p in word.paragraphs)
     )
+
+
+@pytest.mark.django_db
+def test_the_preview_ends_with_the_same_signature_as_the_exports(staff_user, leader_client):
+    build_year()
+    cache.clear()
+    bureau_profile_update(
+        user=None,
+        data={
+            "district_name": "青河区",
+            "bureau_name": "鲁川市青河区科学技术局",
+            "bureau_short_name": "青河区科技局",
+            "issuing_unit": "鲁川市青河区科学技术局",
+            "signing_date": datetime.date(2026, 1, 15),
+        },
+    )
+    version = services.report_create(year=YEAR, user=staff_user).versions.get()
+    page = leader_client.get(reverse("reports:annual-preview", args=[YEAR])).content.decode()
+    signature = page[page.index('class="doc-signature') :]
+    assert "鲁川市青河区科学技术局" in signature and "2026年1月15日" in signature
+    word = Document(io.BytesIO(render_docx(version)))
+    assert [p.text for p in word.paragraphs][-2:] == ["鲁川市青河区科学技术局", "2026年1月15日"]
