@@ -207,16 +207,17 @@ def build_serializer(crud: CrudViewSet) -> type[EntitySerializer]:
 
 def build_filterset(crud: CrudViewSet) -> type[EntityFilterSet]:
     model = crud.model
-    meta = type("Meta", (), {"model": model, "fields": list(crud.filter_fields)})
-    return type(
+    # The page's own declaration, lookups included (``date: ["year", "month"]``).
+    meta = type("Meta", (), {"model": model, "fields": crud.filter_fields})
+    filterset = type(
         f"{model.__name__}ApiFilterSet",
         (EntityFilterSet,),
-        {
-            "Meta": meta,
-            "multi_valued": frozenset(p for p in crud.filter_fields if _is_multi_valued(model, p)),
-            "__module__": __name__,
-        },
+        {"Meta": meta, "__module__": __name__},
     )
+    filterset.multi_valued = frozenset(
+        name for name in filterset.base_filters if _is_multi_valued(model, name)
+    )
+    return filterset
 
 
 def build_viewset(crud: CrudViewSet) -> type[EntityViewSet]:

@@ -154,3 +154,14 @@ def test_only_runs_the_named_checks(settings):
     response = Client().get("/healthz", {"only": "database,redis"})
     assert response.status_code == 200  # no worker running, but it was not asked about
     assert set(response.json()["checks"]) == {"database", "redis"}
+
+
+@pytest.mark.parametrize("only", ["typo", "database,typo", ",", ""])
+def test_an_unknown_check_name_is_a_400_listing_the_valid_ones(only):
+    """A probe with a typo must not pass having checked nothing."""
+    response = Client().get("/healthz", {"only": only})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["status"] == "error"
+    assert body["valid"] == ["database", "migrations", "redis", "worker"]
+    assert "未知的检查项" in body["error"]

@@ -122,6 +122,9 @@ def _requests(other_records):
             yield fill(route), {}
             # Part of the marker, so that a search box echoing it is no false alarm.
             yield fill(route), filters | {"q": MARKER[2:], "search": MARKER[2:]}
+            if route.startswith("api/"):
+                # The browsable API's page: its filter form lists related records to choose.
+                yield fill(route), {"format": "api"}
             continue
         values = dict(PLAIN_VALUES)
         model = _model_of_route(name, models_by_name)
@@ -164,6 +167,7 @@ def test_the_walk_would_see_a_leak(other_records, staff_user):
     for path in (
         "/enterprises/enterprise/",
         "/api/enterprises/enterprise/",
+        "/api/poverty/servicevisit/?format=api",  # the filter form's choice of key villages
         f"/imports/job/{job}/",
         "/imports/enterprise/export/",
     ):
