@@ -171,6 +171,8 @@ def parse_decimal(value) -> Decimal | None:
 
 
 def _bounded(number: Decimal, original) -> Decimal:
+    if not number.is_finite():
+        raise ValueError(_("“%(v)s”不是有效的数字。") % {"v": cell_text(original)[:30]})
     # adjusted() reads the exponent: constant time, whatever the exponent is.
     if number and not NUMBER_MIN_EXPONENT <= number.adjusted() <= NUMBER_MAX_EXPONENT:
         raise _out_of_range(original)
