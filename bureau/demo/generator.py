@@ -1069,7 +1069,10 @@ class DemoGenerator:
                     district_wide = b == 0 and rng.random() < 0.7
                     activity_kind = kind
                     if kind == Kind.TRAINING:
-                        topic, people = rng.choice(N.TRAINING_TOPICS), rng.randint(40, 150)
+                        # The year's first training is on R&D input (the report counts those).
+                        first = not any(k[1] == Kind.TRAINING for k in seen)
+                        topics = N.RD_TRAINING_TOPICS if first else N.TRAINING_TOPICS
+                        topic, people = rng.choice(topics), rng.randint(40, 150)
                         township = None if district_wide else township
                         if topic in N.RD_TRAINING_TOPICS:
                             activity_kind = Kind.RD_TRAINING

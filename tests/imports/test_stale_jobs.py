@@ -84,7 +84,7 @@ def test_an_import_stuck_running_past_its_time_limit_is_failed_on_page_load(
     page = staff_client.get(background_job.get_absolute_url()).content.decode()
     background_job.refresh_from_db()
     assert background_job.status == ImportJob.Status.FAILED
-    assert "工作进程中断" in background_job.message and "工作进程中断" in page
+    assert "处理进程中断" in background_job.message and "处理进程中断" in page
     assert not Enterprise.objects.exists()
     # A late delivery of its task now leaves it failed rather than writing behind its back.
     tasks.run_import_job.run(background_job.pk, False)
