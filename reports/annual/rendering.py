@@ -398,6 +398,8 @@ NO_LINE_START = frozenset(
 NO_LINE_END = frozenset("$([{£¥·‘“〈《「『【〔〖〝﹙﹛﹝＄（．［｛￡￥")
 # A number or Latin word is not broken (2025, 46.35%, 3.12亿元's 3.12, GR202537000123).
 _WORD = re.compile(r"[0-9A-Za-z](?:[0-9A-Za-z_+\-/&@#]|[.,:](?=[0-9A-Za-z]))*")
+# ... and is not letter-spaced when its line is stretched (46.35% reads as one).
+_NUMBER_OR_WORD = re.compile(_WORD.pattern + "[%‰]?")
 _EPSILON = 0.01  # points: rounding, never a character
 
 
@@ -438,19 +440,20 @@ PX_PER_PT = 4 / 3
 _CLOSE_ENOUGH = 0.03  # points
 
 
-def _pdf_line_end(boxes: list[list[float]], units: int, size_pt: float) -> float:
+def _pdf_line_end(boxes: list[tuple[list[float], int, int]], size_pt: float) -> float:
     """Where WeasyPrint puts the right edge of a line's last glyph, in points from the line's
-    start, for inline boxes of glyph advances in em and letter spacing ``units`` (1/1024 px)."""
+    start, for inline boxes of (glyph advances in em, letter spacing, margin after the box),
+    both in 1/1024 px."""
     size_units = int(size_pt * PX_PER_PT * PANGO_SCALE)
     font_size = size_units / PANGO_SCALE  # px, as in the PDF
     scale = 1000 / PANGO_SCALE / font_size  # Pango units to thousandths of the font size
-    left = int(units / 2)  # C's division, towards zero
-    if units % PANGO_SCALE == 0:
-        left = (left + PANGO_SCALE // 2) & ~(PANGO_SCALE - 1)
-    right = units - left
-    offset = left / font_size  # as WeasyPrint writes it (not scaled like the rest)
     box_start = end = 0.0  # px
-    for ems in boxes:
+    for ems, units, margin in boxes:
+        left = int(units / 2)  # C's division, towards zero
+        if units % PANGO_SCALE == 0:
+            left = (left + PANGO_SCALE // 2) & ~(PANGO_SCALE - 1)
+        right = units - left
+        offset = left / font_size  # as WeasyPrint writes it (not scaled like the rest)
         # thousandths of the font size, as in the PDF's text operators; each glyph moves the
         # next by its width less the kerning WeasyPrint writes, truncated to an integer
         x = 0.0
@@ -469,36 +472,67 @@ def _pdf_line_end(boxes: list[list[float]], units: int, size_pt: float) -> float
             else:
                 x += logical - int(logical + (offset if number else 0) - width * scale)
         # WeasyPrint adds the box's letter spacing after its last character
-        box_start += (box_width + units) / PANGO_SCALE
+        box_start += (box_width + units + margin) / PANGO_SCALE
     return end / PX_PER_PT
 
 
-def _justify(ems: list[float], cuts: set[int], room: float, size_pt: float):
-    """The letter spacing (1/1024 px) and inline boxes (ranges of ``ems``) that end a line of
-    glyphs ``ems`` (advances in em) at ``room`` points; ``cuts`` split boxes (highlights)."""
+@dataclass(frozen=True)
+class Box:
+    """An inline box of a line: characters ``start`` to ``end`` (from the line's start); a
+    number or Latin word keeps the grid's spacing inside and is followed by the line's."""
+
+    start: int
+    end: int
+    word: bool = False
+    word_end: bool = False
+
+
+def _line_boxes(count: int, edges: set[int], words: list[tuple[int, int]]) -> tuple[Box, ...]:
+    edges = sorted({0, count} | edges | {edge for word in words for edge in word})
+    boxes = []
+    for start, end in zip(edges, edges[1:], strict=False):
+        word = next((w for w in words if w[0] <= start and end <= w[1]), None)
+        boxes.append(Box(start, end, word is not None, word is not None and end == word[1]))
+    return tuple(boxes)
+
+
+def _justify(ems, cuts: set[int], words, room: float, size_pt: float, grid: int):
+    """The letter spacing (1/1024 px) and inline boxes that end a line of glyphs ``ems``
+    (advances in em) at ``room`` points. ``cuts`` split boxes (highlights); inside ``words``
+    (numbers, Latin words) the spacing stays ``grid``, the stretch goes between the rest."""
     count = len(ems)
+    inner = sum(end - start - 1 for start, end in words)
+    if inner >= count - 1:  # nothing but words: stretch them too
+        words, inner = [], 0
 
-    def boxes(edges):
-        edges = sorted({0, count} | edges)
-        return tuple(zip(edges, edges[1:], strict=False))
+    def runs(boxes, units):
+        return [
+            (
+                ems[box.start : box.end],
+                grid if box.word else units,
+                units - grid if box.word_end else 0,
+            )
+            for box in boxes
+        ]
 
-    def end(ranges, units):
-        return _pdf_line_end([ems[a:b] for a, b in ranges], units, size_pt)
+    def end(boxes, units):
+        return _pdf_line_end(runs(boxes, units), size_pt)
 
     # Pango puts the last glyph of a box at the sum of the advances and spacings
-    exact = round((room - sum(ems) * size_pt) * PX_PER_PT * PANGO_SCALE / (count - 1))
-    ranges = boxes(cuts)
+    stretch = (room - sum(ems) * size_pt) * PX_PER_PT * PANGO_SCALE - inner * grid
+    exact = round(stretch / (count - 1 - inner))
+    boxes = _line_boxes(count, cuts, words)
     low, high = exact - 64, exact + 64  # the rounding is at most half a point
     while low < high:  # the widest spacing that does not overflow; the end grows with it
         middle = (low + high + 1) // 2
-        if end(ranges, middle) > room:
+        if end(boxes, middle) > room:
             high = middle - 1
         else:
             low = middle
-    units = min((low, low + 1), key=lambda u: abs(end(ranges, u) - room))
-    if abs(end(ranges, units) - room) <= _CLOSE_ENOUGH:
-        return units, ranges
-    return exact, boxes(cuts | {count - 1})
+    units = min((low, low + 1), key=lambda u: abs(end(boxes, u) - room))
+    if abs(end(boxes, units) - room) <= _CLOSE_ENOUGH:
+        return units, boxes
+    return exact, _line_boxes(count, cuts | {count - 1}, words)
 
 
 @dataclass(frozen=True)
@@ -506,8 +540,9 @@ class Line:
     start: int
     end: int
     spacing: int  # letter spacing in 1/1024 px, what WeasyPrint can express
-    boxes: tuple[tuple[int, int], ...]  # inline boxes, positions relative to ``start``
+    boxes: tuple[Box, ...]
     indent: float = 0.0  # points
+    grid: int = 0  # the letter spacing inside numbers and Latin words
 
 
 class Setter:
@@ -562,23 +597,28 @@ class Setter:
         """Every line but the last stretched to end exactly at the measure; the last on the
         grid, left-aligned. ``cuts`` are the positions where an inline box (a highlight)
         starts or ends."""
+        grid = round(self.grid_spacing * PX_PER_PT * PANGO_SCALE)
+        words = [match.span() for match in _NUMBER_OR_WORD.finditer(text)]
         ranges = self.break_lines(text, indent=indent)
         lines = []
         for number, (start, end) in enumerate(ranges):
             first = number == 0
             line_cuts = {cut - start for cut in cuts if start < cut < end}
-            spacing = round(self.grid_spacing * PX_PER_PT * PANGO_SCALE)
-            edges = sorted({0, end - start} | line_cuts)
-            boxes = tuple(zip(edges, edges[1:], strict=False))
+            spacing, boxes = grid, _line_boxes(end - start, line_cuts, [])
             room = self.measure - (indent if first else 0.0)
             ems = [self.metrics.em(char) for char in text[start:end]]
             last = number == len(ranges) - 1
             # a last line that fills the measure must not overshoot it either
             if len(ems) > 1 and (
-                not last or _pdf_line_end([ems], spacing, self.size) > room + _CLOSE_ENOUGH
+                not last or _pdf_line_end([(ems, grid, 0)], self.size) > room + _CLOSE_ENOUGH
             ):
-                spacing, boxes = _justify(ems, line_cuts, room, self.size)
-            lines.append(Line(start, end, spacing, boxes, indent if first else 0.0))
+                line_words = [
+                    (max(a, start) - start, min(b, end) - start)
+                    for a, b in words
+                    if a < end and b > start and min(b, end) - max(a, start) > 1
+                ]
+                spacing, boxes = _justify(ems, line_cuts, line_words, room, self.size, grid)
+            lines.append(Line(start, end, spacing, boxes, indent if first else 0.0, grid))
         return lines
 
     def balance(self, text: str) -> list[Line]:
@@ -593,7 +633,7 @@ class Setter:
                     low = middle
                 else:
                     high = middle
-        return [Line(a, b, 0, ((0, b - a),)) for a, b in self.break_lines(text, measure=high)]
+        return [Line(a, b, 0, (Box(0, b - a),)) for a, b in self.break_lines(text, measure=high)]
 
 
 # --- The document for print -------------------------------------------------------------------
@@ -623,15 +663,25 @@ def _pieces(paragraph: ReportParagraph) -> tuple[str, list[tuple[int, int, bool]
 
 
 def _line_html(text: str, marks, line: Line) -> SafeString:
-    """A line's text, each inline box after the first a span of its own (they inherit the
-    line's letter spacing); missing figures highlighted."""
+    """A line's text, each inline box after the first a span of its own: the line's letter
+    spacing inherited, or inside a number or word the grid's and the line's after it;
+    missing figures highlighted."""
     parts = []
-    for number, (box_start, box_end) in enumerate(line.boxes):
-        start, end = line.start + box_start, line.start + box_end
+    for number, box in enumerate(line.boxes):
+        start, end = line.start + box.start, line.start + box.end
+        style = ""
+        if box.word:
+            style = f"letter-spacing:{line.grid / PANGO_SCALE!r}px"
+            if box.word_end:
+                style += f";margin-right:{(line.spacing - line.grid) / PANGO_SCALE!r}px"
         if any(low <= start < high for low, high, _missing in marks):
-            parts.append(format_html('<mark class="report-missing">{}</mark>', text[start:end]))
-        elif number:
-            parts.append(format_html("<span>{}</span>", text[start:end]))
+            parts.append(
+                format_html(
+                    '<mark class="report-missing" style="{}">{}</mark>', style, text[start:end]
+                )
+            )
+        elif number or style:
+            parts.append(format_html('<span style="{}">{}</span>', style, text[start:end]))
         else:
             parts.append(escape(text[start:end]))
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above

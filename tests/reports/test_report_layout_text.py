@@ -87,17 +87,29 @@ def test_dashes_and_ellipses_stay_whole():
 
 def test_each_continuing_line_is_spaced_to_end_at_the_measure_and_the_last_is_on_the_grid():
     text = "科技创新2025年增长18.96%，" * 12
+    grid = round((CELL - LAYOUT.body_pt) * PX_PER_PT * PANGO_SCALE)
     lines = setter.justify(text, indent=INDENT)
     assert len(lines) > 3
     for number, line in enumerate(lines):
-        ems = [setter.metrics.em(char) for char in text[line.start : line.end]]
-        boxes = [ems[a:b] for a, b in line.boxes]
-        end = _pdf_line_end(boxes, line.spacing, LAYOUT.body_pt)  # where WeasyPrint puts it
+        chunk = text[line.start : line.end]
+        ems = [setter.metrics.em(char) for char in chunk]
+        runs = [
+            (
+                ems[box.start : box.end],
+                line.grid if box.word else line.spacing,
+                line.spacing - line.grid if box.word_end else 0,
+            )
+            for box in line.boxes
+        ]
+        end = _pdf_line_end(runs, LAYOUT.body_pt)  # where WeasyPrint puts the last glyph
         room = LAYOUT.measure_pt - (INDENT if number == 0 else 0)
         if number < len(lines) - 1:
-            assert abs(end - room) < 0.03, text[line.start : line.end]
+            assert abs(end - room) < 0.03, chunk
+            # numbers keep the grid's spacing; the stretch goes between the other characters
+            words = {chunk[box.start : box.end] for box in line.boxes if box.word}
+            assert words <= {"2025", "18.96%"} and words, chunk
+            assert line.spacing > grid
         else:
-            grid = round((CELL - LAYOUT.body_pt) * PX_PER_PT * PANGO_SCALE)
             assert line.spacing == grid and end < room
 
 
