@@ -26,7 +26,7 @@ from bureau.importing import bulk
 from bureau.importing import normalise as norm
 from bureau.importing.headers import find_header, missing_columns, missing_columns_error
 from bureau.importing.normalise import CellError
-from bureau.importing.reader import ImportFileError, Sheet, read_sheets
+from bureau.importing.reader import NO_RESULT, ImportFileError, Sheet, read_sheets
 from bureau.importing.registry import Entity, get_entity
 from bureau.importing.widgets import (
     BoolWidget,
@@ -299,12 +299,7 @@ class Importer:
                     cell.__class__ is str and cell[:1] == "#" and norm.excel_error(cell)
                 ):
                     # Not a blank: a formula without a result, whatever the column holds.
-                    message = _("单元格是Excel错误值“%(c)s”（公式没有算出结果），请填写实际的值。")
-                    row.errors.append(
-                        RowError(
-                            number, bc.letter, bc.header, message % {"c": norm.excel_error(cell)}
-                        )
-                    )
+                    row.errors.append(RowError(number, bc.letter, bc.header, _cell_error(cell)))
                     failed = (*failed, target)
                     continue
                 try:
@@ -698,6 +693,16 @@ class Importer:
 
 
 _MISSING = object()
+
+
+def _cell_error(cell) -> str:
+    code = norm.excel_error(cell)
+    if code == NO_RESULT:
+        return _(
+            "单元格是公式，但文件中没有保存它的计算结果（常见于系统生成的表格），"
+            "请在Excel中打开并保存后重新导入，或填写实际的值。"
+        )
+    return _("单元格是Excel错误值“%(c)s”（公式没有算出结果），请填写实际的值。") % {"c": code}
 
 
 def _memoisable(widget, factor) -> bool:

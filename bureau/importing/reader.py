@@ -2,9 +2,10 @@
 about ten times faster than openpyxl), .csv in UTF-8 (with or without BOM), GBK, or UTF-16 with
 its BOM (Excel's "Unicode text").
 
-Calamine reads an error cell (``#N/A``, ``#DIV/0!``) as an empty one; the worksheets of an
-.xlsx are scanned for them while the zip is checked, and they arrive as ``CellError`` values,
-which the importer reports instead of taking them for blanks.
+Calamine reads an error cell (``#N/A``, ``#DIV/0!``), and a formula saved without its result,
+as an empty one; the worksheets of an .xlsx are scanned for them while the zip is checked, and
+they arrive as ``CellError`` values, which the importer reports instead of taking them for
+blanks.
 
 Before any parser sees the file it is sniffed by its bytes, not its name, and refused with a
 Chinese message when it is too large, not a spreadsheet, encrypted, corrupt or a zip bomb, so a
@@ -35,6 +36,12 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _ERROR_CELL = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*>')
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
 _ERROR_VALUE = re.compile(rb"(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?<v>([^<]{1,20})</v>")
+# A formula saved without its result (files written by programs rather than Excel): no <v>,
+# or an empty one.
+_FORMULA_ONLY = re.compile(
+    rb"<c\b([^>]*)>(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>"
+)
+NO_RESULT = "#FORMULA"
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _RELATION = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
 _RELATION_REVERSED = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
@@ -174,19 +181,25 @@ def _check_zip(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
 def _scan_error_cells(block: bytes, cells: dict[tuple[int, int], str]) -> None:
     """Record ``(row index, column index) -> code`` of the error cells in ``block`` of a
     worksheet's XML (an error cell split across two blocks is whole in the overlap)."""
-    if b't="e"' not in block:
+    if b't="e"' in block:
+        for match in _ERROR_CELL.finditer(block):
+            value = _ERROR_VALUE.match(block, match.end())
+            code = value.group(1).decode("utf-8", "replace") if value else "#N/A"
+            _remember_cell(cells, match.group(0), code)
+    if b"<f" in block:
+        for match in _FORMULA_ONLY.finditer(block):
+            _remember_cell(cells, match.group(0), NO_RESULT)
+
+
+def _remember_cell(cells, tag: bytes, code: str) -> None:
+    ref = _CELL_REF.search(tag)
+    if ref is None:
         return
-    for match in _ERROR_CELL.finditer(block):
-        ref = _CELL_REF.search(match.group(0))
-        if ref is None:
-            continue
-        letters, number = ref.groups()
-        column = 0
-        for letter in letters:
-            column = column * 26 + letter - 64
-        value = _ERROR_VALUE.match(block, match.end())
-        code = value.group(1).decode("utf-8", "replace") if value else "#N/A"
-        cells[(int(number) - 1, column - 1)] = code
+    letters, number = ref.groups()
+    column = 0
+    for letter in letters:
+        column = column * 26 + letter - 64
+    cells[(int(number) - 1, column - 1)] = code
 
 
 def _by_sheet_name(archive, found: dict) -> dict[str, dict[tuple[int, int], str]]:

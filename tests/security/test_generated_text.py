@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,8 +22,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 
 from bureau.importing import export as exporting
+from bureau.models import Township
 from imports import services as import_services
 from imports.models import ImportJob
+from reports.annual import services as report_services
+from reports.annual.rendering import render
+from tests.reports.annual_data import YEAR, build_year
 from tests.security.attack import (
     CODE_ATTACKS,
     JSON_ONLY_ATTACKS,
@@ -262,3 +267,37 @@ def test_export_excel_command_writes_what_the_attacks_stored(
         path = tmp_path / f"out.{suffix}"
         call_command("export_excel", page.name, str(path), stdout=io.StringIO())
         assert_well_formed_export(suffix, path.read_bytes())
+
+
+# ---- the report built from what was typed ------------------------------------------------
+
+REPORT_INPUTS = {  # entity page -> the field the report quotes
+    "introproject": "title",
+    "platform": "name",
+    "talentproject": "candidate",
+    "innovationcommunity": "name",
+}
+
+
+def test_text_typed_through_the_forms_reaches_the_report_clean(admin_client_, staff_user):
+    build_year()
+    home = Township.objects.get(code="370302001")
+    typed = {}
+    for n, (name, field) in enumerate(REPORT_INPUTS.items()):
+        page = next(p for p in TEXT_PAGES if p.name == name)
+        value = f"=攻击\x0b{n}\u200b号\x1f"
+        data = {**vary_unique_data(page, page.case.data(home), 300 + n), field: value}
+        if "year" in data:
+            data["year"] = YEAR
+        assert admin_client_.post(page.url("create"), data).status_code == 302, name
+        typed[name] = expected_text(value)
+    version = report_services.report_create(year=YEAR, user=staff_user).versions.get()
+    for paragraph in version.paragraphs.all():
+        assert not has_unsafe(paragraph.text), paragraph.text
+    text = " ".join(p.text for p in version.paragraphs.all())
+    assert any(value in text for value in typed.values()), "the typed names reach the draft"
+    docx = render(version, "docx")
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        document = archive.read("word/document.xml").decode()
+    assert not has_unsafe(document)
+    assert render(version, "pdf")[:5] == b"%PDF-"

@@ -92,3 +92,16 @@ def test_a_liaison_learns_nothing_more_from_another_townships_code_than_from_the
     assert other_township.name not in messages[2]
     elsewhere.refresh_from_db()
     assert elsewhere.name == "外镇"
+
+
+def test_a_formula_saved_without_its_result_is_a_row_error_not_a_blank(township):
+    """Programs (openpyxl among them) write formulas without the value Excel would cache."""
+    workbook = Workbook()
+    workbook.active.append(HEADER)
+    workbook.active.append([code(1), "甲", "城关街道", "=DATE(2020,1,1)"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = run_import("enterprise", buffer.getvalue(), dry_run=False)
+    assert [(e.row, e.header) for e in result.errors] == [(2, "成立日期")]
+    assert "没有保存它的计算结果" in result.errors[0].message
+    assert not Enterprise.objects.exists()
