@@ -5,7 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("表格文件"),
-        help_text=_("支持 .xlsx、.xls、.csv（UTF-8 或 GBK）。标题行、合计行、空行会自动跳过。"),
+        help_text=_(
+            "支持 .xlsx、.xls、.csv（UTF-8、GBK，或 Excel 的 Unicode 文本）。"
+            "标题行、合计行、空行会自动跳过。"
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.xlsm,.ods,.csv"}),
     )
     skip_invalid = forms.BooleanField(
