@@ -3,6 +3,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from bureau.models import BureauProfile
+from bureau.text import CleanInputMixin
+from bureau.validators import validate_date_range
 
 
 class LoginForm(AuthenticationForm):
@@ -10,7 +12,10 @@ class LoginForm(AuthenticationForm):
     password = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput)
 
 
-class BureauProfileForm(forms.ModelForm):
+class BureauProfileForm(CleanInputMixin, forms.ModelForm):
+    """Names that head every page and the report: cleaned like every input, the date within
+    the range every date keeps to."""
+
     class Meta:
         model = BureauProfile
         fields = [
@@ -22,3 +27,7 @@ class BureauProfileForm(forms.ModelForm):
             "signing_date",
         ]
         widgets = {"signing_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["signing_date"].validators.append(validate_date_range)

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -185,7 +186,11 @@ def import_job_run(*, job: ImportJob, dry_run: bool) -> ImportJob:
             _record(job, result, dry_run=dry_run)
     except BaseException as error:  # noqa: BLE001 - a job must end recorded, never "running"
         logger.exception("import job %s failed", job.pk)
-        if isinstance(error, Exception):
+        if isinstance(error, SoftTimeLimitExceeded):
+            reason = _(
+                "导入超过后台任务的时间上限（%(m)d分钟），已终止，未写入任何数据。请拆分文件后重新导入。"
+            ) % {"m": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60}
+        elif isinstance(error, Exception):
             reason = _("导入过程中发生意外错误，未写入任何数据：%(e)s") % {
                 "e": clean_text(str(error))[:300] or type(error).__name__
             }

@@ -75,3 +75,28 @@ def test_a_report_paragraph_typed_with_u001f_is_stored_without_it(staff_client, 
     )
     assert version.paragraphs.get(key=paragraph.key).text == "甲乙"
     assert not any(has_unsafe(p.text) for p in version.paragraphs.all())
+
+
+def test_the_bureau_profile_form_is_cleaned_and_its_date_bounded(admin_client_):
+    from bureau.models import BureauProfile  # noqa: PLC0415
+
+    data = {
+        "city_name": "鲁川市\x0b",
+        "district_name": "青河区\u200b",
+        "bureau_name": "青河区科学技术局\x1f",
+        "bureau_short_name": "区科技局",
+        "issuing_unit": "青河区科学技术局",
+        "signing_date": "9999-12-31",
+    }
+    refused = admin_client_.post("/bureau/profile/", data)
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["signing_date"] == [
+        "日期应在1900-01-01至2099-12-31之间。"
+    ]
+    assert admin_client_.post("/bureau/profile/", {**data, "signing_date": ""}).status_code == 302
+    profile = BureauProfile.objects.get()
+    assert (profile.city_name, profile.district_name, profile.bureau_name) == (
+        "鲁川市",
+        "青河区",
+        "青河区科学技术局",
+    )
