@@ -438,6 +438,7 @@ def _atoms(text: str) -> list[str]:
 PANGO_SCALE = 1024
 PX_PER_PT = 4 / 3
 _CLOSE_ENOUGH = 0.03  # points
+_WORD_STRETCH = 0.3 * PX_PER_PT * PANGO_SCALE  # a third of a point more than the grid's
 
 
 def _pdf_line_end(boxes: list[tuple[list[float], int, int]], size_pt: float) -> float:
@@ -501,8 +502,11 @@ def _justify(ems, cuts: set[int], words, room: float, size_pt: float, grid: int)
     (advances in em) at ``room`` points. ``cuts`` split boxes (highlights); inside ``words``
     (numbers, Latin words) the spacing stays ``grid``, the stretch goes between the rest."""
     count = len(ems)
+    uniform = (room - sum(ems) * size_pt) * PX_PER_PT * PANGO_SCALE / (count - 1)
     inner = sum(end - start - 1 for start, end in words)
-    if inner >= count - 1:  # nothing but words: stretch them too
+    # Words get boxes of their own (layout time) only where the stretch would show in them;
+    # a line of nothing but words is stretched throughout.
+    if uniform - grid < _WORD_STRETCH or inner >= count - 1:
         words, inner = [], 0
 
     def runs(boxes, units):
