@@ -207,7 +207,9 @@ def fill(template: str, context: DraftContext) -> list[dict]:
         if match["target"]:
             target = context.targets.get(key)
             if target is None or target.value is None:
-                label = target.label if target else key
+                # Named as the figure is named ("新增市级以上创新平台"), never by its key.
+                figure = context.figures.get(key)
+                label = target.label if target else figure.label if figure else key
                 segments.append(
                     _missing(
                         key,

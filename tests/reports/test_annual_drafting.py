@@ -61,6 +61,10 @@ def test_breakdown_and_next_year_target_fill_in():
     assert segments_text(fill("完成{@sme_registered}家", ctx)) == "完成12家"
     absent = fill("不低于{@new_platforms}家", ctx)
     assert segments_text(absent) == "不低于【待补充：2026年目标：new_platforms】家"
+    # A figure the registry knows is named by its label, never by its key.
+    ctx.figures["new_platforms"] = Figure(key="new_platforms", label="新增市级以上创新平台")
+    named = fill("不低于{@new_platforms}家", ctx)
+    assert segments_text(named) == "不低于【待补充：2026年目标：新增市级以上创新平台】家"
 
 
 def test_an_edit_keeps_the_links_of_figures_it_left_untouched():
