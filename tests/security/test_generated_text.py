@@ -38,6 +38,7 @@ from tests.security.attack import (
     excel_escaped,
     expected_text,
     has_unsafe,
+    make_record,
     vary_unique_data,
 )
 
@@ -137,7 +138,7 @@ def test_every_text_field_through_the_api(page, api_for, admin_user, township):
 
 def _sheet_of_one_record(page, township):
     """Header and data row of an export of one fresh record: a row the import accepts."""
-    obj = page.case.make(township)
+    obj = make_record(page, township)
     resource = page.resource()
     buffer = io.BytesIO()
     exporting.write_xlsx(resource, page.model._default_manager.filter(pk=obj.pk), buffer)
