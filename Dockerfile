@@ -28,4 +28,4 @@ RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only-not-secret python manage.py coll
 RUN useradd --create-home bureau && mkdir -p /app/media /app/backups && chown bureau /app/media /app/backups
 USER bureau
 EXPOSE 8000
-CMD ["gunicorn", "bureau.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]

@@ -1,16 +1,16 @@
 """Import/export column mapping of enterprises and their records (see ``imports/README.md``)."""
 
-from bureau.importing import widgets as w
-from bureau.importing.resources import (
+from bureau.models import Industry, Village
+from bureau.pages.resources import TOWNSHIP_ALIASES, township_lookup
+from enterprises import models, views
+from imports.engine import widgets as w
+from imports.engine.resources import (
     BureauResource,
     Column,
     enterprise_code_column,
     enterprise_name_column,
     form_columns,
 )
-from bureau.models import Industry, Village
-from bureau.resources import TOWNSHIP_ALIASES, township_lookup
-from enterprises import models, views
 
 YEAR_ALIASES = ("年份", "年度（年）", "申报年度", "统计年度")
 

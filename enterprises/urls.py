@@ -1,5 +1,5 @@
-from bureau.urls_helpers import crud_urls
 from enterprises.views import VIEWSETS
+from portal.routing import crud_urls
 
 app_name = "enterprises"
 urlpatterns = crud_urls(VIEWSETS)

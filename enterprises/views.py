@@ -1,5 +1,5 @@
-from bureau.crud import CrudViewSet
 from enterprises import models
+from portal.crud import CrudViewSet
 
 
 class EnterpriseViewSet(CrudViewSet):

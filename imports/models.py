@@ -81,7 +81,7 @@ class ImportJob(models.Model):
 
     @property
     def entity_label(self) -> str:
-        from bureau.importing.registry import entities  # noqa: PLC0415
+        from imports.engine.registry import entities  # noqa: PLC0415
 
         entity = entities().get(self.entity)
         return entity.verbose_name if entity else self.entity

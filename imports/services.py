@@ -27,10 +27,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bureau.importing.export import write_error_report
-from bureau.importing.pipeline import Importer, ImportResult
-from bureau.importing.reader import ImportFileError, check_size, count_rows
 from bureau.text import clean_text
+from imports.engine.export import write_error_report
+from imports.engine.pipeline import Importer, ImportResult
+from imports.engine.reader import ImportFileError, check_size, count_rows
 from imports.models import ImportJob
 
 logger = logging.getLogger(__name__)

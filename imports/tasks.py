@@ -1,24 +1,13 @@
 """Celery tasks of the imports app: take the job's id, load it, call the service; and the daily
-purge of import files past their retention period."""
+purge of import files past their retention period (scheduled in ``config.celery``)."""
 
-from celery.schedules import crontab
+from celery import shared_task
 
-from bureau.celery import app
 from imports.models import ImportJob
 from imports.services import import_files_purge, import_job_run
 
-app.conf.beat_schedule = {
-    **(app.conf.beat_schedule or {}),
-    # At night (CELERY_TIMEZONE), away from office-hour imports; a missed night is caught up by
-    # the next, since the purge takes everything older than the retention period.
-    "imports-purge-files": {
-        "task": "imports.purge_import_files",
-        "schedule": crontab(hour=3, minute=30),
-    },
-}
 
-
-@app.task(name="imports.run_import_job")
+@shared_task(name="imports.run_import_job")
 def run_import_job(job_id: int, dry_run: bool) -> str:
     job = ImportJob.objects.get(pk=job_id)
     if not job.is_running:
@@ -29,7 +18,7 @@ def run_import_job(job_id: int, dry_run: bool) -> str:
     return job.status
 
 
-@app.task(name="imports.purge_import_files", ignore_result=True)
+@shared_task(name="imports.purge_import_files", ignore_result=True)
 def purge_import_files() -> int:
     """Files deleted; the retention period is ``IMPORT_FILE_RETENTION_DAYS``."""
     return len(import_files_purge().files)

@@ -17,14 +17,14 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from bureau import permissions
-from bureau.importing import export as exporting
-from bureau.importing.reader import limits
-from bureau.importing.registry import entity_or_404
-from bureau.listing import Pagination
 from imports import services
+from imports.engine import export as exporting
+from imports.engine.reader import limits
+from imports.engine.registry import entity_or_404
 from imports.forms import ImportConfirmForm, ImportUploadForm
 from imports.models import ImportJob
 from imports.selectors import job_get_for_user, job_list_for_user
+from portal.listing import Pagination
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

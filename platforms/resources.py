@@ -1,13 +1,13 @@
 """Import/export column mapping of platforms and the R&D coverage campaign (see
 ``imports/README.md``)."""
 
-from bureau.importing.resources import (
+from bureau.pages.resources import TOWNSHIP_ALIASES, township_lookup
+from imports.engine.resources import (
     BureauResource,
     enterprise_code_column,
     enterprise_name_column,
     form_columns,
 )
-from bureau.resources import TOWNSHIP_ALIASES, township_lookup
 from platforms import models, views
 
 

@@ -1,5 +1,5 @@
-from bureau.urls_helpers import crud_urls
 from platforms.views import VIEWSETS
+from portal.routing import crud_urls
 
 app_name = "platforms"
 urlpatterns = crud_urls(VIEWSETS)

@@ -1,5 +1,5 @@
-from bureau.crud import CrudViewSet
 from platforms import models
+from portal.crud import CrudViewSet
 
 
 class PlatformViewSet(CrudViewSet):

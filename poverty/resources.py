@@ -1,8 +1,8 @@
 """Import/export column mapping of technology poverty-aid records (see ``imports/README.md``)."""
 
-from bureau.importing import widgets as w
-from bureau.importing.resources import BureauResource, Column, form_columns
 from bureau.models import Village
+from imports.engine import widgets as w
+from imports.engine.resources import BureauResource, Column, form_columns
 from poverty import models, views
 
 

@@ -1,4 +1,4 @@
-from bureau.urls_helpers import crud_urls
+from portal.routing import crud_urls
 from poverty.views import VIEWSETS
 
 app_name = "poverty"

@@ -11,22 +11,10 @@ import datetime
 
 from celery import shared_task
 
-from bureau.celery import app
 from reports.annual import services
 
-STALE_CHECK_EVERY = 300  # seconds
-DASHBOARD_WARM_EVERY = 45  # seconds; below the dashboard cache's 60
-
-app.conf.beat_schedule = {
-    **(app.conf.beat_schedule or {}),
-    "reports-fail-stale-export-jobs": {
-        "task": "reports.fail_stale_export_jobs",
-        "schedule": STALE_CHECK_EVERY,
-    },
-    # this year's dashboards (the district's and each liaison's township's) are rebuilt ahead
-    # of their 60 s cache running out
-    "reports-warm-dashboard": {"task": "reports.warm_dashboard", "schedule": DASHBOARD_WARM_EVERY},
-}
+# The warm-up runs every 45 s (``config.celery``): a late one is useless once the next is due.
+DASHBOARD_WARM_EXPIRES = 45  # seconds
 
 
 @shared_task(
@@ -46,7 +34,7 @@ def fail_stale_export_jobs() -> int:
     return services.export_jobs_fail_stale()
 
 
-@shared_task(name="reports.warm_dashboard", expires=DASHBOARD_WARM_EVERY, ignore_result=True)
+@shared_task(name="reports.warm_dashboard", expires=DASHBOARD_WARM_EXPIRES, ignore_result=True)
 def warm_dashboard() -> None:
     from reports.selectors import dashboard_refresh, dashboard_townships_in_use
 

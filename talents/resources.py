@@ -1,7 +1,7 @@
 """Import/export column mapping of talent records (see ``imports/README.md``)."""
 
-from bureau.importing import widgets as w
-from bureau.importing.resources import (
+from imports.engine import widgets as w
+from imports.engine.resources import (
     BureauResource,
     Column,
     enterprise_code_column,

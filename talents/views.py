@@ -1,4 +1,4 @@
-from bureau.crud import CrudViewSet
+from portal.crud import CrudViewSet
 from talents import models
 
 

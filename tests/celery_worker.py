@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from bureau.celery import app
+from config.celery import app
 
 
 def redis_or_skip(url: str) -> None:
@@ -65,7 +65,7 @@ def running_worker(
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
     command = [
-        sys.executable, "-m", "celery", "-A", "bureau", "worker", "--pool=solo", "-Q", queue,
+        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue,
         "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO",
     ]  # fmt: skip
     with log_path.open("w") as log:

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from bureau.celery import app as celery_app
+from config.celery import app as celery_app
 from tests.factories import TownshipFactory, UserFactory
 
 

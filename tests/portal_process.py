@@ -44,7 +44,7 @@ def start_gunicorn(env: dict[str, str], *, workers: int, log: Path) -> tuple[sub
     gunicorn = Path(sys.executable).with_name("gunicorn")
     with log.open("w") as output:
         process = subprocess.Popen(
-            [str(gunicorn), "bureau.wsgi:application", "--workers", str(workers)]
+            [str(gunicorn), "config.wsgi:application", "--workers", str(workers)]
             + ["--bind", f"127.0.0.1:{port}", "--timeout", "60"],
             cwd=ROOT,
             env=env,

@@ -42,16 +42,16 @@ def test_commands_name_modules_that_exist(compose):
     assert callable(getattr(importlib.import_module(module), attribute))
     for name in ("worker", "beat"):
         command = services[name]["command"]
-        assert command[:3] == ["celery", "-A", "bureau"]
+        assert command[:3] == ["celery", "-A", "config"]
         assert command[3] == name
-    assert importlib.import_module("bureau").celery_app.main == "bureau"
+    assert importlib.import_module("config").celery_app.main == "bureau"
     assert services["migrate"]["command"][:2] == ["python", "manage.py"]
 
 
 def test_healthcheck_path_is_served_and_healthy_when_its_checks_pass(compose, client, db):
     """The web container's probe names checks that exist, and passes on a healthy portal: the
     test database is migrated, and Redis is up (CI) or not configured (then not checked)."""
-    from bureau.health import CHECKS
+    from ops.health import CHECKS
 
     test = " ".join(compose["services"]["web"]["healthcheck"]["test"])
     path = re.search(r"http://127\.0\.0\.1:8000(/\S*)", test).group(1)
@@ -67,7 +67,7 @@ def test_dockerfile_installs_what_weasyprint_needs_and_runs_gunicorn():
     for package in ("libpango-1.0-0", "fonts-noto-cjk", "fonts-arphic-ukai", "libharfbuzz-subset0"):
         assert package in text
     assert "requirements.txt" in text and "collectstatic" in text
-    assert 'CMD ["gunicorn", "bureau.wsgi:application"' in text
+    assert 'CMD ["gunicorn", "config.wsgi:application"' in text
 
 
 def test_dockerfile_collectstatic_command_runs(tmp_path):
@@ -94,7 +94,7 @@ def test_dockerfile_collectstatic_command_runs(tmp_path):
 
 
 def test_env_example_lists_every_variable_the_settings_read():
-    settings_text = (ROOT / "bureau" / "settings.py").read_text()
+    settings_text = (ROOT / "config" / "settings.py").read_text()
     read = set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', settings_text))
     listed = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read and read <= listed, f"missing from .env.example: {sorted(read - listed)}"
@@ -103,7 +103,7 @@ def test_env_example_lists_every_variable_the_settings_read():
 def test_the_app_user_writes_uploads_and_backups_to_volumes_it_owns(compose):
     from django.conf import settings
 
-    from bureau.backup import default_path
+    from ops.backup import default_path
 
     dockerfile = (ROOT / "Dockerfile").read_text()
     mounts = dict(volume.split(":")[::-1] for volume in compose["x-app"]["volumes"])

@@ -5,7 +5,7 @@
 
 Uses its own database ``bureau_load`` on the same server (created, migrated and seeded with
 ``seed_demo --scale city`` when empty, then kept for the next run). Starts
-``gunicorn bureau.wsgi:application`` on a free loopback port in production mode (DEBUG off,
+``gunicorn config.wsgi:application`` on a free loopback port in production mode (DEBUG off,
 a throw-away secret key; the client sends ``X-Forwarded-Proto: https`` as a TLS proxy would),
 then each simulated user arrives within ``--ramp`` seconds, logs in through the login page with
 its CSRF token and loops over list pages (a random page of 1-5), detail pages of random records
@@ -46,7 +46,7 @@ from tests.portal_process import (  # noqa: E402 - after the path
 )
 
 DATABASE = "bureau_load"
-PASSWORD = "Bureau-2026"  # the demo accounts' password (bureau.demo.services.DEMO_PASSWORD)
+PASSWORD = "Bureau-2026"  # the demo accounts' password (demo.services.DEMO_PASSWORD)
 ACCOUNTS = ["staff", "leader"]
 DETAILS_PER_MODEL = 50
 
@@ -78,7 +78,7 @@ def ensure_database(url: str) -> None:
     import django  # noqa: PLC0415
 
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bureau.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from enterprises.models import Enterprise  # noqa: PLC0415
 

@@ -1,4 +1,4 @@
-// Search-as-you-type for a <select data-lookup-url> rendered by bureau/lookup.py: the select
+// Search-as-you-type for a <select data-lookup-url> rendered by portal/lookup.py: the select
 // holds only the chosen record(s) and stays in the form (it is what gets submitted); a search
 // box beside it asks the lookup URL for matches. A change event on the select tells htmx
 // filter forms to refresh the results.

@@ -9,7 +9,7 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bureau.api.urls import crud_viewsets
+from api.urls import crud_viewsets
 from tests.api.conftest import api_url
 from tests.crud_cases import CASES
 from tests.factories import TownshipFactory

@@ -23,7 +23,7 @@ from schemathesis.checks import (
 )
 from schemathesis.config import SchemathesisConfig
 
-from bureau.wsgi import application
+from config.wsgi import application
 from tests.factories import EnterpriseFactory, TownshipFactory, UserFactory
 
 EXAMPLES_PER_OPERATION = 3

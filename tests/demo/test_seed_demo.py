@@ -14,23 +14,21 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from bureau.demo import generator as demo_generator
-from bureau.demo.generator import DemoGenerator
-from bureau.demo.services import DEMO_ACCOUNTS, DEMO_PASSWORD, NATURAL_KEYS, demo_seed, natural_key
 from bureau.models import DomainModel, ReferenceModel, Role, User
 from bureau.validators import validate_credit_code
+from demo import generator as demo_generator
+from demo.generator import DemoGenerator
+from demo.services import DEMO_ACCOUNTS, DEMO_PASSWORD, NATURAL_KEYS, demo_seed, natural_key
 from enterprises.models import Enterprise, TechContract
 from platforms.models import RdCoverage
 
 ENTERPRISES = 40  # per county: enough for every figure, fast enough for the suite
-DOMAIN_APPS = ["bureau", "enterprises", "talents", "platforms", "poverty"]
 
 
 def domain_models():
     return [
         model
-        for app in DOMAIN_APPS
-        for model in apps.get_app_config(app).get_models()
+        for model in apps.get_models()
         if issubclass(model, DomainModel | ReferenceModel)
     ]
 
@@ -76,7 +74,7 @@ def test_seed_reports_counts_and_accounts_in_chinese(seeded_db):
 
 
 def test_help_is_translated_text_argparse_can_format():
-    from bureau.management.commands.seed_demo import Command
+    from demo.management.commands.seed_demo import Command
 
     text = Command().create_parser("manage.py", "seed_demo").format_help()
     assert "生成演示数据" in text and "随机种子" in text

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from bureau.celery import app
+from config.celery import app
 
 CLOSED_PORT = 6399
 DOWN_URL = f"redis://127.0.0.1:{CLOSED_PORT}/0"
@@ -27,7 +27,7 @@ def redis_down(settings):
         if probe.connect_ex(("127.0.0.1", CLOSED_PORT)) == 0:
             pytest.skip(f"port {CLOSED_PORT} is open; the fault needs a closed one")
     settings.CACHES = {
-        "default": {"BACKEND": "bureau.cache.FailSoftRedisCache", "LOCATION": DOWN_URL}
+        "default": {"BACKEND": "portal.cache.FailSoftRedisCache", "LOCATION": DOWN_URL}
     }
     settings.CELERY_BROKER_URL = DOWN_URL
     settings.CELERY_TASK_ALWAYS_EAGER = False

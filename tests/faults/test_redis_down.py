@@ -98,13 +98,13 @@ def test_settings_with_redis_use_the_cache_that_survives_redis_going_down():
     env = {
         **os.environ,
         "REDIS_URL": "redis://127.0.0.1:6379/7",
-        "DJANGO_SETTINGS_MODULE": "bureau.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
     }
     backend = subprocess.run(
         [
             sys.executable,
             "-c",
-            "from bureau import settings; print(settings.CACHES['default']['BACKEND'])",
+            "from config import settings; print(settings.CACHES['default']['BACKEND'])",
         ],
         cwd=settings.BASE_DIR,
         env=env,
@@ -112,4 +112,4 @@ def test_settings_with_redis_use_the_cache_that_survives_redis_going_down():
         text=True,
         check=True,
     ).stdout.strip()
-    assert backend == "bureau.cache.FailSoftRedisCache"
+    assert backend == "portal.cache.FailSoftRedisCache"

@@ -7,8 +7,8 @@ import msoffcrypto
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from bureau.importing.pipeline import run_import
 from enterprises.models import Enterprise
+from imports.engine.pipeline import run_import
 from tests.imports.conftest import code, xlsx_bytes
 
 pytestmark = pytest.mark.django_db

@@ -5,10 +5,10 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from bureau.importing import export as exporting
-from bureau.importing.pipeline import Importer, run_import
-from bureau.importing.registry import entities, get_entity
 from enterprises.models import Enterprise
+from imports.engine import export as exporting
+from imports.engine.pipeline import Importer, run_import
+from imports.engine.registry import entities, get_entity
 from tests import factories as f
 from tests.imports.conftest import code, xlsx_bytes
 

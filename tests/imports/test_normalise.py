@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from bureau.importing import normalise as norm
+from imports.engine import normalise as norm
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 import xlwt
 
-from bureau.importing.pipeline import run_import
 from enterprises.models import Enterprise, EnterpriseYearlyFigure, HiTechApplication
+from imports.engine.pipeline import run_import
 from tests.factories import (
     DepartmentFactory,
     EnterpriseFactory,

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bureau.importing import export as exporting
-from bureau.importing.pipeline import run_import
-from bureau.importing.registry import get_entity
+from imports.engine import export as exporting
+from imports.engine.pipeline import run_import
+from imports.engine.registry import get_entity
 from tests.factories import (
     CommissionerFactory,
     EnterpriseFactory,

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from bureau.importing.registry import entities, get_entity
-from bureau.importing.resources import form_columns
 from enterprises.views import HiTechApplicationViewSet
+from imports.engine.registry import entities, get_entity
+from imports.engine.resources import form_columns
 
 # Headers in file order and natural keys as released; a change here changes users' files.
 RELEASED = json.loads((Path(__file__).parent / "columns.json").read_text(encoding="utf-8"))

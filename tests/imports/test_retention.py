@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from bureau.celery import app as celery_app
+from config.celery import app as celery_app
 from imports.models import ImportJob
 from imports.services import import_files_purge, import_job_confirm
 from imports.tasks import purge_import_files

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from bureau.celery import app
+from config.celery import app
 from enterprises.models import Enterprise
 from imports import services, tasks
 from imports.models import ImportJob

@@ -18,10 +18,10 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 from rest_framework.authtoken.models import Token
 
-from bureau.backup import EXCLUDED
 from bureau.models import Department, User
 from enterprises.models import Enterprise, EnterpriseYearlyFigure
 from imports.models import ImportJob
+from ops.backup import EXCLUDED
 from poverty.models import ServiceVisit
 from tests.factories import (
     CommissionerFactory,

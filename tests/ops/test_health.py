@@ -15,7 +15,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 
-from bureau import health
+from ops import health
 
 # the broker the portal itself was started with, so the worker and /healthz meet on it
 REDIS_URL = (
@@ -114,7 +114,7 @@ def test_running_worker_answers_the_ping(settings, tmp_path):
             "-m",
             "celery",
             "-A",
-            "bureau",
+            "config",
             "worker",
             "--pool=solo",
             "-Q",

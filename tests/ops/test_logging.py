@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from bureau.logging import JsonFormatter
+from ops.logging import JsonFormatter
 
 PRODUCTION_ENV = {
     "DJANGO_DEBUG": "0",

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from reports import tasks
 from reports.annual import services
 from reports.models import ExportJob
@@ -152,5 +153,5 @@ def test_the_task_acknowledges_late_has_time_limits_and_beat_checks_stale_jobs()
     task = tasks.export_report
     assert task.acks_late and task.reject_on_worker_lost
     assert task.soft_time_limit < task.time_limit <= services.STALE_RUNNING_AFTER.total_seconds()
-    schedule = tasks.app.conf.beat_schedule["reports-fail-stale-export-jobs"]
+    schedule = celery_app.conf.beat_schedule["reports-fail-stale-export-jobs"]
     assert schedule["task"] == tasks.fail_stale_export_jobs.name

@@ -17,7 +17,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from bureau.demo.services import demo_seed
+from demo.services import demo_seed
 from reports.annual import selectors
 from reports.annual.drafting import segments_text
 from reports.annual.outline import OUTLINE

@@ -13,11 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from bureau.api.urls import crud_viewsets
-from bureau.importing import widgets as w
-from bureau.importing.registry import entities
+from api.urls import crud_viewsets
 from bureau.text import UNSAFE, clean_text
 from bureau.validators import date_fields, validate_credit_code, validate_year
+from imports.engine import widgets as w
+from imports.engine.registry import entities
 from tests.crud_cases import CASES_BY_MODEL
 from tests.factories import valid_credit_code
 

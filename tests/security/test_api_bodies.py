@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bureau.api.parsers import json_too_deep
+from api.parsers import json_too_deep
 from tests.factories import UserFactory
 from tests.security.urlwalk import fill, is_regex, iter_routes
 

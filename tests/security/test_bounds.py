@@ -6,8 +6,8 @@ import datetime
 
 import pytest
 
-from bureau.importing.pipeline import run_import
 from enterprises.models import HiTechApplication
+from imports.engine.pipeline import run_import
 from tests import factories as f
 from tests.imports.conftest import xlsx_bytes
 

@@ -8,7 +8,7 @@ from django.db import OperationalError, connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from bureau.errors import server_error
+from portal.errors import server_error
 from tests.factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,8 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 
-from bureau.importing.pipeline import run_import
 from bureau.validators import check_dates
+from imports.engine.pipeline import run_import
 from tests.security.attack import (
     DATE_ATTACKS,
     ENTITY_PAGES,

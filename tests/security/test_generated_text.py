@@ -21,9 +21,9 @@ from django.core.management import call_command
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 
-from bureau.importing import export as exporting
 from bureau.models import Township
 from imports import services as import_services
+from imports.engine import export as exporting
 from imports.models import ImportJob
 from reports.annual import services as report_services
 from reports.annual.rendering import render

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bureau.api.parsers import json_too_deep
-from bureau.importing import normalise as norm
-from bureau.importing.pipeline import run_import
+from api.parsers import json_too_deep
 from bureau.text import UNSAFE, clean_text
 from enterprises.models import Enterprise
+from imports.engine import normalise as norm
+from imports.engine.pipeline import run_import
 from tests import factories as f
 from tests.security.test_generated_text import _xlsx
 

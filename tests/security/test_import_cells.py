@@ -7,8 +7,8 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from bureau.importing.pipeline import run_import
 from enterprises.models import Enterprise
+from imports.engine.pipeline import run_import
 from tests import factories as f
 from tests.imports.conftest import code
 

@@ -219,7 +219,7 @@ def test_liaison_changing_a_communitys_status_keeps_members_of_other_townships(
 def test_liaison_import_listing_only_visible_members_keeps_the_others(
     liaison_user, township, other_township, settings, tmp_path
 ):
-    from bureau.importing.pipeline import run_import  # noqa: PLC0415
+    from imports.engine.pipeline import run_import  # noqa: PLC0415
     from tests.imports.conftest import xlsx_bytes  # noqa: PLC0415
 
     ours = f.EnterpriseFactory(township=township, name="本镇成员")

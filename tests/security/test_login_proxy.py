@@ -6,7 +6,7 @@ from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from bureau.client_ip import client_ip
+from config.client_ip import client_ip
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Left
 
-from bureau.importing.registry import entities
+from imports.engine.registry import entities
 from reports.annual import services as report_services
 from tests import factories as f
 from tests.imports.test_export import make_all

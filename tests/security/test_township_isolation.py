@@ -19,9 +19,9 @@ from django.db.models import Value
 from django.db.models.functions import Cast, Concat
 from django.test import Client
 
-from bureau.api.urls import crud_viewsets
-from bureau.importing.registry import entities
+from api.urls import crud_viewsets
 from imports import services as import_services
+from imports.engine.registry import entities
 from tests.crud_cases import CASES
 from tests.imports.conftest import code, xlsx_bytes
 from tests.security.urlwalk import fill, is_regex, iter_routes, parameters

@@ -4,8 +4,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from bureau.importing import export as exporting
-from bureau.importing.registry import entities
+from imports.engine import export as exporting
+from imports.engine.registry import entities
 
 
 class Command(BaseCommand):

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from bureau.importing.registry import entities
+from imports.engine.registry import entities
 from imports.models import ImportJob
 from imports.services import import_job_create, import_job_run
 

@@ -1,0 +1,110 @@
+"""``/api/indicators/?year=Y[&township=CODE]``: every figure of the indicator registry.
+
+The same values as the dashboard and the annual report (``reports.indicators.compute_all``). A
+township liaison always gets their own township's figures, whatever they ask for; district-wide
+figures are then null, as on their dashboard.
+"""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.permissions import HasRole
+from bureau.models import Township
+from bureau.validators import validate_year
+
+
+@extend_schema_field(OpenApiTypes.NUMBER)
+class NumberField(serializers.Field):
+    """An int stays an int; a Decimal becomes a JSON number (figures have at most 4 places)."""
+
+    def to_representation(self, value):
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else float(value)
+        return value
+
+
+class IndicatorQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(label=_("年度"), validators=[validate_year])
+    township = serializers.CharField(
+        label=_("乡镇（街道）"), required=False, help_text=_("9位区划代码；不填为全区。")
+    )
+
+    def validate_township(self, value):
+        township = Township.objects.filter(code=value.strip()).first()
+        if township is None:
+            raise serializers.ValidationError(_("没有该区划代码的乡镇（街道）。"))
+        return township
+
+
+class IndicatorSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    unit = serializers.CharField()
+    section = serializers.CharField()
+    value = NumberField(allow_null=True)
+    target = NumberField(allow_null=True)
+    progress = NumberField(allow_null=True, help_text=_("完成目标的百分比"))
+    names = serializers.ListField(child=serializers.CharField())
+    details = serializers.ListField(child=serializers.DictField())
+    breakdown = serializers.DictField(child=NumberField(allow_null=True))
+    records_url = serializers.CharField(allow_null=True, help_text=_("相关记录的列表页面"))
+
+
+class IndicatorResultSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    township = serializers.CharField(allow_null=True, help_text=_("区划代码；全区为 null"))
+    indicators = IndicatorSerializer(many=True)
+
+
+class IndicatorView(APIView):
+    """Every indicator of a year, for the district or one township."""
+
+    permission_classes = [HasRole]
+
+    @extend_schema(
+        summary="年度指标",
+        tags=["统计与报告"],
+        parameters=[
+            OpenApiParameter("year", int, required=True, description="年度"),
+            OpenApiParameter("township", str, description="乡镇（街道）9位区划代码；不填为全区"),
+        ],
+        responses=IndicatorResultSerializer,
+    )
+    def get(self, request):
+        from reports.indicators import REGISTRY, compute_all  # the read side, loaded on use
+
+        query = IndicatorQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data["year"]
+        township = query.validated_data.get("township")
+        if request.user.is_liaison:
+            township = request.user.township
+        values = compute_all(year, township=township)
+        rows = [
+            {
+                "key": key,
+                "label": value.label,
+                "unit": value.unit,
+                "section": REGISTRY[key].section,
+                "value": value.value,
+                "target": value.target,
+                "progress": value.progress,
+                "names": value.names,
+                "details": value.details,
+                "breakdown": value.breakdown,
+                "records_url": value.records_url,
+            }
+            for key, value in values.items()
+        ]
+        result = {
+            "year": year,
+            "township": township.code if township else None,
+            "indicators": rows,
+        }
+        return Response(IndicatorResultSerializer(result).data)

@@ -1,0 +1,207 @@
+from django import forms
+from django.apps import apps
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import OuterRef, Subquery, prefetch_related_objects
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from bureau import indicator_keys, models, permissions
+from bureau.forms import BureauProfileForm
+from bureau.selectors import bureau_profile
+from bureau.services import bureau_profile_update, record_restore
+from portal.crud import CrudViewSet
+
+
+class TownshipViewSet(CrudViewSet):
+    model = models.Township
+    fields = ["code", "name"]
+    list_columns = ["code", "name"]
+    search_fields = ["code", "name"]
+    admin_only = True
+    detail_related = [
+        ("villages", "村（社区）"),
+        ("enterprises", "企业"),
+        ("departments", "帮包部门"),
+    ]
+
+
+class VillageViewSet(CrudViewSet):
+    model = models.Village
+    fields = ["township", "code", "name"]
+    list_columns = ["name", "code", "township"]
+    filter_fields = ["township"]
+    search_fields = ["code", "name"]
+    admin_only = True
+
+
+class DepartmentViewSet(CrudViewSet):
+    model = models.Department
+    fields = ["name", "townships"]
+    list_columns = ["name"]
+    search_fields = ["name"]
+    admin_only = True
+
+
+class IndustryViewSet(CrudViewSet):
+    model = models.Industry
+    fields = ["name", "is_key_chain"]
+    list_columns = ["name", "is_key_chain"]
+    filter_fields = ["is_key_chain"]
+    search_fields = ["name"]
+    admin_only = True
+
+
+class AnnualTargetForm(forms.ModelForm):
+    indicator = forms.ChoiceField(label=_lazy("指标"), choices=indicator_keys.target_choices)
+
+    class Meta:
+        model = models.AnnualTarget
+        fields = ["year", "indicator", "value", "note"]
+
+
+class ExternalFigureForm(forms.ModelForm):
+    key = forms.ChoiceField(label=_lazy("指标"), choices=indicator_keys.external_choices)
+
+    class Meta:
+        model = models.ExternalFigure
+        fields = ["year", "key", "value", "unit", "source", "as_of"]
+
+
+class AnnualTargetViewSet(CrudViewSet):
+    model = models.AnnualTarget
+    form_class = AnnualTargetForm
+    fields = ["year", "indicator", "value", "note"]
+    list_columns = ["year", "indicator", "value", "note"]
+    filter_fields = ["year"]
+    search_fields = ["indicator", "note"]
+    admin_only = True
+
+
+class WorkActivityViewSet(CrudViewSet):
+    model = models.WorkActivity
+    fields = ["date", "kind", "topic", "township", "participants", "organiser", "note"]
+    list_columns = ["date", "kind", "topic", "township", "participants"]
+    filter_fields = {"kind": ["exact"], "township": ["exact"], "date": ["year", "month"]}
+    search_fields = ["topic", "organiser", "note"]
+
+
+class ExternalFigureViewSet(CrudViewSet):
+    model = models.ExternalFigure
+    form_class = ExternalFigureForm
+    fields = ["year", "key", "value", "unit", "source", "as_of"]
+    list_columns = ["year", "key", "value", "unit", "source", "as_of"]
+    filter_fields = ["year"]
+    search_fields = ["key", "source"]
+
+
+VIEWSETS = [
+    TownshipViewSet(),
+    VillageViewSet(),
+    DepartmentViewSet(),
+    IndustryViewSet(),
+    AnnualTargetViewSet(),
+    WorkActivityViewSet(),
+    ExternalFigureViewSet(),
+]
+
+
+def home(request):
+    """Everyone lands on the dashboard (a liaison's covers their township)."""
+    return redirect("reports:dashboard")
+
+
+def profile(request):
+    """单位信息: everyone with a role reads it; administrators change it."""
+    if not permissions.has_role(request.user):
+        raise Http404
+    current = bureau_profile()
+    editable = request.user.is_admin
+    form = BureauProfileForm(request.POST or None, instance=current)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied(_("只有系统管理员可以修改单位信息。"))
+        if form.is_valid():
+            bureau_profile_update(
+                user=request.user,
+                data={name: form.cleaned_data[name] for name in form.Meta.fields},
+            )
+            messages.success(request, _("单位信息已保存。"))
+            return redirect("bureau:profile")
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(
+        request,
+        "bureau/profile.html",
+        {"form": form, "editable": editable, "profile": current},
+    )
+
+
+def _history_models():
+    for model in apps.get_models():
+        history = getattr(model, "history", None)
+        if history is not None and hasattr(model, "url_namespace") and hasattr(history, "model"):
+            yield model
+
+
+def _require_admin(user):
+    if not (user.is_authenticated and user.is_admin):
+        raise PermissionDenied(_("只有系统管理员可以使用回收站。"))
+
+
+def trash(request):
+    """Deleted records, newest first, each with the user who deleted it and a restore button."""
+    _require_admin(request.user)
+    entries = []
+    for model in _history_models():
+        history_model = model.history.model
+        alive = model._default_manager.filter(pk=OuterRef("id"))
+        latest = history_model.objects.filter(id=OuterRef("id")).order_by(
+            "-history_date", "-history_id"
+        )
+        deleted = (
+            history_model.objects.filter(history_type="-")
+            .exclude(id__in=Subquery(alive.values("pk")))
+            .filter(history_id=Subquery(latest.values("history_id")[:1]))
+            .select_related("history_user")
+            .order_by("-history_date")[:100]
+        )
+        records = list(deleted)
+        instances = [record.instance for record in records]
+        # What each record's name reads (``SelectRelatedManager`` lists it), fetched once per
+        # relation and model rather than once per deleted record.
+        related = getattr(model._default_manager, "related", ())
+        if related:
+            prefetch_related_objects(instances, *related)
+        for record, instance in zip(records, instances, strict=True):
+            entries.append(
+                {
+                    "record": record,
+                    "instance": instance,
+                    "label": model._meta.verbose_name,
+                    "app_label": model._meta.app_label,
+                    "model_name": model._meta.model_name,
+                }
+            )
+    entries.sort(key=lambda entry: entry["record"].history_date, reverse=True)
+    return render(request, "bureau/trash.html", {"entries": entries})
+
+
+@require_POST
+def trash_restore(request, app_label, model_name, history_id):
+    _require_admin(request.user)
+    try:
+        model = apps.get_model(app_label, model_name)
+        record = model.history.model.objects.get(history_id=history_id, history_type="-")
+    except (LookupError, AttributeError, ObjectDoesNotExist) as error:
+        raise Http404 from error
+    if model._default_manager.filter(pk=record.id).exists():
+        messages.warning(request, _("该记录已存在，无需恢复。"))
+        return redirect("bureau:trash")
+    instance = record_restore(historical=record, user=request.user)
+    messages.success(request, _("已恢复：%(obj)s") % {"obj": instance})
+    return redirect(instance.get_absolute_url())

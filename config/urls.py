@@ -1,0 +1,45 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from bureau.forms import LoginForm
+from bureau.pages import views
+from ops import health
+from portal import lookup
+from portal.routing import crud_urls
+
+bureau_patterns = [
+    *crud_urls(views.VIEWSETS),
+    path("profile/", views.profile, name="profile"),
+    path("trash/", views.trash, name="trash"),
+    path(
+        "trash/<str:app_label>/<str:model_name>/<int:history_id>/restore/",
+        views.trash_restore,
+        name="trash-restore",
+    ),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("lookup/<str:label>/", lookup.lookup, name="lookup"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("bureau/", include((bureau_patterns, "bureau"))),
+    path("enterprises/", include("enterprises.urls")),
+    path("talents/", include("talents.urls")),
+    path("platforms/", include("platforms.urls")),
+    path("poverty/", include("poverty.urls")),
+    path("imports/", include("imports.urls")),
+    path("reports/", include("reports.urls")),
+    path("api/", include("api.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler500 = "portal.errors.server_error"

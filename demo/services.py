@@ -1,0 +1,494 @@
+"""Writing the demo data: per row through ``record_save`` or in validated bulk batches.
+
+``demo_seed`` is what ``manage.py seed_demo`` runs. Every record has a natural key
+(``NATURAL_KEYS``); a record whose key is already in the database is left alone, so running the
+command twice adds nothing, and a city run after a district run adds only the other counties.
+"""
+
+import datetime
+import itertools
+import multiprocessing
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import connection, connections, transaction
+from django.db.models import Model, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
+
+from bureau.models import (
+    AnnualTarget,
+    BureauProfile,
+    Department,
+    ExternalFigure,
+    Industry,
+    Role,
+    Township,
+    User,
+    Village,
+    WorkActivity,
+)
+from bureau.services import bureau_profile_update, record_save
+from demo.generator import SCALE_BLOCKS, Block, DemoGenerator, Row
+from demo.names import CITY, DISTRICT
+from enterprises.models import (
+    Enterprise,
+    EnterpriseYearlyFigure,
+    HiTechApplication,
+    InnovationCommunity,
+    SmeEvaluation,
+    TechContract,
+)
+from platforms.models import CoverageMilestone, Platform, RdCoverage
+from poverty.models import (
+    Achievement,
+    AgriStation,
+    Commissioner,
+    DemoBase,
+    KeyVillage,
+    ServiceVisit,
+)
+from talents.models import ForeignExpert, IntroProject, TalentProject, TalentStage, WorkPermit
+
+# Parents before children; the order records are written in.
+NATURAL_KEYS: dict[type[Model], tuple[str, ...]] = {
+    Industry: ("name",),
+    Township: ("code",),
+    Village: ("code",),
+    Department: ("name",),
+    Enterprise: ("credit_code",),
+    EnterpriseYearlyFigure: ("enterprise__credit_code", "year"),
+    HiTechApplication: ("enterprise__credit_code", "year"),
+    SmeEvaluation: ("enterprise__credit_code", "year"),
+    TechContract: ("registration_number",),
+    InnovationCommunity: ("name", "year"),
+    TalentProject: ("enterprise__credit_code", "programme", "year", "candidate"),
+    TalentStage: (
+        "project__enterprise__credit_code",
+        "project__programme",
+        "project__year",
+        "project__candidate",
+        "step",
+    ),
+    ForeignExpert: ("passport_number",),
+    WorkPermit: ("permit_number",),
+    IntroProject: ("title", "year"),
+    Platform: ("name", "kind", "level", "year"),
+    RdCoverage: ("enterprise__credit_code", "year"),
+    KeyVillage: ("village__code",),
+    Commissioner: ("phone",),
+    ServiceVisit: ("village__village__code", "date", "content"),
+    AgriStation: ("name",),
+    DemoBase: ("name", "year"),
+    Achievement: ("title", "year"),
+    WorkActivity: ("date", "kind", "topic", "township__code"),
+    CoverageMilestone: ("year", "kind", "title", "date"),
+    AnnualTarget: ("year", "indicator"),
+    ExternalFigure: ("year", "key"),
+}
+# Records later blocks point at; resolved even when their block is skipped.
+SHARED_MODELS = (Industry, Department)
+BULK_BATCH_SIZE = 2000
+BLOCKS_PER_CHUNK = 10
+CHANGE_REASON = gettext_lazy("演示数据")
+
+DEMO_PASSWORD = "Bureau-2026"
+DEMO_ACCOUNTS = [
+    # username, role, full name, is superuser
+    ("admin", Role.ADMIN, "系统管理员", True),
+    ("staff", Role.STAFF, "科室工作人员", False),
+    ("liaison", Role.LIAISON, "城关街道联络员", False),
+    ("leader", Role.LEADER, "局领导", False),
+]
+LIAISON_TOWNSHIP_CODE = "370302001"
+
+
+@dataclass
+class SeedResult:
+    scale: str
+    added: Counter = field(default_factory=Counter)
+    existing: Counter = field(default_factory=Counter)
+    blocks_skipped: int = 0
+    blocks_uncounted: int = 0  # skipped without being generated: not in the counters
+    seconds: float = 0.0
+
+    def merge(self, other: "SeedResult") -> None:
+        self.added.update(other.added)
+        self.existing.update(other.existing)
+        self.blocks_skipped += other.blocks_skipped
+        self.blocks_uncounted += other.blocks_uncounted
+
+    @property
+    def total_added(self) -> int:
+        return sum(self.added.values())
+
+
+def demo_seed(
+    *,
+    scale: str = "district",
+    seed: int = 2026,
+    today: datetime.date | None = None,
+    enterprises_per_block: int | None = None,
+    history: bool = False,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SeedResult:
+    """Write the demo data of ``scale`` (district, city or province) for ``seed``.
+
+    The district (one block, about 4,700 records) goes row by row through
+    ``bureau.services.record_save``, exactly as the forms do, history included. City and
+    province (50 and 500 blocks) go through ``seed_in_bulk``: the same records, validated in
+    batches and inserted with ``bulk_create``, one transaction per ten blocks, so an
+    interrupted run resumes where it stopped. Their history rows are written only with
+    ``history=True`` (they double the time). On PostgreSQL the chunks are shared among
+    ``workers`` processes (default: one per CPU, at most four).
+    """
+    started = time.monotonic()
+    params = {"seed": seed, "today": today or datetime.date.today()}
+    if enterprises_per_block:
+        params["enterprises_per_block"] = enterprises_per_block
+    generator = DemoGenerator(**params)
+    result = SeedResult(scale=scale)
+    district = generator.block(0)
+    if scale == "district":
+        seed_with_services(block=district, result=result)
+    else:
+        # Block 0 first: it holds the industries and departments every other block uses.
+        seed_in_bulk(blocks=[district], result=result, history=history)
+        total = SCALE_BLOCKS[scale]
+        chunks = [
+            (start, min(start + BLOCKS_PER_CHUNK, total))
+            for start in range(1, total, BLOCKS_PER_CHUNK)
+        ]
+        jobs = [(params, start, stop, history) for start, stop in chunks]
+        for n, counts in enumerate(_run_jobs(generator, jobs, workers), start=1):
+            result.merge(counts)
+            if progress and (n % max(len(jobs) // 10, 1) == 0 or n == len(jobs)):
+                done = min(1 + n * BLOCKS_PER_CHUNK, total)
+                elapsed = time.monotonic() - started
+                progress(
+                    _("已处理 %(done)s/%(total)s 个区县（%(seconds).0f 秒）")
+                    % {"done": done, "total": total, "seconds": elapsed}
+                )
+    demo_profile_ensure()
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def demo_profile_ensure() -> None:
+    """The demo bureau's identity (鲁川市青河区科学技术局), unless an administrator set one."""
+    if BureauProfile.objects.exists():
+        return
+    bureau_profile_update(
+        user=None,
+        data={
+            "city_name": CITY,
+            "district_name": DISTRICT,
+            "bureau_name": f"{CITY}{DISTRICT}科学技术局",
+            "bureau_short_name": f"{DISTRICT}科技局",
+            "issuing_unit": f"{CITY}{DISTRICT}科学技术局",
+            "signing_date": None,
+        },
+    )
+
+
+def _run_jobs(generator: DemoGenerator, jobs: list[tuple], workers: int | None):
+    """Seed each chunk of blocks, in worker processes when the database allows it."""
+    workers = workers or min(os.cpu_count() or 1, 4)
+    parallel = (
+        workers > 1
+        and len(jobs) > 1
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block  # workers could not see uncommitted rows
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+    if not parallel:
+        for job in jobs:
+            yield _seed_chunk(*job, generator=generator)
+        return
+    connections.close_all()  # each worker opens its own connection
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap_unordered(_seed_chunk_job, jobs)
+
+
+# A worker process keeps one generator for all the chunks it is given.
+_worker_generator: DemoGenerator | None = None
+
+
+def _seed_chunk_job(job: tuple) -> SeedResult:
+    return _seed_chunk(*job)
+
+
+def _seed_chunk(
+    params: dict, start: int, stop: int, history: bool, generator: DemoGenerator | None = None
+) -> SeedResult:
+    """Generate and write blocks ``start`` to ``stop - 1`` in one transaction."""
+    global _worker_generator
+    if generator is None:
+        if _worker_generator is None:
+            _worker_generator = DemoGenerator(**params)
+        generator = _worker_generator
+    result = SeedResult(scale="")
+    numbers = range(start, stop)
+    seeded = _blocks_seeded(generator, numbers)
+    result.blocks_skipped += len(seeded)
+    result.blocks_uncounted += len(seeded)
+    blocks = [generator.block(b) for b in numbers if b not in seeded]
+    if blocks:
+        _resolve_shared(generator)
+        seed_in_bulk(blocks=blocks, result=result, history=history)
+    return result
+
+
+def _blocks_seeded(generator: DemoGenerator, numbers: Iterable[int]) -> set[int]:
+    """Blocks whose townships and first contract are in the database: written before.
+
+    A chunk is written in one transaction, so these records mean the whole block is there;
+    such blocks are skipped without being generated, which keeps a second run quick.
+    """
+    markers = {b: generator.block_marker(b) for b in numbers}
+    codes = [code for townships, _ in markers.values() for code in townships]
+    contracts = [contract for _, contract in markers.values()]
+    have_codes = set(Township.objects.filter(code__in=codes).values_list("code", flat=True))
+    have_contracts = set(
+        TechContract.objects.filter(registration_number__in=contracts).values_list(
+            "registration_number", flat=True
+        )
+    )
+    return {
+        b
+        for b, (townships, contract) in markers.items()
+        if contract in have_contracts and have_codes.issuperset(townships)
+    }
+
+
+def _resolve_shared(generator: DemoGenerator) -> None:
+    # In a worker the industries and departments block 0 wrote are known by name only.
+    for model, objs in (
+        (Industry, list(generator.industries.values())),
+        (Department, generator.departments),
+    ):
+        missing = [obj for obj in objs if obj.pk is None]
+        if missing:
+            found = dict(
+                model.objects.filter(name__in=[o.name for o in missing]).values_list("name", "pk")
+            )
+            for obj in missing:
+                _mark_saved(obj, found[obj.name])
+
+
+@transaction.atomic
+def seed_with_services(*, block: Block, result: SeedResult) -> None:
+    """Write one block row by row through ``record_save`` (full validation, history)."""
+    if _block_exists(block, result):
+        return
+    for model, rows in _ordered(block):
+        for row in _resolve(model, rows, result):
+            _attach(row.obj)
+            record_save(instance=row.obj, user=None, m2m=row.m2m or None)
+    for link in block.links:
+        getattr(link.obj, link.field_name).add(*link.targets)
+
+
+@transaction.atomic
+def seed_in_bulk(*, blocks: list[Block], result: SeedResult, history: bool = False) -> None:
+    """Write ``blocks`` in bulk: the path for the city and province scales.
+
+    Per-row ``record_save`` would take hours for 200,000 enterprises. Here each new record is
+    validated with ``full_clean`` (field validators and the model's ``clean``), skipping only
+    the checks that cost one query per row and that the database enforces anyway: foreign keys
+    (they point at records just written or found) and unique constraints (natural keys are
+    checked beforehand, per batch). Records are inserted with ``bulk_create``; with
+    ``history`` through ``simple_history.utils.bulk_create_with_history``, so each also gets
+    its creation history row. Many-to-many links go straight into their tables, without
+    history rows.
+    """
+    todo = [block for block in blocks if not _block_exists(block, result)]
+    if not todo:
+        return
+    merged = Block(index=todo[0].index)
+    for block in todo:
+        for model, rows in block.rows.items():
+            merged.rows.setdefault(model, []).extend(rows)
+        merged.links.extend(block.links)
+    links = [(link.obj, link.field_name, link.targets) for link in merged.links]
+    new_projects: set[int] = set()
+    for model, rows in _ordered(merged):
+        new = _resolve(model, rows, result)
+        links += [(row.obj, name, targets) for row in new for name, targets in row.m2m.items()]
+        if model is TalentProject:
+            new_projects = {id(row.obj) for row in new}
+        if model is TalentStage:
+            fresh = [row for row in new if id(row.obj.project) in new_projects]
+            _validate_new_stages([row.obj for row in fresh])
+            _bulk_insert(model, fresh, history=history, full=False)
+            # Stages added to projects already in the database: clean() checks them there.
+            for row in new:
+                if id(row.obj.project) not in new_projects:
+                    _bulk_insert(model, [row], history=history)
+        else:
+            _bulk_insert(model, new, history=history)
+    _bulk_link(links)
+
+
+def _ordered(block: Block) -> Iterable[tuple[type[Model], list[Row]]]:
+    for model in NATURAL_KEYS:
+        if block.rows.get(model):
+            yield model, block.rows[model]
+
+
+def _block_exists(block: Block, result: SeedResult) -> bool:
+    """True when every enterprise of the block is already there: the block was seeded."""
+    marker = block.marker
+    if not marker or Enterprise.objects.filter(credit_code__in=marker).count() < len(marker):
+        return False
+    for model in SHARED_MODELS:
+        if block.rows.get(model):
+            _resolve(model, block.rows[model], SeedResult(scale=result.scale))
+    result.blocks_skipped += 1
+    for model, rows in block.rows.items():
+        result.existing[model] += len(rows)
+    return True
+
+
+def natural_key(obj: Model, fields: tuple[str, ...]) -> tuple:
+    values = []
+    for path in fields:
+        value = obj
+        for part in path.split("__"):
+            value = getattr(value, part, None) if value is not None else None
+        values.append(value)
+    return tuple(values)
+
+
+def _resolve(model: type[Model], rows: list[Row], result: SeedResult) -> list[Row]:
+    """The rows whose natural key is not in the database yet; the others get their pk."""
+    fields = NATURAL_KEYS[model]
+    keys = [natural_key(row.obj, fields) for row in rows]
+    condition = Q()
+    for i, name in enumerate(fields):
+        values = {key[i] for key in keys}
+        part = Q(**{f"{name}__in": [v for v in values if v is not None]})
+        if None in values:
+            part |= Q(**{f"{name}__isnull": True})
+        condition &= part
+    found = {
+        tuple(found[1:]): found[0]
+        for found in model._default_manager.filter(condition).values_list("pk", *fields)
+    }
+    new = []
+    for row, key in zip(rows, keys, strict=True):
+        pk = found.get(key)
+        if pk is None:
+            new.append(row)
+        else:
+            _mark_saved(row.obj, pk)
+            result.existing[model] += 1
+        _attach(row.obj)
+    result.added[model] += len(new)
+    return new
+
+
+def _mark_saved(obj: Model, pk: int) -> None:
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = "default"
+
+
+def _attach(obj: Model) -> None:
+    # A record built with an unsaved parent holds the parent but no parent id yet; once the
+    # parent is written (or found), assigning it again fills in the id.
+    for f in obj._meta.concrete_fields:
+        if f.is_relation and getattr(obj, f.attname) is None:
+            parent = getattr(obj, f.name, None)
+            if parent is not None and parent.pk is not None:
+                setattr(obj, f.name, parent)
+
+
+def _bulk_insert(model: type[Model], rows: list[Row], *, history: bool, full: bool = True) -> None:
+    """Validate and insert new records (``full=False``: the caller has run the model's
+    cross-row checks, only fields are validated here)."""
+    if not rows:
+        return
+    relations = [f.name for f in model._meta.concrete_fields if f.is_relation]
+    objs = [row.obj for row in rows]
+    for obj in objs:
+        if full:
+            obj.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
+        else:
+            obj.clean_fields(exclude=relations)
+    if history:
+        bulk_create_with_history(
+            objs, model, batch_size=BULK_BATCH_SIZE, default_change_reason=str(CHANGE_REASON)
+        )
+    else:
+        model._default_manager.bulk_create(objs, batch_size=BULK_BATCH_SIZE)
+
+
+def _validate_new_stages(stages: list[TalentStage]) -> None:
+    """The rules of ``TalentStage.clean`` for the stages of projects not yet in the database.
+
+    ``clean`` reads a project's other stages from the database (three queries a stage); when
+    the whole log of a new project is inserted at once, the same rules are checked here in
+    memory: the log starts with 区推荐, dates follow the steps, nothing follows a failure, and
+    only the final step says 入选 / 未入选.
+    """
+    final = {TalentStage.Result.SELECTED, TalentStage.Result.NOT_SELECTED}
+    failed = {TalentStage.Result.FAILED, *final}
+    logs: dict[int, list[TalentStage]] = {}
+    for stage in stages:
+        logs.setdefault(id(stage.project), []).append(stage)
+        if (stage.step == TalentStage.Step.FINAL) != (stage.result in final):
+            raise ValidationError({"result": _("只有“最终结果”环节可填写入选或未入选。")})
+    for log in logs.values():
+        log.sort(key=lambda s: s.step)
+        if log[0].step != TalentStage.Step.DISTRICT:
+            raise ValidationError({"step": _("第一个环节应为“区推荐”。")})
+        for before, after in itertools.pairwise(log):
+            if after.date < before.date:
+                raise ValidationError({"date": _("环节日期须与环节顺序一致。")})
+            if before.result in failed:
+                raise ValidationError({"step": _("前一环节未通过，不能进入后续环节。")})
+
+
+def _bulk_link(links: list[tuple[Model, str, list[Model]]]) -> None:
+    by_through: dict[type[Model], list[Model]] = {}
+    for obj, name, targets in links:
+        m2m = obj._meta.get_field(name)
+        through = m2m.remote_field.through
+        source, target = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
+        by_through.setdefault(through, []).extend(
+            through(**{f"{source}_id": obj.pk, f"{target}_id": t.pk}) for t in targets
+        )
+    for through, objs in by_through.items():
+        through.objects.bulk_create(objs, batch_size=BULK_BATCH_SIZE, ignore_conflicts=True)
+
+
+@transaction.atomic
+def demo_accounts_ensure() -> list[tuple[User, bool]]:
+    """The four demo accounts (password ``Bureau-2026``); existing ones are left as they are."""
+    township = Township.objects.filter(code=LIAISON_TOWNSHIP_CODE).first()
+    accounts = []
+    for username, role, full_name, superuser in DEMO_ACCOUNTS:
+        user = User.objects.filter(username=username).first()
+        if user is not None:
+            accounts.append((user, False))
+            continue
+        user = User(
+            username=username,
+            role=role,
+            full_name=full_name,
+            township=township if role == Role.LIAISON else None,
+            is_staff=superuser,
+            is_superuser=superuser,
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.full_clean()
+        user.save()
+        accounts.append((user, True))
+    return accounts

@@ -1,0 +1,772 @@
+"""The import pipeline: read, match headers, convert cells, match existing records on the
+natural key, validate exactly as the forms do, then write everything in one transaction.
+
+``Importer(entity, user=...).run(source, dry_run=True)`` is the preview; ``dry_run=False``
+writes. Either way the result lists every row error with its sheet row (as Excel numbers it),
+column letter, header and a Chinese message. By default one invalid row blocks the whole file;
+``skip_invalid=True`` writes the valid rows and reports the others. Nothing is ever half-written:
+the write happens inside ``transaction.atomic`` and any failure rolls all of it back.
+
+Validation is the forms' validation: ``full_clean`` (field validators, ``clean()``), the
+model's check constraints, uniqueness (checked for the whole file in bulk instead of one query
+per row) and ``bureau.permissions.check_can_change`` (a township liaison writes only rows of
+their own township). Foreign keys are resolved from a few bulk queries, so ``full_clean`` is
+told to skip re-checking that they exist.
+"""
+
+import dataclasses
+from collections import defaultdict
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import DatabaseError, IntegrityError, models, transaction
+from django.utils.translation import gettext as _
+
+from bureau import permissions
+from bureau.services import record_save
+from imports.engine import bulk
+from imports.engine import normalise as norm
+from imports.engine.headers import find_header, missing_columns, missing_columns_error
+from imports.engine.normalise import CellError
+from imports.engine.reader import NO_RESULT, ImportFileError, Sheet, read_sheets
+from imports.engine.registry import Entity, get_entity
+from imports.engine.widgets import (
+    BoolWidget,
+    ChoiceWidget,
+    DateWidget,
+    LookupWidget,
+    ManyLookupWidget,
+)
+
+SUMMARY_WORDS = ("合计", "总计", "小计", "总合计", "累计")
+NOTE_WORDS = ("注：", "注:", "说明", "备注：", "填表", "制表", "审核人", "数据来源", "填报单位")
+CHANGES_SAMPLE = 200
+PROGRESS_EVERY = 2000
+NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
+
+
+@dataclasses.dataclass
+class RowError:
+    row: int
+    column: str = ""
+    header: str = ""
+    message: str = ""
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def __str__(self):
+        where = _("第%(row)d行") % {"row": self.row} if self.row else ""
+        if self.column:
+            where += _("第%(col)s列（%(h)s）") % {"col": self.column, "h": self.header}
+        return f"{where}：{self.message}" if where else self.message
+
+
+@dataclasses.dataclass
+class ImportResult:
+    entity: str
+    file_name: str = ""
+    sheet_name: str = ""
+    header_row: int = 0
+    total: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    errors: list[RowError] = dataclasses.field(default_factory=list)
+    notices: list[str] = dataclasses.field(default_factory=list)
+    changes: list[dict] = dataclasses.field(default_factory=list)
+    file_error: str = ""
+    dry_run: bool = True
+    skip_invalid: bool = False
+    written: bool = False
+    # Kept for the error report, not serialised.
+    sheet: Sheet | None = dataclasses.field(default=None, repr=False)
+    header_index: int = 0
+    invalid_rows: list[int] = dataclasses.field(default_factory=list)
+
+    @property
+    def blocked(self) -> bool:
+        """Nothing may be written: a file error, or invalid rows without ``skip_invalid``."""
+        return bool(self.file_error) or (self.invalid > 0 and not self.skip_invalid)
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocked
+
+    def summary(self) -> dict:
+        return {
+            "entity": self.entity,
+            "file": self.file_name,
+            "sheet": self.sheet_name,
+            "header_row": self.header_row,
+            "dry_run": self.dry_run,
+            "skip_invalid": self.skip_invalid,
+            "written": self.written,
+            "ok": self.ok,
+            "file_error": self.file_error,
+            "counts": {
+                "total": self.total,
+                "new": self.new,
+                "changed": self.changed,
+                "unchanged": self.unchanged,
+                "invalid": self.invalid,
+            },
+            "notices": list(self.notices),
+            "errors": [error.as_dict() for error in self.errors],
+        }
+
+
+class _Row:
+    __slots__ = ("number", "values", "instance", "state", "errors", "m2m", "key", "diff", "failed")
+
+    def __init__(self, number):
+        self.number = number
+        self.values = {}
+        self.instance = None
+        self.state = None
+        self.errors = []
+        self.m2m = {}
+        self.key = None
+        self.diff = None
+        self.failed = ()
+
+
+class Importer:
+    """One import of one file into one entity on behalf of ``user`` (``None``: the system)."""
+
+    def __init__(
+        self,
+        entity: Entity | str,
+        *,
+        user=None,
+        skip_invalid: bool = False,
+        ignore_unknown: bool = False,
+        file_name: str = "",
+        progress=None,
+    ):
+        self.entity = get_entity(entity) if isinstance(entity, str) else entity
+        self.resource = self.entity.resource()
+        self.model = self.entity.model
+        self.user = user
+        self.skip_invalid = skip_invalid
+        self.ignore_unknown = ignore_unknown
+        self.file_name = file_name
+        self.progress = progress or (lambda stage, done, total: None)
+        self.reason = (_("Excel导入：%(f)s") % {"f": file_name or "-"})[:100]
+        self._factory = None
+        self._key_nullable = None
+
+    # ---- the run ---------------------------------------------------------------------------
+
+    def run(self, source, *, dry_run: bool = True) -> ImportResult:
+        result = ImportResult(
+            entity=self.entity.name,
+            file_name=self.file_name,
+            dry_run=dry_run,
+            skip_invalid=self.skip_invalid,
+        )
+        try:
+            self._check_permission()
+            self.progress("read", 0, 0)
+            sheets = read_sheets(source, filename=self.file_name)
+            match = find_header(sheets, self.resource, ignore_unknown=self.ignore_unknown)
+        except ImportFileError as error:
+            result.file_error = str(error)
+            return result
+        result.sheet = match.sheet
+        result.sheet_name = match.sheet.name
+        result.header_index = match.row_index
+        result.header_row = match.row_number
+        result.notices.extend(match.notices)
+        self.match = match
+        self._bind(match)
+
+        rows = self._convert(match.sheet, match.row_index)
+        result.total = len(rows)
+        if not rows:
+            result.file_error = _("表头（第%(row)d行）下没有数据行。") % {"row": match.row_number}
+            return result
+        self._match_existing(rows)
+        missing = missing_columns(match, self.resource, key_only=False)
+        if missing and any(row.state == NEW for row in rows):
+            result.file_error = missing_columns_error(
+                self.resource, missing, row=match.row_number, for_new=True
+            )
+            return result
+        if not self.resource.row_by_row:
+            self._validate(rows)
+        self._check_unique(rows)
+        self._tally(rows, result)
+        try:
+            with transaction.atomic():
+                if self.resource.row_by_row:
+                    self._write_row_by_row(rows, result)
+                    self._tally(rows, result)
+                elif not result.blocked and not dry_run:
+                    self.progress("write", 0, result.new + result.changed)
+                    valid = [r for r in rows if not r.errors]
+                    bulk.write(
+                        self.model,
+                        new=[r.instance for r in valid if r.state == NEW],
+                        changed=[r.instance for r in valid if r.state == CHANGED],
+                        changed_fields=self._update_fields(),
+                        user=self.user,
+                        reason=self.reason,
+                    )
+                if dry_run or result.blocked:
+                    transaction.set_rollback(True)
+                else:
+                    result.written = True
+        except (IntegrityError, DatabaseError) as error:
+            result.written = False
+            result.file_error = _(
+                "写入数据库时发生冲突，已全部撤销（可能有人同时修改了相同记录），请重新导入。详情：%(e)s"
+            ) % {"e": str(error).splitlines()[0][:200]}
+        self.progress("done", result.total, result.total)
+        return result
+
+    def _check_permission(self):
+        if self.user is not None and not permissions.can_change_model(
+            self.user, self.model, admin_only=self.entity.admin_only
+        ):
+            raise ImportFileError(
+                _("您没有导入“%(m)s”的权限。") % {"m": self.model._meta.verbose_name}
+            )
+
+    # ---- columns ---------------------------------------------------------------------------
+
+    def _bind(self, match):
+        """Per column: the model field it sets, and the widget that reads it."""
+        fields = self.resource.fields
+        self.plan = []  # (index, widget, target, bound, factor, is_fallback)
+        self.column_for = {}  # model field name -> bound column, for error messages
+        for bc in match.columns:
+            fallback = getattr(bc.column, "fallback_for", None)
+            if bc.column.readonly and not fallback:
+                continue
+            if fallback:
+                target = fields[fallback].attribute
+                widget = fields[fallback].widget
+            else:
+                target = bc.column.attribute
+                widget = bc.widget
+            self.plan.append((bc.index, widget, target, bc, bc.factor, bool(fallback)))
+            if not fallback or target not in self.column_for:
+                self.column_for[target] = bc
+        self.present = {target for _i, _w, target, _bc, _f, _fb in self.plan}
+        self.model_fields = {f.name: f for f in self.model._meta.get_fields() if f.concrete}
+
+    # ---- cells -> values -------------------------------------------------------------------
+
+    def _data_rows(self, sheet: Sheet, header_index: int):
+        for index in range(header_index + 1, len(sheet.rows)):
+            raw = sheet.rows[index]
+            filled = [
+                c for c in raw if c is not None and c != "" and not (type(c) is str and c.isspace())
+            ]
+            if not filled:
+                continue
+            first = norm.compact(filled[0])
+            if first.startswith(SUMMARY_WORDS):
+                continue
+            if len(filled) == 1 and first.startswith(NOTE_WORDS):
+                continue
+            yield index + 1, raw
+
+    def _convert(self, sheet: Sheet, header_index: int) -> list[_Row]:
+        data = list(self._data_rows(sheet, header_index))
+        self._prepare_lookups(data)
+        rows = []
+        total = len(data)
+        key_targets = [self.resource.fields[name].attribute for name in self.resource.natural_key()]
+        memos = defaultdict(dict)
+        plan = [
+            (*step, memos if not step[5] and _memoisable(step[1], step[4]) else None)
+            for step in self.plan
+        ]
+        for count, (number, raw) in enumerate(data, 1):
+            row = _Row(number)
+            values = row.values
+            width = len(raw)
+            failed = ()
+            for index, widget, target, bc, factor, is_fallback, memo in plan:
+                cell = raw[index] if index < width else None
+                if is_fallback and (
+                    values.get(target) is not None or target in failed or norm.is_blank(cell)
+                ):
+                    continue
+                if cell.__class__ is CellError or (
+                    cell.__class__ is str and cell[:1] == "#" and norm.excel_error(cell)
+                ):
+                    # Not a blank: a formula without a result, whatever the column holds.
+                    row.errors.append(RowError(number, bc.letter, bc.header, _cell_error(cell)))
+                    failed = (*failed, target)
+                    continue
+                try:
+                    if memo is not None and not is_fallback:
+                        # Townships, yes/no, choices, dates repeat down a column: read each
+                        # distinct cell once.
+                        value = memo[index].get(cell, _MISSING)
+                        if value is _MISSING:
+                            value = memo[index][cell] = widget.clean(cell, row=values)
+                    elif factor is not None:
+                        value = widget.clean(cell, row=values, factor=factor)
+                    else:
+                        value = widget.clean(cell, row=values)
+                except ValueError as error:
+                    row.errors.append(RowError(number, bc.letter, bc.header, str(error)))
+                    failed = (*failed, target)
+                    continue
+                values[target] = value
+            row.failed = failed
+            key = []
+            for target in key_targets:
+                value = values.get(target)
+                key.append(value.pk if isinstance(value, models.Model) else value)
+            row.key = tuple(key)
+            rows.append(row)
+            if count % PROGRESS_EVERY == 0:
+                self.progress("validate", count, total)
+        self.progress("validate", total, total)
+        return rows
+
+    def _prepare_lookups(self, data):
+        """Resolve every related record the file names with a few queries per column."""
+        by_widget = defaultdict(list)
+        widgets = {}
+        for index, widget, _target, _bc, _factor, _fb in self.plan:
+            if isinstance(widget, LookupWidget):
+                by_widget[id(widget)].extend(raw[index] for _n, raw in data if index < len(raw))
+                widgets[id(widget)] = widget
+        for key, widget in widgets.items():
+            widget.prepare(by_widget[key], user=self.user)
+
+    # ---- existing records ------------------------------------------------------------------
+
+    def _key_attnames(self):
+        names = []
+        for name in self.resource.natural_key():
+            f = self.model._meta.get_field(self.resource.fields[name].attribute)
+            names.append(f.attname)
+        return names
+
+    def _match_existing(self, rows: list[_Row]):
+        attnames = self._key_attnames()
+        complete = [r for r in rows if self._key_complete(r)]
+        firsts = sorted({r.key[0] for r in complete}, key=str)
+        queryset = self.model._default_manager.all()
+        if self.user is not None and self.user.is_liaison and self.model.township_lookup:
+            queryset = queryset.select_related(self.model.township_lookup)
+        m2m = [n for n in self.present if self.model_fields[n].many_to_many]
+        if m2m:
+            queryset = queryset.prefetch_related(*m2m)
+        existing = {}
+        for start in range(0, len(firsts), 5000):
+            chunk = firsts[start : start + 5000]
+            for obj in queryset.filter(**{f"{attnames[0]}__in": chunk}):
+                existing[tuple(getattr(obj, a) for a in attnames)] = obj
+        allowed = None
+        if self.user is not None and self.user.is_liaison and existing:
+            ids = [obj.pk for obj in existing.values()]
+            allowed = set()
+            for start in range(0, len(ids), 5000):
+                allowed.update(
+                    permissions.scope_queryset(
+                        self.user,
+                        self.model._default_manager.filter(pk__in=ids[start : start + 5000]),
+                    ).values_list("pk", flat=True)
+                )
+        for row in rows:
+            if not self._key_complete(row):
+                self._key_error(row)
+                continue
+            obj = existing.get(row.key)
+            if obj is None:
+                row.state = NEW
+                row.instance = self._new_instance(row)
+                continue
+            if allowed is not None and obj.pk not in allowed:
+                self._refuse_hidden_match(row)
+                continue
+            diff = self._diff(obj, row)
+            if diff:
+                row.state = CHANGED
+                row.diff = diff
+                for name, value in row.values.items():
+                    if self.model_fields[name].many_to_many:
+                        row.m2m[name] = value
+                    else:
+                        setattr(obj, name, value)
+            else:
+                row.state = UNCHANGED
+            row.instance = obj
+
+    def _refuse_hidden_match(self, row):
+        """A liaison's row names a record of another township. It is answered as the form
+        answers the same row typed as a new record: refused for a township not theirs, else
+        refused by the natural key's own uniqueness message (the form's). Nothing says where
+        the record is: the township is never named, and a code unknown to the district and
+        pointed at another township gets the very same answer."""
+        candidate = self._new_instance(row)
+        row.m2m = {}
+        try:
+            permissions.check_can_change(self.user, candidate, admin_only=self.entity.admin_only)
+            candidate.validate_unique()
+            candidate.validate_constraints()
+        except PermissionDenied as error:
+            row.errors.append(RowError(row.number, message=str(error)))
+            return
+        except ValidationError as error:
+            self._add_validation_errors(row, error)
+            return
+        row.errors.append(RowError(row.number, message=_("与已有记录重复。")))
+
+    def _key_complete(self, row) -> bool:
+        if self._key_nullable is None:
+            self._key_nullable = [
+                self.model._meta.get_field(self.resource.fields[name].attribute).null
+                for name in self.resource.natural_key()
+            ]
+        for value, nullable in zip(row.key, self._key_nullable, strict=True):
+            if (value is None or value == "") and not nullable:
+                return False
+        return True
+
+    def _key_error(self, row):
+        for name, value in zip(self.resource.natural_key(), row.key, strict=True):
+            column = self.resource.fields[name]
+            if value in (None, "") and column.attribute not in row.failed:
+                bc = self.column_for.get(column.attribute)
+                row.errors.append(
+                    RowError(
+                        row.number,
+                        bc.letter if bc else "",
+                        bc.header if bc else column.column_name,
+                        _("“%(h)s”不能为空：按它识别记录。") % {"h": column.column_name},
+                    )
+                )
+
+    def _new_instance(self, row):
+        if self._factory is None:
+            self._factory = _InstanceFactory(self.model)
+        return self._factory(row)
+
+    def _diff(self, obj, row) -> list[tuple[str, object, object]]:
+        diff = []
+        for name, value in row.values.items():
+            f = self.model_fields[name]
+            if f.many_to_many:
+                old = {o.pk for o in getattr(obj, name).all()}
+                if old != {o.pk for o in value}:
+                    diff.append((name, old, value))
+                continue
+            old = getattr(obj, f.attname)
+            new = value.pk if isinstance(value, models.Model) else value
+            if old != new and not (old in (None, "") and new in (None, "")):
+                diff.append((name, getattr(obj, name) if f.is_relation else old, value))
+        return diff
+
+    # ---- validation ------------------------------------------------------------------------
+
+    def _validate(self, rows: list[_Row]):
+        """The forms' rules, row by row, without a query per row."""
+        model = self.model
+        fk_fields = [f for f in model._meta.concrete_fields if f.is_relation]
+        checks = [c for c in model._meta.constraints if isinstance(c, models.CheckConstraint)]
+        admin_only = self.entity.admin_only
+        user = self.user
+        for row in rows:
+            if row.state is None:
+                continue
+            instance = row.instance
+            if row.state != UNCHANGED or row.failed:
+                exclude = [f.name for f in fk_fields if getattr(instance, f.attname) is not None]
+                exclude.extend(row.failed)
+                try:
+                    instance.full_clean(
+                        exclude=exclude, validate_unique=False, validate_constraints=False
+                    )
+                except ValidationError as error:
+                    self._add_validation_errors(row, error)
+                    continue
+                for constraint in checks:
+                    try:
+                        constraint.validate(model, instance)
+                    except ValidationError as error:
+                        self._add_validation_errors(row, error)
+            if user is not None:
+                try:
+                    permissions.check_can_change(user, instance, admin_only=admin_only)
+                except PermissionDenied as error:
+                    row.errors.append(RowError(row.number, message=str(error)))
+
+    def _add_validation_errors(self, row, error: ValidationError):
+        if not hasattr(error, "error_dict"):
+            for message in error.messages:
+                row.errors.append(RowError(row.number, message=str(message)))
+            return
+        for name, messages in error.message_dict.items():
+            bc = self.column_for.get(name) if name != NON_FIELD_ERRORS else None
+            label = ""
+            if bc is None and name != NON_FIELD_ERRORS and name in self.model_fields:
+                label = f"{self.model_fields[name].verbose_name}："
+            for message in messages:
+                row.errors.append(
+                    RowError(
+                        row.number,
+                        bc.letter if bc else "",
+                        bc.header if bc else "",
+                        f"{label}{message}",
+                    )
+                )
+
+    def _unique_sets(self) -> list[tuple[str, ...]]:
+        sets = [
+            (f.name,) for f in self.model._meta.concrete_fields if f.unique and not f.primary_key
+        ]
+        for constraint in self.model._meta.constraints:
+            if (
+                isinstance(constraint, models.UniqueConstraint)
+                and constraint.fields
+                and constraint.condition is None
+            ):
+                sets.append(tuple(constraint.fields))
+        key = tuple(self.resource.fields[n].attribute for n in self.resource.natural_key())
+        if key not in sets:
+            sets.insert(0, key)
+        return sets
+
+    def _check_unique(self, rows: list[_Row]):
+        """Duplicates inside the file, and clashes with other records in the database, for the
+        natural key and every unique field or constraint: one query per constraint."""
+        key = tuple(self.resource.fields[n].attribute for n in self.resource.natural_key())
+        for names in self._unique_sets():
+            fields = [self.model._meta.get_field(n) for n in names]
+            attnames = [f.attname for f in fields]
+            seen = defaultdict(list)
+            for row in rows:
+                if row.instance is None or row.errors and row.state is None:
+                    continue
+                values = tuple(getattr(row.instance, a) for a in attnames)
+                if any(v in (None, "") for v in values):
+                    continue
+                seen[values].append(row)
+            label = "、".join(str(f.verbose_name) for f in fields)
+            bc = self.column_for.get(names[0])
+            for values, dupes in seen.items():
+                if len(dupes) < 2:
+                    continue
+                numbers = [r.number for r in dupes]
+                shown = "、".join(self._display(f, v) for f, v in zip(fields, values, strict=True))
+                for row in dupes:
+                    others = "、".join(str(n) for n in numbers if n != row.number)
+                    row.errors.append(
+                        RowError(
+                            row.number,
+                            bc.letter if bc else "",
+                            bc.header if bc else "",
+                            _("文件中有重复记录：与第%(rows)s行的%(label)s相同（%(v)s）。")
+                            % {"rows": others, "label": label, "v": shown},
+                        )
+                    )
+            if names == key:
+                continue
+            pending = {
+                values: dupes[0]
+                for values, dupes in seen.items()
+                if dupes[0].state in (NEW, CHANGED) and not dupes[0].errors
+            }
+            if not pending:
+                continue
+            firsts = sorted({v[0] for v in pending}, key=str)
+            for start in range(0, len(firsts), 5000):
+                found = self.model._default_manager.filter(
+                    **{f"{attnames[0]}__in": firsts[start : start + 5000]}
+                ).values_list(*attnames, "pk")
+                for *values, pk in found:
+                    row = pending.get(tuple(values))
+                    if row is not None and row.instance.pk != pk:
+                        shown = "、".join(
+                            self._display(f, v) for f, v in zip(fields, values, strict=True)
+                        )
+                        row.errors.append(
+                            RowError(
+                                row.number,
+                                bc.letter if bc else "",
+                                bc.header if bc else "",
+                                _("与已有记录重复：%(label)s为“%(v)s”的记录已存在。")
+                                % {"label": label, "v": shown},
+                            )
+                        )
+
+    @staticmethod
+    def _display(field, value) -> str:
+        if field.is_relation:
+            obj = field.related_model._default_manager.filter(pk=value).first()
+            return str(obj) if obj else str(value)
+        return norm.cell_text(value)
+
+    # ---- writing ---------------------------------------------------------------------------
+
+    def _update_fields(self) -> set[str]:
+        """Every concrete field: ``clean()`` may derive fields the file does not name
+        (``expires_on`` from ``issued_on``)."""
+        return {
+            f.name
+            for f in self.model._meta.concrete_fields
+            if not f.primary_key and not getattr(f, "auto_now_add", False)
+        }
+
+    def _write_row_by_row(self, rows: list[_Row], result: ImportResult):
+        """Entities with many-to-many columns, or a ``clean()`` reading other rows, go through
+        ``record_save`` one row at a time, each in a savepoint so one bad row reports its error
+        and the rest carry on; the caller rolls everything back when the import is blocked."""
+        admin_only = self.entity.admin_only
+        todo = [r for r in rows if r.state in (NEW, CHANGED) and not r.errors]
+        for count, row in enumerate(todo, 1):
+            instance = row.instance
+            instance._change_reason = self.reason
+            sid = transaction.savepoint()
+            try:
+                record_save(
+                    instance=instance, user=self.user, m2m=row.m2m or None, admin_only=admin_only
+                )
+            except ValidationError as error:
+                transaction.savepoint_rollback(sid)
+                self._add_validation_errors(row, error)
+            except PermissionDenied as error:
+                transaction.savepoint_rollback(sid)
+                row.errors.append(RowError(row.number, message=str(error)))
+            except IntegrityError as error:
+                transaction.savepoint_rollback(sid)
+                row.errors.append(
+                    RowError(row.number, message=_("数据库拒绝写入：%(e)s") % {"e": error})
+                )
+            else:
+                transaction.savepoint_commit(sid)
+            if count % 200 == 0:
+                self.progress("write", count, len(todo))
+        if self.user is not None:
+            for row in rows:
+                if row.state == UNCHANGED and not row.errors:
+                    try:
+                        permissions.check_can_change(self.user, row.instance, admin_only=admin_only)
+                    except PermissionDenied as error:
+                        row.errors.append(RowError(row.number, message=str(error)))
+
+    # ---- counts ----------------------------------------------------------------------------
+
+    def _tally(self, rows: list[_Row], result: ImportResult):
+        result.new = result.changed = result.unchanged = result.invalid = 0
+        result.errors = []
+        result.invalid_rows = []
+        result.changes = []
+        for row in rows:
+            if row.errors:
+                result.invalid += 1
+                result.invalid_rows.append(row.number)
+                result.errors.extend(
+                    sorted(
+                        row.errors, key=lambda e: (len(e.column), e.column) if e.column else (9, "")
+                    )
+                )
+            elif row.state == NEW:
+                result.new += 1
+            elif row.state == CHANGED:
+                result.changed += 1
+                if len(result.changes) < CHANGES_SAMPLE:
+                    result.changes.append(self._describe_change(row))
+            elif row.state == UNCHANGED:
+                result.unchanged += 1
+
+    def _describe_change(self, row) -> dict:
+        fields = []
+        for name, old, new in row.diff or ():
+            bc = self.column_for.get(name)
+            header = bc.header if bc else str(self.model_fields[name].verbose_name)
+            fields.append([header, _show(old), _show(new)])
+        key = "、".join(_show(getattr(row.instance, n)) for n in self._key_names())
+        return {"row": row.number, "key": key, "fields": fields}
+
+    def _key_names(self):
+        return [self.resource.fields[n].attribute for n in self.resource.natural_key()]
+
+
+_MISSING = object()
+
+
+def _cell_error(cell) -> str:
+    code = norm.excel_error(cell)
+    if code == NO_RESULT:
+        return _(
+            "单元格是公式，但文件中没有保存它的计算结果（常见于系统生成的表格），"
+            "请在Excel中打开并保存后重新导入，或填写实际的值。"
+        )
+    return _("单元格是Excel错误值“%(c)s”（公式没有算出结果），请填写实际的值。") % {"c": code}
+
+
+def _memoisable(widget, factor) -> bool:
+    """Widgets whose result depends on the cell alone (not on other cells of the row)."""
+    if factor is not None or getattr(widget, "within", None):
+        return False
+    return isinstance(
+        widget, LookupWidget | BoolWidget | ChoiceWidget | DateWidget
+    ) and not isinstance(widget, ManyLookupWidget)
+
+
+class _InstanceFactory:
+    """Builds unsaved instances as ``Model(**values)`` would, several times faster: the field
+    defaults are worked out once and related records go straight into the relation cache."""
+
+    def __init__(self, model):
+        self.model = model
+        self.static = {}
+        self.dynamic = []
+        for f in model._meta.concrete_fields:
+            if f.primary_key:
+                self.static[f.attname] = None
+            elif f.has_default() and callable(f.default):
+                self.dynamic.append((f.attname, f.default))
+            else:
+                self.static[f.attname] = f.get_default()
+        self.relations = {f.name: f.attname for f in model._meta.concrete_fields if f.is_relation}
+        self.m2m = {f.name for f in model._meta.many_to_many}
+
+    def __call__(self, row):
+        obj = self.model.__new__(self.model)
+        state = models.base.ModelState()
+        obj._state = state
+        data = obj.__dict__
+        data.update(self.static)
+        for attname, default in self.dynamic:
+            data[attname] = default()
+        relations = self.relations
+        for name, value in row.values.items():
+            if name in relations:
+                data[relations[name]] = value.pk if value is not None else None
+                if value is not None:
+                    state.fields_cache[name] = value
+            elif name in self.m2m:
+                row.m2m[name] = value
+            else:
+                data[name] = value
+        return obj
+
+
+def _show(value) -> str:
+    if isinstance(value, set):
+        return "、".join(str(v) for v in sorted(value))
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    return norm.cell_text(value)
+
+
+def run_import(entity, source, *, user=None, dry_run=True, skip_invalid=False, **kwargs):
+    """Shortcut: ``Importer(entity, user=user, ...).run(source, dry_run=dry_run)``."""
+    return Importer(entity, user=user, skip_invalid=skip_invalid, **kwargs).run(
+        source, dry_run=dry_run
+    )
