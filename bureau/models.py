@@ -394,3 +394,25 @@ class BureauProfile(models.Model):
     def report_name(self) -> str:
         """The name a report's title starts with: "青河区科技局"."""
         return self.bureau_short_name or f"{self.district_name or '区'}科技局"
+
+
+class Notification(models.Model):
+    """A message to one user about something that waits for them (a report to approve, a report
+    returned for changes), shown on their pages until they open it."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(_("内容"), max_length=200)
+    url = models.CharField(_("链接"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.text

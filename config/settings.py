@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
                 "portal.context_processors.bureau",
+                "bureau.pages.notifications.unread",
             ],
         },
     },

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from bureau.forms import LoginForm
-from bureau.pages import views
+from bureau.pages import notifications, views
 from ops import health
 from portal import lookup
 from portal.routing import crud_urls
@@ -31,6 +31,13 @@ urlpatterns = [
     ),
     path("lookup/<str:label>/", lookup.lookup, name="lookup"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path(
+        "notifications/<int:pk>/open/",
+        notifications.notification_open,
+        name="notification-open",
+    ),
+    path("notifications/read/", notifications.notification_read_all, name="notifications-read-all"),
     path("bureau/", include((bureau_patterns, "bureau"))),
     path("enterprises/", include("enterprises.urls")),
     path("talents/", include("talents.urls")),

@@ -205,3 +205,45 @@ class ExportJob(models.Model):
     @property
     def filename(self) -> str:
         return f"{self.report.year}年度工作报告-v{self.version.number}.{self.format}"
+
+
+class ReportReview(models.Model):
+    """One step of the approval flow: staff submit a version for 审定, a leader approves it or
+    returns it for changes, each with its words. Kept for good: the report's approval history."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("提交审定")
+        APPROVED = "approved", _("审定通过")
+        RETURNED = "returned", _("退回修改")
+
+    report = models.ForeignKey(
+        AnnualReport, verbose_name=_("报告"), on_delete=models.CASCADE, related_name="reviews"
+    )
+    version = models.ForeignKey(
+        ReportVersion, verbose_name=_("版本"), on_delete=models.CASCADE, related_name="reviews"
+    )
+    action = models.CharField(_("环节"), max_length=20, choices=Action.choices)
+    comment = models.TextField(_("意见"), blank=True, max_length=2000)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办理人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("办理时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("审定记录")
+        verbose_name_plural = _("审定记录")
+        indexes = [models.Index(fields=["report", "-at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(action="returned") | ~models.Q(comment=""),
+                name="report_review_return_has_comment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.version} {self.get_action_display()}"

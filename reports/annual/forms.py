@@ -48,3 +48,29 @@ class ExportForm(forms.Form):
     version = forms.IntegerField(min_value=1, required=False)
     # Set when staff have seen the version's 【待补充】 placeholders and export it all the same.
     confirm = forms.BooleanField(required=False)
+
+
+class ApprovalForm(CleanInputMixin, forms.Form):
+    """审定 asks the leader to confirm, and takes their opinion (审定意见)."""
+
+    opinion = forms.CharField(
+        label=_("审定意见"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("可选，随审定记录保存，并通知提交人。"),
+    )
+    confirm = forms.BooleanField(
+        label=_("我已阅读该版本，确认审定（审定后该版本只读，作为正式稿导出）"),
+        error_messages={"required": _("请勾选确认后再审定。")},
+    )
+
+
+class ReturnForm(CleanInputMixin, forms.Form):
+    comment = forms.CharField(
+        label=_("退回意见"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("说明需要修改的内容，退回后通知提交人。"),
+        error_messages={"required": _("请填写退回意见，说明需要修改的内容。")},
+    )

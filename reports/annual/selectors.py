@@ -11,13 +11,14 @@ from django.db.models import Max, OuterRef, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from bureau.models import AnnualTarget, Industry
 from bureau.permissions import has_role
 from bureau.selectors import bureau_profile
 from reports.annual import facts
 from reports.annual.drafting import DraftContext, Figure
-from reports.models import AnnualReport, ExportJob, ReportParagraph, ReportVersion
+from reports.models import AnnualReport, ExportJob, ReportParagraph, ReportReview, ReportVersion
 
 
 def can_view_reports(user) -> bool:
@@ -85,6 +86,51 @@ def report_versions(report: AnnualReport):
 
 def version_paragraphs(version: ReportVersion) -> list[ReportParagraph]:
     return list(version.paragraphs.order_by("position"))
+
+
+class ReviewState:
+    """Where a version stands in the approval flow: its last review step, or none yet."""
+
+    LABELS = {
+        None: _lazy("编辑中"),
+        ReportReview.Action.SUBMITTED: _lazy("待审定"),
+        ReportReview.Action.APPROVED: _lazy("已审定"),
+        ReportReview.Action.RETURNED: _lazy("已退回修改"),
+    }
+
+    def __init__(self, review: ReportReview | None):
+        self.review = review
+        self.action = review.action if review else None
+
+    @property
+    def label(self) -> str:
+        return str(self.LABELS[self.action])
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.action == ReportReview.Action.SUBMITTED
+
+
+def report_review_state(report: AnnualReport, version: ReportVersion) -> ReviewState:
+    """The state of ``version``: the last step recorded on it."""
+    return ReviewState(version.reviews.select_related("by").order_by("-at", "-pk").first())
+
+
+def report_reviews(report: AnnualReport):
+    """The approval history of the report, newest first."""
+    return report.reviews.select_related("by", "version").order_by("-at", "-pk")
+
+
+def reports_awaiting_approval():
+    """Reports whose latest version was submitted and is neither approved nor returned."""
+    latest = ReportVersion.objects.filter(report=OuterRef("pk")).order_by("-number")
+    last_review = ReportReview.objects.filter(version=OuterRef("latest_pk")).order_by("-at", "-pk")
+    return (
+        AnnualReport.objects.annotate(latest_pk=Subquery(latest.values("pk")[:1]))
+        .annotate(last_action=Subquery(last_review.values("action")[:1]))
+        .filter(last_action=ReportReview.Action.SUBMITTED)
+        .order_by("-year")
+    )
 
 
 def export_jobs_for_report(report: AnnualReport):

@@ -17,12 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bureau.notifications import leaders, notify
+from bureau.selectors import bureau_profile
 from bureau.text import clean_text
 from reports.annual import selectors
 from reports.annual.drafting import MISSING_MARKER, resegment
 from reports.annual.outline import OUTLINE, SLOTS
 from reports.annual.rendering import ReportRenderError, render
-from reports.models import AnnualReport, ExportJob, ReportParagraph, ReportVersion
+from reports.models import AnnualReport, ExportJob, ReportParagraph, ReportReview, ReportVersion
 
 logger = logging.getLogger(__name__)
 
@@ -339,15 +341,68 @@ def report_version_restore(*, version: ReportVersion, user) -> ReportVersion:
     )
 
 
+def _title(report: AnnualReport) -> str:
+    return _("%(name)s%(year)s年度工作报告") % {
+        "name": bureau_profile().report_name,
+        "year": report.year,
+    }
+
+
+def _missing_count(version: ReportVersion) -> int:
+    return sum(len(MISSING_MARKER.findall(p.text)) for p in version.paragraphs.all())
+
+
 @transaction.atomic
-def report_version_approve(*, version: ReportVersion, user) -> ReportVersion:
-    """A leader approves ``version``; it was already immutable, now it is the official one."""
+def report_submit(*, report: AnnualReport, user, base: int | None, note: str = "") -> ReportReview:
+    """Staff submit the latest version for 审定: the leaders are told on their pages."""
+    _check_edit(user)
+    AnnualReport.objects.select_for_update().get(pk=report.pk)
+    latest = _latest(report)
+    if base is not None and base != latest.number:
+        raise ValidationError(
+            _("报告已被更新为 v%(number)s，请刷新页面后再提交。") % {"number": latest.number}
+        )
+    if latest.is_approved:
+        raise ValidationError(_("v%(number)s 已审定，无需提交。") % {"number": latest.number})
+    state = selectors.report_review_state(report, latest)
+    if state.action == ReportReview.Action.SUBMITTED:
+        raise ValidationError(
+            _("v%(number)s 已提交审定，请等待局领导审定。") % {"number": latest.number}
+        )
+    review = ReportReview(
+        report=report,
+        version=latest,
+        action=ReportReview.Action.SUBMITTED,
+        comment=clean_text(note or "").strip()[:2000],
+        by=user,
+    )
+    review.full_clean()
+    review.save()
+    notify(
+        recipients=leaders(),
+        text=_("%(title)s v%(number)s 已提交审定（%(who)s）")
+        % {"title": _title(report), "number": latest.number, "who": user},
+        url=latest.get_absolute_url(),
+    )
+    return review
+
+
+def _submitters(report: AnnualReport, version: ReportVersion) -> list:
+    """Who is told of a decision: whoever submitted the version, and its author."""
+    people = [r.by for r in version.reviews.filter(action=ReportReview.Action.SUBMITTED)]
+    return [*people, version.created_by]
+
+
+@transaction.atomic
+def report_version_approve(*, version: ReportVersion, user, opinion: str = "") -> ReportVersion:
+    """A leader approves ``version`` (审定) with their opinion; it was already immutable, now it
+    is the official one. The staff who submitted it are told."""
     if not selectors.can_approve_reports(user):
         raise PermissionDenied(_("只有局领导可以审定年度工作报告。"))
     version = ReportVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_approved:
         return version
-    missing = sum(len(MISSING_MARKER.findall(p.text)) for p in version.paragraphs.all())
+    missing = _missing_count(version)
     if missing:
         raise ValidationError(
             _("该版本还有 %(count)s 处待补充内容，补充完整后才能审定。") % {"count": missing}
@@ -356,7 +411,56 @@ def report_version_approve(*, version: ReportVersion, user) -> ReportVersion:
     version.approved_at = timezone.now()
     version.full_clean()
     version.save(update_fields=["approved_by", "approved_at"])
+    review = ReportReview(
+        report=version.report,
+        version=version,
+        action=ReportReview.Action.APPROVED,
+        comment=clean_text(opinion or "").strip()[:2000],
+        by=user,
+    )
+    review.full_clean()
+    review.save()
+    notify(
+        recipients=_submitters(version.report, version),
+        text=_("%(title)s v%(number)s 已由%(who)s审定")
+        % {"title": _title(version.report), "number": version.number, "who": user},
+        url=version.get_absolute_url(),
+    )
     return version
+
+
+@transaction.atomic
+def report_version_return(*, version: ReportVersion, user, comment: str) -> ReportReview:
+    """A leader returns ``version`` for changes (退回修改), saying what to change."""
+    if not selectors.can_approve_reports(user):
+        raise PermissionDenied(_("只有局领导可以退回年度工作报告。"))
+    version = ReportVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_approved:
+        raise ValidationError(_("v%(number)s 已审定，不能退回。") % {"number": version.number})
+    comment = clean_text(comment or "").strip()
+    if not comment:
+        raise ValidationError(_("请填写退回意见，说明需要修改的内容。"))
+    review = ReportReview(
+        report=version.report,
+        version=version,
+        action=ReportReview.Action.RETURNED,
+        comment=comment[:2000],
+        by=user,
+    )
+    review.full_clean()
+    review.save()
+    notify(
+        recipients=_submitters(version.report, version),
+        text=_("%(title)s v%(number)s 被%(who)s退回修改：%(comment)s")
+        % {
+            "title": _title(version.report),
+            "number": version.number,
+            "who": user,
+            "comment": comment[:60],
+        },
+        url=version.report.get_absolute_url(),
+    )
+    return review
 
 
 # --- The document for the command line --------------------------------------------------------

@@ -3,7 +3,7 @@ preview and the export jobs. Writes go through ``services``; reads through ``sel
 answer 404 to township liaisons and accounts without a role."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,7 +11,14 @@ from django.views.decorators.http import require_POST
 
 from reports.annual import selectors, services
 from reports.annual.drafting import format_value
-from reports.annual.forms import ExportForm, ParagraphForm, ParagraphInsertForm, ReportCreateForm
+from reports.annual.forms import (
+    ApprovalForm,
+    ExportForm,
+    ParagraphForm,
+    ParagraphInsertForm,
+    ReportCreateForm,
+    ReturnForm,
+)
 from reports.annual.outline import SECTION_LABELS, SLOTS
 from reports.annual.rendering import (
     CONTENT_TYPES,
@@ -116,6 +123,8 @@ def _editor_context(request, report, version, *, editable: bool) -> dict:
         "jobs": jobs,
         "polling": any(job.is_active for job in jobs),
         "pinned_version": version.number != latest.number,
+        "state": selectors.report_review_state(report, version),
+        "reviews": list(selectors.report_reviews(report)[:20]),
         **_permissions(request.user),
     }
 
@@ -376,16 +385,83 @@ def annual_refresh(request, year: int):
 
 
 @require_POST
-def annual_approve(request, year: int, number: int):
+def annual_submit(request, year: int):
+    """Staff submit the latest version for 审定."""
     report = selectors.annual_report_get_for_user(request.user, year)
-    version = selectors.report_version_get(report, number)
     try:
-        services.report_version_approve(version=version, user=request.user)
+        review = services.report_submit(
+            report=report,
+            user=request.user,
+            base=_int_or_none(request.POST.get("base")),
+            note=request.POST.get("note", ""),
+        )
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, _("v%(n)s 已审定。") % {"n": number})
-    return redirect(version.get_absolute_url())
+        messages.success(
+            request, _("v%(n)s 已提交审定，局领导将在待办中看到。") % {"n": review.version.number}
+        )
+    return redirect(report.get_absolute_url())
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def annual_approve(request, year: int, number: int):
+    """The leader's approval page: the version's state, what is still to fill in, and the two
+    decisions: 审定 (with an opinion, after a confirmation) or 退回修改 (with comments)."""
+    report = selectors.annual_report_get_for_user(request.user, year)
+    version = selectors.report_version_get(report, number)
+    if not selectors.can_approve_reports(request.user):
+        raise PermissionDenied(_("只有局领导可以审定年度工作报告。"))
+    form = ApprovalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_version_approve(
+                version=version, user=request.user, opinion=form.cleaned_data["opinion"]
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("v%(n)s 已审定。") % {"n": number})
+            return redirect(version.get_absolute_url())
+    paragraphs = selectors.version_paragraphs(version)
+    return render(
+        request,
+        "reports/annual/approve.html",
+        {
+            "report": report,
+            "version": version,
+            "form": form,
+            "return_form": ReturnForm(),
+            "state": selectors.report_review_state(report, version),
+            "reviews": selectors.report_reviews(report),
+            "placeholders": placeholders(paragraphs),
+            "link_version": version.number,
+        },
+    )
+
+
+@require_POST
+def annual_return(request, year: int, number: int):
+    report = selectors.annual_report_get_for_user(request.user, year)
+    version = selectors.report_version_get(report, number)
+    form = ReturnForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请填写退回意见，说明需要修改的内容。"))
+        services.report_version_return(
+            version=version, user=request.user, comment=form.cleaned_data["comment"]
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("reports:annual-approve", year, number)
+    messages.success(request, _("v%(n)s 已退回修改，已通知提交人。") % {"n": number})
+    return redirect(report.get_absolute_url())
 
 
 @require_POST

@@ -99,7 +99,8 @@ def test_the_approval_page_lists_the_placeholders_and_approval_waits_for_them(le
     assert 'id="report-placeholders"' in page
     assert "经费缺口说明" in page and 'href="#p-problems.1"' in page
     assert "补充完整后才能审定" in page
-    assert leader_client.post(url("approve", YEAR, 2)).status_code == 302
+    refused = leader_client.post(url("approve", YEAR, 2), {"confirm": "on"})
+    assert refused.status_code == 200 and "待补充内容" in refused.content.decode()
     assert not gappy.versions.get(number=2).is_approved
 
 
