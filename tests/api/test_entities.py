@@ -132,9 +132,10 @@ def test_liaison_cannot_create_in_another_township(case, other_township, api_for
     client = api_for(liaison_user)
     before = case.model.objects.count()
     response = client.post(api_url(case.model), case.data(other_township), format="json")
-    # The other township's related records are not valid choices for a liaison (400), or the
-    # service refuses the township (403): either way nothing is written.
-    assert response.status_code in (400, 403), response.json()
+    # The other township's related records are not choices a liaison has: the field that
+    # leads there is refused as if the record did not exist, and nothing is written.
+    assert response.status_code == 400, response.json()
+    assert set(response.json()) == {case.model.township_lookup.split("__")[0]}, response.json()
     assert case.model.objects.count() == before
 
 

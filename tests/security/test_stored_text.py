@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Left
+from openpyxl import load_workbook
 
 from imports.engine.registry import entities
 from reports.annual import services as report_services
@@ -22,6 +23,20 @@ pytestmark = pytest.mark.django_db
 STORED_JUNK = "\x0b\x1f\x01\x7f\x85\u200b\ufeff"
 
 
+def _export_text(fmt: str, data: bytes) -> str:
+    """Every cell of an export as one text (an .xlsx is a zip: its bytes do not show them)."""
+    if fmt == "csv":
+        return data.decode("utf-8-sig")
+    workbook = load_workbook(io.BytesIO(data))
+    return "\n".join(
+        str(value)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    )
+
+
 def test_a_name_with_u000b_does_not_break_the_list_export_for_anyone(
     staff_client, liaison_client, leader_client, township
 ):
@@ -33,7 +48,7 @@ def test_a_name_with_u000b_does_not_break_the_list_export_for_anyone(
             assert response.status_code == 200
             data = b"".join(response.streaming_content) if response.streaming else response.content
             assert_well_formed_export(fmt, data)
-            assert "垂直制表符公司".encode() in data or fmt == "xlsx"
+            assert "垂直制表符公司" in _export_text(fmt, data)
 
 
 @pytest.mark.parametrize("name", sorted(entities()))
@@ -65,7 +80,7 @@ def test_a_report_paragraph_typed_with_u001f_is_stored_without_it(staff_client, 
     paragraph = version.paragraphs.order_by("position").exclude(kind="title").first()
     url = f"/reports/annual/{YEAR}/paragraphs/{paragraph.key}/"
     response = staff_client.post(url, {"base": version.number, "text": "单元\x1f分隔\x0b符"})
-    assert response.status_code in (200, 302)
+    assert response.status_code == 302  # saved, back to the report
     latest = report.versions.order_by("-number").first()
     text = latest.paragraphs.get(key=paragraph.key).text
     assert text == "单元分隔符"
