@@ -206,6 +206,9 @@ class User(AbstractUser):
         help_text=_("乡镇（街道）联络员必填。"),
     )
     full_name = models.CharField(_("姓名"), max_length=30, blank=True)
+    # Set when an administrator gives the account a one-time password: the next page the user
+    # opens is the password change.
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from bureau.forms import LoginForm
-from bureau.pages import notifications, views
+from bureau.pages import accounts, notifications, views
 from ops import health
 from portal import lookup
 from portal.routing import crud_urls
@@ -31,6 +31,13 @@ urlpatterns = [
     ),
     path("lookup/<str:label>/", lookup.lookup, name="lookup"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", accounts.account, name="account"),
+    path("account/sessions/end/", accounts.account_sessions_end, name="account-sessions-end"),
+    path("users/", accounts.user_list, name="users"),
+    path("users/new/", accounts.user_create, name="user-create"),
+    path("users/<int:pk>/", accounts.user_edit, name="user-edit"),
+    path("users/<int:pk>/password/", accounts.user_password_reset, name="user-password-reset"),
+    path("users/<int:pk>/unlock/", accounts.user_unlock, name="user-unlock"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path(
         "notifications/<int:pk>/open/",
