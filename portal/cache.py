@@ -7,6 +7,7 @@ at most once a minute per process so the logs show the outage without flooding.
 
 import functools
 import logging
+import re
 import time
 
 from django.core.cache.backends.redis import RedisCache
@@ -17,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 WARN_EVERY = 60.0
+CLEAR_BATCH = 1000  # keys deleted per UNLINK by clear()
 _last_warning = 0.0
 
 
@@ -72,4 +74,23 @@ class FailSoftRedisCache(RedisCache):
     delete = _fail_soft(lambda args, kwargs: False)(RedisCache.delete)
     delete_many = _fail_soft(lambda args, kwargs: None)(RedisCache.delete_many)
     incr = _fail_soft(_missing_key)(RedisCache.incr)
-    clear = _fail_soft(lambda args, kwargs: False)(RedisCache.clear)
+
+    @_fail_soft(lambda args, kwargs: False)
+    def clear(self):
+        """Delete this cache's keys (those under its ``KEY_PREFIX``), not the whole database as
+        ``RedisCache.clear`` does (FLUSHDB): the Celery broker's queues live in the same Redis
+        database by default (``CELERY_BROKER_URL`` defaults to ``REDIS_URL``), and so do other
+        caches with prefixes of their own (each test has one). Keys are ``prefix:version:key``
+        (Django's default ``KEY_FUNCTION``), so an empty prefix matches ``:*``, which no broker
+        key starts with."""
+        client = self._cache.get_client(write=True)
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", self.key_prefix) + ":*"
+        batch = []
+        for key in client.scan_iter(match=pattern, count=CLEAR_BATCH):
+            batch.append(key)
+            if len(batch) == CLEAR_BATCH:
+                client.unlink(*batch)
+                batch.clear()
+        if batch:
+            client.unlink(*batch)
+        return True

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app
+from portal.cache import FailSoftRedisCache
 
 
 def redis_or_skip(url: str) -> None:
@@ -50,7 +51,10 @@ def running_worker(
     env: dict | None = None,
 ):
     """Yield ``{"process", "log", "media", "queue"}`` while a solo worker consumes a fresh queue
-    (or ``queue``, to start a second worker where a first one died); ``env`` adds settings."""
+    (or ``queue``, to start a second worker where a first one died); ``env`` adds settings.
+
+    The worker's cache keys (import progress) are prefixed with the queue's name, so tests on a
+    shared Redis database never meet another's keys; they are deleted when the worker stops."""
     redis_or_skip(redis_url)
     if connection.vendor != "postgresql":
         pytest.skip("the worker needs a database another process can open")
@@ -63,6 +67,7 @@ def running_worker(
         "REDIS_URL": redis_url,
         "DJANGO_MEDIA_ROOT": str(media),
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CACHE_KEY_PREFIX": queue,
     }
     command = [
         sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue,
@@ -92,6 +97,12 @@ def running_worker(
                 process.wait()
             app.conf.update(saved)
             _reset_producer_pool()
+            worker_cache(redis_url, queue).clear()
+
+
+def worker_cache(redis_url: str, queue: str) -> FailSoftRedisCache:
+    """The cache a worker started by ``running_worker`` on ``queue`` writes to."""
+    return FailSoftRedisCache(redis_url, {"KEY_PREFIX": queue})
 
 
 def wait_until_finished(job, worker, *, active: str, timeout: float = 120):

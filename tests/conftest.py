@@ -3,9 +3,11 @@
 Every view is tried by each persona: administrator, staff, township liaison (of the township
 ``home``), leader, and an outsider (an account without a role)."""
 
+import uuid
+
 import pytest
-from django.core.cache import cache
 from django.test import Client
+from django.utils.module_loading import import_string
 
 from config.celery import app as celery_app
 from tests.factories import TownshipFactory, UserFactory
@@ -28,12 +30,19 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
-    """Each test starts with an empty cache and leaves none behind: the cache production uses
-    stays on (filter forms, dashboards), and no test sees what another one cached."""
-    cache.clear()
-    yield
-    cache.clear()
+def fresh_cache(settings):
+    """Each test has a cache of its own: the cache production uses (filter forms, dashboards),
+    under a key prefix no other test has, so it starts empty and no test sees what another one
+    cached, even in a Redis database shared with other test runs and the broker. Only this
+    test's keys are deleted afterwards (``FailSoftRedisCache.clear``), never the database."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    own = {**settings.CACHES["default"], "KEY_PREFIX": prefix}
+    settings.CACHES = {**settings.CACHES, "default": own}
+    yield prefix
+    # Tests may have pointed the cache elsewhere since (Redis down); clear this one.
+    leftover = import_string(own["BACKEND"])(own.get("LOCATION", ""), own)
+    leftover.clear()
+    leftover.close()
 
 
 @pytest.fixture

@@ -37,8 +37,9 @@ def worker(tmp_path, transactional_db, settings):
         settings.MEDIA_ROOT = media
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "portal.cache.FailSoftRedisCache",
                 "LOCATION": REDIS_URL,
+                "KEY_PREFIX": process["queue"],  # the worker's own (tests/celery_worker.py)
             }
         }
         settings.IMPORT_BACKGROUND_ROWS = 20
