@@ -8,6 +8,7 @@ liaison or an account without a role gets 404, as for any record outside their r
 import datetime
 
 from django.db.models import Max, OuterRef, Subquery
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,8 +36,10 @@ def can_approve_reports(user) -> bool:
 
 
 def _require_view(user) -> None:
+    # The report is the whole district's: a role without it is refused (403, "没有权限"),
+    # not told the page does not exist.
     if not can_view_reports(user):
-        raise Http404(_("没有找到该报告。"))
+        raise PermissionDenied(_("年度工作报告只对科室工作人员、局领导和系统管理员开放。"))
 
 
 def annual_report_list_for_user(user):

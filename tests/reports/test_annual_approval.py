@@ -108,7 +108,7 @@ def test_only_leaders_decide_and_only_editors_submit(
     assert staff_client.get(url("approve", YEAR, 1)).status_code == 403
     assert staff_client.post(url("return", YEAR, 1), {"comment": "改"}).status_code == 403
     assert leader_client.post(url("submit", YEAR), {"base": 1}).status_code == 403
-    assert liaison_client.post(url("submit", YEAR), {"base": 1}).status_code == 404
+    assert liaison_client.post(url("submit", YEAR), {"base": 1}).status_code == 403
     assert not report.reviews.exists()
 
 
@@ -141,6 +141,6 @@ def test_notifications_show_in_the_header_and_open_to_their_page(report, staff_c
 def test_the_header_names_the_role_once(client_for):
     user = f.UserFactory(username="staff9", role="staff", full_name="科室工作人员")
     page = client_for(user).get(reverse("notifications")).content.decode()
-    assert "科室工作人员 · 科室工作人员" not in page and "科室工作人员" in page
+    assert "科室工作人员</a> · 科室工作人员" not in page and "科室工作人员</a>" in page
     named = f.UserFactory(username="staff10", role="staff", full_name="李明")
-    assert "李明 · 科室工作人员" in client_for(named).get(reverse("notifications")).content.decode()
+    assert "李明</a> · 科室工作人员" in client_for(named).get(reverse("notifications")).content.decode()

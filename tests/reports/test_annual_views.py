@@ -41,13 +41,18 @@ def read_urls(report):
 
 
 @pytest.mark.parametrize("persona", ["liaison_user", "outsider_user"])
-def test_liaisons_and_accounts_without_a_role_get_404_everywhere(
+def test_liaisons_and_accounts_without_a_role_are_refused_everywhere_in_chinese(
     persona, request, client_for, report, media
 ):
     job = services.export_job_create(version=report.versions.get(), fmt="pdf", user=None)
     client = client_for(request.getfixturevalue(persona))
     for address in [*read_urls(report), url("export-download", YEAR, job.pk)]:
-        assert client.get(address).status_code == 404, address
+        response = client.get(address)
+        assert response.status_code == 403, address
+        assert (
+            "没有权限" in response.content.decode()
+            and "年度工作报告只对" in response.content.decode()
+        )
     for address in (
         url("create"),
         url("refresh", YEAR),
@@ -55,7 +60,7 @@ def test_liaisons_and_accounts_without_a_role_get_404_everywhere(
         url("paragraph", YEAR, "problems.1"),
         url("export", YEAR),
     ):
-        assert client.post(address, {"year": YEAR, "text": "x", "base": 1}).status_code == 404
+        assert client.post(address, {"year": YEAR, "text": "x", "base": 1}).status_code == 403
 
 
 @pytest.mark.parametrize("persona", ["admin_user", "staff_user", "leader_user"])
