@@ -184,6 +184,10 @@ def _kpis(values: dict[int, dict[str, IndicatorValue]], year: int, today, pk) ->
         item = values[year][key]
         last = values[year - 1][key]
         diff, percent = _change(item.value, last.value)
+        points = item.unit == "%"
+        if points:
+            # A rate moves by percentage points; a percent of a percent means nothing.
+            percent = None
         status, progress = schedule_status(item.value, item.target, year, today)
         cards.append(
             {
@@ -195,7 +199,8 @@ def _kpis(values: dict[int, dict[str, IndicatorValue]], year: int, today, pk) ->
                 "display": format_value(item.value, item.unit),
                 "last": last.value,
                 "last_display": format_value(last.value, item.unit),
-                "diff_display": _signed(diff, item.unit),
+                "diff_display": _signed(diff, item.unit)
+                + (_("个百分点") if points and diff is not None else ""),
                 "target_display": format_value(item.target, item.unit),
                 "last_url": last.records_url,
                 "diff": diff,
@@ -226,11 +231,23 @@ def _trends(values, years, pk) -> dict:
             )
         return out
 
+    counts, rates, amounts = (
+        series(TREND_COUNT_KEYS),
+        series(TREND_RATE_KEYS),
+        series(TREND_AMOUNT_KEYS),
+    )
+    # A year with no records at all (before the portal held data) is a gap in the lines, not a
+    # row of zeros the lines climb from.
+    everything = [*counts, *rates, *amounts]
+    for i, _year in enumerate(years):
+        if not any(s["data"][i] for s in everything):
+            for s in everything:
+                s["data"][i] = None
     return {
         "years": [str(y) for y in years],
-        "counts": series(TREND_COUNT_KEYS),
-        "rates": series(TREND_RATE_KEYS),
-        "amounts": series(TREND_AMOUNT_KEYS),
+        "counts": counts,
+        "rates": rates,
+        "amounts": amounts,
     }
 
 

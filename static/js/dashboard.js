@@ -26,8 +26,9 @@
     var option = {
       backgroundColor: "transparent",
       tooltip: { trigger: "axis" },
-      legend: { bottom: 0, type: "scroll" },
-      grid: { left: 16, right: 16, top: 32, bottom: 32, containLabel: true },
+      // A plain legend wraps onto more lines instead of paging and cutting names short.
+      legend: { bottom: 0, type: "plain" },
+      grid: { left: 16, right: 16, top: 32, bottom: 64, containLabel: true },
       textStyle: { fontSize: screen ? 14 : 12 }
     };
     return Object.assign(option, extra);
@@ -62,7 +63,7 @@
     townships: function (p) {
       var t = p.charts.townships;
       return base({
-        grid: { left: 16, right: 16, top: 32, bottom: 32, containLabel: true },
+        grid: { left: 16, right: 16, top: 32, bottom: 64, containLabel: true },
         xAxis: { type: "category", data: t.names, axisLabel: { rotate: t.names.length > 8 ? 30 : 0 } },
         yAxis: [{ type: "value", name: L.townshipAxis, minInterval: 1 }, { type: "value", name: "%", max: 100 }],
         series: [
@@ -88,7 +89,9 @@
       var t = p.charts.talents;
       return base({
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-        xAxis: { type: "category", data: t.steps, axisLabel: { interval: 0, rotate: 30 } },
+        // Every step named, on two short lines rather than slanted over one another.
+        xAxis: { type: "category", data: t.steps,
+                 axisLabel: { interval: 0, formatter: function (v) { return v.length > 2 ? v.slice(0, 2) + "\n" + v.slice(2) : v; } } },
         yAxis: { type: "value", name: L.projectsAxis, minInterval: 1 },
         series: [
           { name: L.reached, type: "bar", data: withUrls(t.reached, t.urls) },

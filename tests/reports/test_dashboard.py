@@ -133,6 +133,29 @@ def test_kpi_cards_show_last_year_change_target_and_link(leader_client, township
     assert "目标 8家" in html
 
 
+def test_a_rate_changes_by_percentage_points_never_a_percent_of_a_percent(
+    leader_client, township, other_township
+):
+    _records(township, other_township, year=THIS_YEAR, n=1)
+    f.RdCoverageFactory(enterprise__township=township, year=THIS_YEAR, has_institution=False)
+    _records(township, other_township, year=THIS_YEAR - 1, n=1)
+    cards = {c["key"]: c for c in leader_client.get(DASHBOARD).context["kpis"]}
+    rate = cards["coverage_rate"]  # 66.67 % now (2 of 3) against 40 % (2 of 5 规上 last year)
+    assert rate["change"] is None
+    assert rate["diff_display"].endswith("个百分点") and rate["diff_display"].startswith("+")
+    html = leader_client.get(DASHBOARD).content.decode()
+    assert "个百分点（" not in html
+
+
+def test_years_without_any_records_are_gaps_in_the_trends_not_zeros(
+    leader_client, township, other_township
+):
+    _records(township, other_township, year=THIS_YEAR, n=1)
+    trends = leader_client.get(DASHBOARD).context["payload"]["charts"]["trends"]
+    sme = next(s for s in trends["counts"] if s["key"] == "sme_registered")
+    assert sme["data"][:4] == [None, None, None, None] and sme["data"][-1] == 2
+
+
 def test_township_table_ranks_on_coverage_with_links(leader_client, township, other_township):
     _records(township, other_township, n=1)
     f.RdCoverageFactory(enterprise__township=other_township, year=THIS_YEAR, has_institution=False)
