@@ -268,6 +268,20 @@ LIST_FILTER_CACHE_SECONDS = env.int("LIST_FILTER_CACHE_SECONDS", default=60)
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 
 # --- Report --- the fonts of the official document (GB/T 9704: 小标宋 title, 仿宋 body, 黑体 and
+# --- Search --- the header's search box: the kinds it searches, in this order, and how many of
+# each it shows before "查看全部" (portal/search.py).
+GLOBAL_SEARCH_ENTITIES = [
+    "enterprises.enterprise",
+    "talents.talentproject",
+    "talents.foreignexpert",
+    "poverty.commissioner",
+    "talents.introproject",
+    "platforms.platform",
+    "poverty.keyvillage",
+    "bureau.village",
+]
+GLOBAL_SEARCH_PER_KIND = env.int("GLOBAL_SEARCH_PER_KIND", default=5)
+
 # 楷体 headings, 宋体 page numbers). By default the free Fandol fonts, which scripts/_setup.sh and
 # the Dockerfile take from Debian's texlive-lang-chinese into REPORT_FONT_DIR (the Python
 # environment's share/fonts/fandol); a bureau that owns 方正小标宋 / 仿宋_GB2312 points

@@ -5,7 +5,7 @@ from django.urls import include, path
 from bureau.forms import LoginForm
 from bureau.pages import accounts, notifications, views
 from ops import health
-from portal import lookup
+from portal import lookup, search
 from portal.routing import crud_urls
 
 bureau_patterns = [
@@ -30,6 +30,7 @@ urlpatterns = [
         name="login",
     ),
     path("lookup/<str:label>/", lookup.lookup, name="lookup"),
+    path("search/", search.search_page, name="search"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", accounts.account, name="account"),
     path("account/sessions/end/", accounts.account_sessions_end, name="account-sessions-end"),

@@ -1,0 +1,78 @@
+"""The search box in the header: one query finds enterprises (name or credit code), people
+(talent candidates, foreign experts, commissioners), projects, platforms and villages, grouped
+by kind, each kind scoped to what the user may see, at most ``GLOBAL_SEARCH_PER_KIND`` of each
+with a link to all of them on the kind's own list.
+
+It reads the entity declarations (their ``search_fields`` and list pages), so it knows no
+domain app by name; which kinds it searches, in which order, is a setting. One query per kind,
+whatever the number of records or matches.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Q
+from django.shortcuts import render
+from django.urls import reverse
+
+from bureau import permissions
+from bureau.text import clean_text
+from portal import registry
+
+MAX_QUERY_LENGTH = 100
+
+
+@dataclass
+class Group:
+    label: str
+    items: list = field(default_factory=list)  # (text, url)
+    more: bool = False
+    all_url: str = ""
+
+
+def _kinds():
+    wanted = list(settings.GLOBAL_SEARCH_ENTITIES)
+    by_label = {viewset.model._meta.label_lower: viewset for viewset in registry.viewsets()}
+    return [by_label[label] for label in wanted if label in by_label]
+
+
+def search(user, text: str) -> list[Group]:
+    text = clean_text(text or "").strip()[:MAX_QUERY_LENGTH]
+    if not text:
+        return []
+    per_kind = settings.GLOBAL_SEARCH_PER_KIND
+    groups = []
+    for viewset in _kinds():
+        model = viewset.model
+        if not viewset.search_fields or not permissions.can_view_model(user, model):
+            continue
+        condition = Q()
+        for name in viewset.search_fields:
+            condition |= Q(**{f"{name}__icontains": text})
+        queryset = viewset.get_queryset(user).filter(condition)
+        if viewset.list_select_related:
+            queryset = queryset.select_related(*viewset.list_select_related)
+        rows = list(queryset[: per_kind + 1])
+        if not rows:
+            continue
+        list_url = reverse(viewset.url_name("list"))
+        groups.append(
+            Group(
+                label=str(model._meta.verbose_name_plural),
+                items=[(str(row), row.get_absolute_url()) for row in rows[:per_kind]],
+                more=len(rows) > per_kind,
+                all_url=f"{list_url}?{urlencode({'q': text})}",
+            )
+        )
+    return groups
+
+
+def search_page(request):
+    text = request.GET.get("q", "")
+    groups = search(request.user, text) if permissions.has_role(request.user) else []
+    return render(
+        request,
+        "portal/search.html",
+        {"q": clean_text(text)[:MAX_QUERY_LENGTH], "groups": groups},
+    )

@@ -1,0 +1,81 @@
+"""The header's search: enterprises by name or credit code, people, projects, platforms and
+villages, grouped by kind, scoped to what the user may see, a few of each with 查看全部, in a
+fixed number of queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+SEARCH = reverse("search")
+
+
+def groups(client, q):
+    response = client.get(SEARCH, {"q": q})
+    assert response.status_code == 200
+    return {g.label: g for g in response.context["groups"]}
+
+
+def test_finds_an_enterprise_by_name_and_by_credit_code_in_any_case(staff_client, township):
+    firm = f.EnterpriseFactory(name="青河晶万汽车尾气净化装置有限公司", township=township)
+    found = groups(staff_client, "晶万")
+    assert [text for text, _url in found["企业"].items] == [str(firm)]
+    by_code = groups(staff_client, firm.credit_code.lower()[-8:])
+    assert by_code["企业"].items[0][1] == firm.get_absolute_url()
+
+
+def test_results_are_grouped_by_kind_and_name_people_and_projects(staff_client, township):
+    firm = f.EnterpriseFactory(name="福嘉农业科技有限公司", township=township)
+    f.TalentProjectFactory(candidate="福嘉某", enterprise=firm)
+    f.PlatformFactory(name="福嘉科创众创空间", host=firm)
+    found = groups(staff_client, "福嘉")
+    assert {"企业", "人才工程项目", "创新平台"} <= set(found)
+
+
+def test_a_liaison_finds_only_their_townships_records(liaison_client, township, other_township):
+    f.EnterpriseFactory(name="城关测试企业", township=township)
+    f.EnterpriseFactory(name="东山测试企业", township=other_township)
+    found = groups(liaison_client, "测试企业")
+    assert [text.split("（")[0] for text, _ in found["企业"].items] == ["城关测试企业"]
+
+
+def test_at_most_five_of_a_kind_with_a_link_to_all_of_them(staff_client, township):
+    for n in range(7):
+        f.EnterpriseFactory(name=f"批量企业{n}", township=township)
+    group = groups(staff_client, "批量企业")["企业"]
+    assert len(group.items) == 5 and group.more
+    assert (
+        group.all_url
+        == reverse("enterprises:enterprise-list") + "?q=%E6%89%B9%E9%87%8F%E4%BC%81%E4%B8%9A"
+    )
+    listed = staff_client.get(group.all_url).content.decode()
+    assert listed.count("批量企业") >= 7
+
+
+def test_the_search_costs_the_same_queries_for_few_or_many_matches(staff_client, township):
+    staff_client.get(SEARCH, {"q": "企业"})  # the header's cached reads, once
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            staff_client.get(SEARCH, {"q": "企业"})
+        return len(queries)
+
+    f.EnterpriseFactory(name="企业甲", township=township)
+    few = count()
+    for n in range(12):
+        f.EnterpriseFactory(name=f"企业{n}", township=township)
+        f.TalentProjectFactory(candidate=f"企业人{n}")
+    assert count() == few
+
+
+def test_nothing_for_an_account_without_a_role_and_hostile_input_is_harmless(
+    client_for, outsider_user, staff_client
+):
+    assert client_for(outsider_user).get(SEARCH, {"q": "企业"}).context["groups"] == []
+    for hostile in ("\x00\x0b", "%", "_" * 5000, "' OR 1=1 --"):
+        assert staff_client.get(SEARCH, {"q": hostile}).status_code == 200
+    # A lone surrogate, as a browser would send it: bytes that are not UTF-8.
+    assert staff_client.get(SEARCH + "?q=%00%ED%A0%80").status_code == 200
