@@ -5,7 +5,7 @@ from django.urls import include, path
 from bureau.forms import LoginForm
 from bureau.pages import accounts, notifications, views
 from ops import health
-from portal import lookup, search
+from portal import lookup, manual, search
 from portal.routing import crud_urls
 
 bureau_patterns = [
@@ -31,6 +31,8 @@ urlpatterns = [
     ),
     path("lookup/<str:label>/", lookup.lookup, name="lookup"),
     path("search/", search.search_page, name="search"),
+    path("help/", manual.manual_for_user, name="manual-mine"),
+    path("help/<str:name>/", manual.manual, name="manual"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", accounts.account, name="account"),
     path("account/sessions/end/", accounts.account_sessions_end, name="account-sessions-end"),
