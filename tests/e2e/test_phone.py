@@ -45,3 +45,17 @@ def test_on_a_desktop_the_menu_is_open(page, login, staff):
     assert page.locator("#sidebar-menu").is_visible()
     assert not page.get_by_role("button", name="菜单").is_visible()
     assert overflow(page) <= 0
+
+
+def test_the_print_button_prints_the_content_alone(page, login, staff):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    login("staff")
+    page.goto("/enterprises/enterprise/")
+    # (A string ending in a function would be called by evaluate itself: end it in a value.)
+    page.evaluate("window.__printed = 0; window.print = () => { window.__printed += 1; }; 0")
+    page.get_by_role("button", name="打印").click()
+    assert page.evaluate("window.__printed") == 1
+    page.emulate_media(media="print")
+    assert not page.locator("nav.navbar").is_visible()
+    assert not page.locator("#sidebar-menu").is_visible()
+    assert page.get_by_text("第0分公司").first.is_visible()
