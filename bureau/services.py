@@ -7,8 +7,9 @@ leaves a history row naming the user.
 
 from collections.abc import Iterable
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, UniqueConstraint
 
 from bureau.permissions import check_can_change, hidden_pks
 from bureau.validators import check_dates
@@ -21,6 +22,94 @@ def _stamp_history_user(instance: Model, user) -> None:
         instance._history_user = user
 
 
+def record_prepare(
+    *,
+    instance: Model,
+    user=None,
+    admin_only: bool = False,
+    validate: bool = True,
+    exclude: Iterable[str] = (),
+    found: Iterable[str] = (),
+    unique: bool = True,
+    clean: bool = True,
+) -> Model:
+    """Everything a write checks before the database sees ``instance``, in this order: ``user``
+    may change the record as it now stands (role, township; ``None`` is the system itself),
+    its dates lie within bounds, the model's validation passes (``full_clean``), and its
+    history row will name ``user``. ``PermissionDenied`` or ``ValidationError`` otherwise.
+
+    ``record_save`` (forms, API, row-by-row imports, the district demo) calls it before
+    ``save()``; the bulk importer and the demo's bulk seeding call it on every row and then
+    write in batches. A rule added here applies to all of them. What a batch may leave out is
+    what it checks for the whole batch at once instead:
+
+    - ``exclude``: fields whose input already failed (a cell that could not be read), left
+      out of every check as a form leaves out its invalid fields;
+    - ``found``: foreign keys whose records the caller has just looked up in bulk, so their
+      existence is not looked up again one query per row (every other rule still applies);
+    - ``unique=False``: uniqueness (unique fields and unique constraints), checked by the
+      caller over the whole batch; check constraints are still validated here;
+    - ``clean=False``: the model's ``clean()``, when the caller has applied its rules to the
+      whole batch (a new talent project's stage log, which ``clean()`` reads from the
+      database, written together with its project).
+
+    ``validate=False`` checks the permission only (an import row that changes nothing).
+    """
+    check_can_change(user, instance, admin_only=admin_only)
+    if validate:
+        record_validate(instance, exclude=exclude, found=found, unique=unique, clean=clean)
+    _stamp_history_user(instance, user)
+    return instance
+
+
+def record_validate(
+    instance: Model,
+    *,
+    exclude: Iterable[str] = (),
+    found: Iterable[str] = (),
+    unique: bool = True,
+    clean: bool = True,
+) -> None:
+    """The validation part of ``record_prepare``: Django's ``full_clean`` in its own order
+    (fields, ``clean()``, uniqueness, constraints; the last two only for the fields that
+    passed), after the dates are bounded so that ``clean()`` never derives a date from year
+    9999. With the defaults it is exactly ``check_dates`` and ``full_clean()``."""
+    check_dates(instance)
+    exclude = set(exclude)
+    errors: dict = {}
+    try:
+        instance.clean_fields(exclude=exclude | set(found))
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if clean:
+        try:
+            instance.clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    exclude.update(name for name in errors if name != NON_FIELD_ERRORS)
+    if unique:
+        try:
+            instance.validate_unique(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        exclude.update(name for name in errors if name != NON_FIELD_ERRORS)
+        try:
+            instance.validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    else:
+        for model, constraints in instance.get_constraints():
+            for constraint in constraints:
+                if isinstance(constraint, UniqueConstraint):
+                    continue
+                try:
+                    constraint.validate(model, instance, exclude=exclude)
+                except ValidationError as error:
+                    errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def record_save(
     *,
@@ -30,16 +119,13 @@ def record_save(
     admin_only: bool = False,
     validate: bool = True,
 ) -> Model:
-    """Validate and save ``instance`` on behalf of ``user`` (``None``: the system itself).
+    """Check (``record_prepare``) and save ``instance`` on behalf of ``user`` (``None``: the
+    system itself).
 
     ``m2m`` sets many-to-many fields to the records the user chose; members the user may not
     choose (another township's enterprises, for a liaison) were never offered to them, so they
     are kept rather than dropped."""
-    check_can_change(user, instance, admin_only=admin_only)
-    if validate:
-        check_dates(instance)
-        instance.full_clean()
-    _stamp_history_user(instance, user)
+    record_prepare(instance=instance, user=user, admin_only=admin_only, validate=validate)
     adding = instance._state.adding
     instance.save()
     for name, values in (m2m or {}).items():

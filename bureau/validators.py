@@ -2,6 +2,7 @@
 
 import calendar
 import datetime
+import functools
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -81,15 +82,25 @@ def date_fields(model) -> list:
     ]
 
 
+@functools.cache
+def _date_fields(model) -> tuple:
+    # Every write checks its dates (``bureau.services.record_prepare``): an import checks
+    # thousands of rows of one model, which need not look its fields up each time.
+    return tuple((field.name, field.attname) for field in date_fields(model))
+
+
 def check_dates(instance) -> None:
     """Every date of ``instance`` within ``DATE_MIN``..``DATE_MAX``, before ``clean()`` derives
     anything from them; ``ValidationError`` naming each field outside."""
     errors = {}
-    for field in date_fields(type(instance)):
+    for name, attname in _date_fields(type(instance)):
+        value = getattr(instance, attname)
+        if value is None or DATE_MIN <= value <= DATE_MAX:
+            continue
         try:
-            validate_date_range(getattr(instance, field.attname))
+            validate_date_range(value)
         except ValidationError as error:
-            errors[field.name] = error.error_list
+            errors[name] = error.error_list
     if errors:
         raise ValidationError(errors)
 

@@ -152,7 +152,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 # Files with more rows than this are imported by a Celery job with a progress bar.
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2000)
+# Most data rows one import file may have; the template's drop-downs cover as many rows.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# Values per ``IN (...)`` query when an import looks up what its rows name (related records,
+# existing records, unique values): a file of any size costs a few queries per column.
+IMPORT_QUERY_CHUNK = env.int("IMPORT_QUERY_CHUNK", default=5000)
 # Zip-bomb guards of .xlsx files: inflated size and compression ratio of any part.
 IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=400 * 1024 * 1024)
 IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=200)

@@ -33,7 +33,7 @@ from bureau.models import (
     Village,
     WorkActivity,
 )
-from bureau.services import bureau_profile_update, record_save
+from bureau.services import bureau_profile_update, record_prepare, record_save
 from demo.generator import SCALE_BLOCKS, Block, DemoGenerator, Row
 from demo.names import CITY, DISTRICT
 from enterprises.models import (
@@ -299,11 +299,12 @@ def seed_with_services(*, block: Block, result: SeedResult) -> None:
 def seed_in_bulk(*, blocks: list[Block], result: SeedResult, history: bool = False) -> None:
     """Write ``blocks`` in bulk: the path for the city and province scales.
 
-    Per-row ``record_save`` would take hours for 200,000 enterprises. Here each new record is
-    validated with ``full_clean`` (field validators and the model's ``clean``), skipping only
-    the checks that cost one query per row and that the database enforces anyway: foreign keys
-    (they point at records just written or found) and unique constraints (natural keys are
-    checked beforehand, per batch). Records are inserted with ``bulk_create``; with
+    Per-row ``record_save`` would take hours for 200,000 enterprises. Here each new record goes
+    through ``record_save``'s checks (``bureau.services.record_prepare``: dates, field
+    validators, the model's ``clean``, check constraints), leaving out only the checks that
+    cost one query per row and that the database enforces anyway: foreign keys (they point at
+    records just written or found) and uniqueness (natural keys are checked beforehand, per
+    batch). Records are inserted with ``bulk_create``; with
     ``history`` through ``simple_history.utils.bulk_create_with_history``, so each also gets
     its creation history row. Many-to-many links go straight into their tables, without
     history rows.
@@ -411,17 +412,16 @@ def _attach(obj: Model) -> None:
 
 
 def _bulk_insert(model: type[Model], rows: list[Row], *, history: bool, full: bool = True) -> None:
-    """Validate and insert new records (``full=False``: the caller has run the model's
-    cross-row checks, only fields are validated here)."""
+    """Check new records as every write is checked (``record_prepare``) and insert them
+    (``full=False``: the caller has applied the model's ``clean()`` rules to the batch)."""
     if not rows:
         return
     relations = [f.name for f in model._meta.concrete_fields if f.is_relation]
     objs = [row.obj for row in rows]
     for obj in objs:
-        if full:
-            obj.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
-        else:
-            obj.clean_fields(exclude=relations)
+        # Foreign keys point at records just written or found; natural keys were checked per
+        # batch (``_resolve``), and the database enforces both anyway.
+        record_prepare(instance=obj, user=None, found=relations, unique=False, clean=full)
     if history:
         bulk_create_with_history(
             objs, model, batch_size=BULK_BATCH_SIZE, default_change_reason=str(CHANGE_REASON)

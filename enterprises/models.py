@@ -22,8 +22,24 @@ AMOUNT = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidato
 HITECH_VALIDITY_YEARS = 3
 
 
+class AmountField(models.DecimalField):
+    """An amount of money in ``unit`` (万元 unless said otherwise). The unit is declared here,
+    not read from the label: the import converts a column headed in 元 or 亿元 into it, and the
+    import template's note names it. Migrations see a plain ``DecimalField``: the unit is
+    nothing the database stores."""
+
+    def __init__(self, *args, unit: str = "万元", **kwargs):
+        self.unit = unit
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DecimalField", args, kwargs
+
+
 def amount_field(label, **kwargs):
-    return models.DecimalField(f"{label}（万元）", null=True, blank=True, **AMOUNT, **kwargs)
+    """An optional amount in 万元, labelled ``label（万元）``."""
+    return AmountField(f"{label}（万元）", null=True, blank=True, **AMOUNT, **kwargs)
 
 
 class Enterprise(DomainModel):
@@ -281,8 +297,8 @@ class TechContract(DomainModel):
         related_name="contracts_sold",
     )
     buyer = models.CharField(_("买方"), max_length=100)
-    contract_amount = models.DecimalField(_("成交额（万元）"), **AMOUNT)
-    tech_amount = models.DecimalField(_("技术交易额（万元）"), **AMOUNT)
+    contract_amount = AmountField(_("成交额（万元）"), **AMOUNT)
+    tech_amount = AmountField(_("技术交易额（万元）"), **AMOUNT)
     signed_on = models.DateField(_("签订日期"))
     registered_on = models.DateField(_("登记日期"))
     history = HistoricalRecords()

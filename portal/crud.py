@@ -34,7 +34,8 @@ from bureau.models import Township
 from bureau.services import record_delete, record_save
 from bureau.text import TEXT_MAX_LENGTH, CleanInputMixin, clean_data
 from bureau.validators import validate_date_range
-from portal.listing import EMPTY, Column, Table, columns_for, joined, plain_text
+from portal.history import history_entries
+from portal.listing import Column, Table, columns_for, joined, plain_text
 from portal.lookup import use_lookup_widgets
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -498,52 +499,6 @@ def _display_value(obj, field):
             return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value)
         except NoReverseMatch:  # a model without portal pages
             pass
-    return plain_text(value)
-
-
-def history_entries(obj, limit: int = 50):
-    """The change log of ``obj``: who, when, what kind of change, and each field before/after."""
-    if not hasattr(obj, "history"):
-        return []
-    records = list(
-        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : limit + 1
-        ]
-    )
-    entries = []
-    for newer, older in zip(records, records[1:] + [None], strict=False):
-        changes = []
-        if older is not None:
-            delta = newer.diff_against(older)
-            for change in delta.changes:
-                field = obj._meta.get_field(change.field)
-                changes.append(
-                    (field.verbose_name, _plain(field, change.old), _plain(field, change.new))
-                )
-        entries.append(
-            {
-                "record": newer,
-                "user": newer.history_user,
-                "date": newer.history_date,
-                "type": {"+": _("新建"), "~": _("修改"), "-": _("删除")}[newer.history_type],
-                "changes": changes,
-            }
-        )
-    return entries[:limit]
-
-
-def _plain(field, value):
-    if value in (None, ""):
-        return EMPTY
-    if field.choices:
-        return dict(field.flatchoices).get(value, value)
-    if field.many_to_many:
-        return joined(value)
-    if field.many_to_one:
-        try:
-            return str(field.related_model._default_manager.get(pk=value))
-        except field.related_model.DoesNotExist:
-            return str(value)
     return plain_text(value)
 
 

@@ -13,6 +13,7 @@ import io
 import tempfile
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -209,7 +210,9 @@ def write_template(resource, stream) -> None:
                 error=_("请从下拉列表中选择。"),
             )
             sheet.add_data_validation(validation)
-            validation.add(f"{get_column_letter(index)}2:{get_column_letter(index)}5000")
+            # Every row an import accepts, below the header.
+            column_letter = get_column_letter(index)
+            validation.add(f"{column_letter}2:{column_letter}{settings.IMPORT_MAX_ROWS + 1}")
     sheet.freeze_panes = "A2"
     workbook.save(stream)
 

@@ -18,13 +18,33 @@ from imports.engine.reader import ImportFileError, Sheet
 HEADER_SCAN_ROWS = 20
 # Columns people add that carry nothing to import (our error report adds the last two).
 IGNORED_HEADERS = {"序号", "行号", "编号序号", "原行号", "错误信息", "no", "no.", "序"}
-# An amount column in 万元 accepts a header in another unit and converts.
-UNIT_FACTORS = {
-    "万元": Decimal(1),
-    "元": Decimal("0.0001"),
-    "千元": Decimal("0.1"),
-    "亿元": Decimal(10000),
+# An amount column accepts a header in another unit of money and converts to the unit its
+# field declares (``unit``, as ``enterprises.models.AmountField`` carries): yuan per unit.
+YUAN_PER_UNIT = {
+    "元": Decimal(1),
+    "千元": Decimal(1000),
+    "万元": Decimal(10000),
+    "亿元": Decimal(100_000_000),
 }
+
+
+def declared_unit(resource, column) -> str:
+    """The unit the model field behind ``column`` declares (``""`` for none)."""
+    try:
+        field = resource._meta.model._meta.get_field(column.attribute)
+    except Exception:  # noqa: BLE001 - a column that is not a model field (企业名称 beside the code)
+        return ""
+    return getattr(field, "unit", "")
+
+
+def unit_factor(written: str, declared: str) -> Decimal | None:
+    """What a number in a column headed in ``written`` is multiplied by to be in ``declared``;
+    ``None`` when no conversion applies (same unit, no unit, or not both units of money)."""
+    if not written or not declared or written == declared:
+        return None
+    if written not in YUAN_PER_UNIT or declared not in YUAN_PER_UNIT:
+        return None
+    return YUAN_PER_UNIT[written] / YUAN_PER_UNIT[declared]
 
 
 @dataclass
@@ -46,12 +66,24 @@ class BoundColumn:
         return self.column.widget
 
 
+@dataclass(frozen=True)
+class UnknownHeader:
+    """A header cell that names no column."""
+
+    index: int  # 0-based column
+    text: str
+
+    @property
+    def letter(self) -> str:
+        return norm.column_letter(self.index)
+
+
 @dataclass
 class HeaderMatch:
     sheet: Sheet
     row_index: int  # 0-based index into sheet.rows
     columns: list[BoundColumn]
-    unknown: list[tuple[int, str]] = field(default_factory=list)
+    unknown: list["UnknownHeader"] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
     @property
@@ -75,8 +107,8 @@ class ColumnIndex:
         clashes = set()
         for name, column in self.fields.items():
             for text in getattr(column, "aliases", ()):
-                full, base, _unit = norm.header_key(text)
-                for which, mapping, key in ((0, self.full, full), (1, self.base, base)):
+                alias = norm.header_key(text)
+                for which, mapping, key in ((0, self.full, alias.full), (1, self.base, alias.base)):
                     if mapping.get(key, name) != name:
                         clashes.add((which, key))
                     mapping[key] = name
@@ -84,17 +116,16 @@ class ColumnIndex:
         for which, key in clashes:
             (self.full, self.base)[which].pop(key, None)
         for name, column in self.fields.items():
-            full, base, _unit = norm.header_key(column.column_name)
-            self.full[full] = name
-            self.base[base] = name
+            key = norm.header_key(column.column_name)
+            self.full[key.full] = name
+            self.base[key.base] = name
 
-    def match(self, text) -> tuple[str | None, str]:
-        """``(field name or None, unit written in the header)``."""
-        full, base, unit = norm.header_key(text)
-        if not full:
-            return None, ""
-        name = self.full.get(full) or self.base.get(full) or self.base.get(base)
-        return name, unit
+    def find(self, text) -> str | None:
+        """The resource field the header ``text`` names, or ``None``."""
+        key = norm.header_key(text)
+        if not key.full:
+            return None
+        return self.full.get(key.full) or self.base.get(key.full) or self.base.get(key.base)
 
 
 def _field_name(resource, column) -> str:
@@ -110,7 +141,7 @@ def find_header(sheets: list[Sheet], resource, *, ignore_unknown: bool = False) 
     best = None
     for sheet in sheets:
         for row_index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
-            names = {index.match(cell)[0] for cell in row if not norm.is_blank(cell)}
+            names = {index.find(cell) for cell in row if not norm.is_blank(cell)}
             names.discard(None)
             if names and (best is None or len(names) > best[0]):
                 best = (len(names), sheet, row_index)
@@ -129,11 +160,11 @@ def find_header(sheets: list[Sheet], resource, *, ignore_unknown: bool = False) 
         if norm.is_blank(cell):
             continue
         text = norm.clean_text(cell)
-        name, unit = index.match(cell)
+        name = index.find(cell)
         if name is None:
-            if norm.header_key(text)[0] in IGNORED_HEADERS:
+            if norm.header_key(text).full in IGNORED_HEADERS:
                 continue
-            match.unknown.append((col, text))
+            match.unknown.append(UnknownHeader(col, text))
             continue
         if name in seen:
             raise ImportFileError(
@@ -142,20 +173,18 @@ def find_header(sheets: list[Sheet], resource, *, ignore_unknown: bool = False) 
             )
         column = index.fields[name]
         bound = BoundColumn(index=col, name=name, column=column, header=text)
-        widget = column.widget
-        if isinstance(widget, w.DecimalWidget) and widget.unit and unit and unit != widget.unit:
-            factor = UNIT_FACTORS.get(unit)
-            if factor is not None and widget.unit == "万元":
-                bound.factor = factor
+        if isinstance(column.widget, w.DecimalWidget):
+            written, declared = norm.header_key(text).unit, declared_unit(resource, column)
+            bound.factor = unit_factor(written, declared)
+            if bound.factor is not None:
                 match.notices.append(
-                    _("列“%(h)s”的单位为%(u)s，已换算为万元。") % {"h": text, "u": unit}
+                    _("列“%(h)s”的单位为%(u)s，已换算为%(to)s。")
+                    % {"h": text, "u": written, "to": declared}
                 )
         seen[name] = bound
         match.columns.append(bound)
     if match.unknown and not ignore_unknown:
-        listed = "、".join(
-            f"“{text}”（{norm.column_letter(col)}列）" for col, text in match.unknown
-        )
+        listed = "、".join(f"“{u.text}”（{u.letter}列）" for u in match.unknown)
         expected = "、".join(c.column_name for c in index.fields.values())
         raise ImportFileError(
             _(
@@ -166,8 +195,7 @@ def find_header(sheets: list[Sheet], resource, *, ignore_unknown: bool = False) 
         )
     if match.unknown:
         match.notices.append(
-            _("已忽略无法识别的列：%(cols)s。")
-            % {"cols": "、".join(text for _col, text in match.unknown)}
+            _("已忽略无法识别的列：%(cols)s。") % {"cols": "、".join(u.text for u in match.unknown)}
         )
     _check_required(match, resource, index)
     # Lookups that depend on another column of the row (a village within its township) and

@@ -10,6 +10,7 @@ import datetime
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -266,17 +267,24 @@ def parse_bool(value) -> bool:
     raise ValueError(_("“%(v)s”应填“是”或“否”。") % {"v": cell_text(value)})
 
 
-def header_key(text) -> tuple[str, str, str]:
-    """``(full, base, unit)`` of a header cell for alias matching.
+@dataclass(frozen=True, slots=True)
+class HeaderKey:
+    """A header cell as alias matching reads it."""
 
-    ``研发费用（万元）`` gives ``("研发费用(万元)", "研发费用", "万元")``: full-width brackets and
-    spaces normalised, required-column asterisks dropped, the trailing bracket split off as unit.
-    """
+    full: str  # the whole header, normalised: ``研发费用(万元)``
+    base: str  # without its trailing bracket: ``研发费用``
+    unit: str  # what the trailing bracket said: ``万元`` (or ``""``)
+
+
+def header_key(text) -> HeaderKey:
+    """The header's matching key: ``研发费用（万元）`` gives ``HeaderKey("研发费用(万元)",
+    "研发费用", "万元")``: full-width brackets and spaces normalised, required-column asterisks
+    dropped, the trailing bracket split off as unit."""
     full = compact(text).replace("*", "").replace("※", "")
     match = _TRAILING_BRACKET_RE.match(full)
     if match and match.group(1):
-        return full, match.group(1), match.group(2)
-    return full, full, ""
+        return HeaderKey(full, match.group(1), match.group(2))
+    return HeaderKey(full, full, "")
 
 
 def column_letter(index: int) -> str:

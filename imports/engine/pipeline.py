@@ -16,16 +16,23 @@ told to skip re-checking that they exist.
 
 import dataclasses
 from collections import defaultdict
+from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from bureau import permissions
-from bureau.services import record_save
+from bureau.services import record_prepare, record_save
 from imports.engine import bulk
 from imports.engine import normalise as norm
-from imports.engine.headers import find_header, missing_columns, missing_columns_error
+from imports.engine.headers import (
+    BoundColumn,
+    find_header,
+    missing_columns,
+    missing_columns_error,
+)
 from imports.engine.normalise import CellError
 from imports.engine.reader import NO_RESULT, ImportFileError, Sheet, read_sheets
 from imports.engine.registry import Entity, get_entity
@@ -129,6 +136,35 @@ class _Row:
         self.key = None
         self.diff = None
         self.failed = ()
+
+
+@dataclasses.dataclass(slots=True)
+class FieldChange:
+    """A field a row changes on an existing record: its value before and in the file."""
+
+    field: str
+    old: object
+    new: object
+
+
+@dataclasses.dataclass(slots=True)
+class ColumnStep:
+    """How the importer reads one column of the sheet into one model field."""
+
+    index: int  # the column's position in the sheet's rows
+    widget: object  # the resource widget that turns a cell into a value
+    target: str  # the model field it sets
+    column: BoundColumn  # the sheet column it reads (letter and header, for messages)
+    factor: Decimal | None = None  # the header's unit -> the field's (元 -> 万元)
+    # An informational column (企业名称 beside 统一社会信用代码) read only when the column of
+    # the field it falls back for is absent or blank in the row.
+    is_fallback: bool = False
+    memo: dict | None = None  # cell -> value, filled during one run (``memoisable`` steps)
+
+    @property
+    def memoisable(self) -> bool:
+        """Its value depends on the cell alone (not on other cells of the row)."""
+        return not self.is_fallback and _memoisable(self.widget, self.factor)
 
 
 class Importer:
@@ -238,7 +274,7 @@ class Importer:
     def _bind(self, match):
         """Per column: the model field it sets, and the widget that reads it."""
         fields = self.resource.fields
-        self.plan = []  # (index, widget, target, bound, factor, is_fallback)
+        self.plan: list[ColumnStep] = []
         self.column_for = {}  # model field name -> bound column, for error messages
         for bc in match.columns:
             fallback = getattr(bc.column, "fallback_for", None)
@@ -250,10 +286,19 @@ class Importer:
             else:
                 target = bc.column.attribute
                 widget = bc.widget
-            self.plan.append((bc.index, widget, target, bc, bc.factor, bool(fallback)))
+            self.plan.append(
+                ColumnStep(
+                    index=bc.index,
+                    widget=widget,
+                    target=target,
+                    column=bc,
+                    factor=bc.factor,
+                    is_fallback=bool(fallback),
+                )
+            )
             if not fallback or target not in self.column_for:
                 self.column_for[target] = bc
-        self.present = {target for _i, _w, target, _bc, _f, _fb in self.plan}
+        self.present = {step.target for step in self.plan}
         self.model_fields = {f.name: f for f in self.model._meta.get_fields() if f.concrete}
 
     # ---- cells -> values -------------------------------------------------------------------
@@ -279,19 +324,21 @@ class Importer:
         rows = []
         total = len(data)
         key_targets = [self.resource.fields[name].attribute for name in self.resource.natural_key()]
-        memos = defaultdict(dict)
-        plan = [
-            (*step, memos if not step[5] and _memoisable(step[1], step[4]) else None)
-            for step in self.plan
-        ]
+        for step in self.plan:
+            # Townships, yes/no, choices, dates repeat down a column: read each distinct cell
+            # once.
+            step.memo = {} if step.memoisable else None
+        plan = self.plan
         for count, (number, raw) in enumerate(data, 1):
             row = _Row(number)
             values = row.values
             width = len(raw)
             failed = ()
-            for index, widget, target, bc, factor, is_fallback, memo in plan:
+            for step in plan:
+                index = step.index
+                target = step.target
                 cell = raw[index] if index < width else None
-                if is_fallback and (
+                if step.is_fallback and (
                     values.get(target) is not None or target in failed or norm.is_blank(cell)
                 ):
                     continue
@@ -299,21 +346,22 @@ class Importer:
                     cell.__class__ is str and cell[:1] == "#" and norm.excel_error(cell)
                 ):
                     # Not a blank: a formula without a result, whatever the column holds.
+                    bc = step.column
                     row.errors.append(RowError(number, bc.letter, bc.header, _cell_error(cell)))
                     failed = (*failed, target)
                     continue
+                memo = step.memo
                 try:
-                    if memo is not None and not is_fallback:
-                        # Townships, yes/no, choices, dates repeat down a column: read each
-                        # distinct cell once.
-                        value = memo[index].get(cell, _MISSING)
+                    if memo is not None:
+                        value = memo.get(cell, _MISSING)
                         if value is _MISSING:
-                            value = memo[index][cell] = widget.clean(cell, row=values)
-                    elif factor is not None:
-                        value = widget.clean(cell, row=values, factor=factor)
+                            value = memo[cell] = step.widget.clean(cell, row=values)
+                    elif step.factor is not None:
+                        value = step.widget.clean(cell, row=values, factor=step.factor)
                     else:
-                        value = widget.clean(cell, row=values)
+                        value = step.widget.clean(cell, row=values)
                 except ValueError as error:
+                    bc = step.column
                     row.errors.append(RowError(number, bc.letter, bc.header, str(error)))
                     failed = (*failed, target)
                     continue
@@ -334,7 +382,8 @@ class Importer:
         """Resolve every related record the file names with a few queries per column."""
         by_widget = defaultdict(list)
         widgets = {}
-        for index, widget, _target, _bc, _factor, _fb in self.plan:
+        for step in self.plan:
+            widget, index = step.widget, step.index
             if isinstance(widget, LookupWidget):
                 by_widget[id(widget)].extend(raw[index] for _n, raw in data if index < len(raw))
                 widgets[id(widget)] = widget
@@ -361,19 +410,19 @@ class Importer:
         if m2m:
             queryset = queryset.prefetch_related(*m2m)
         existing = {}
-        for start in range(0, len(firsts), 5000):
-            chunk = firsts[start : start + 5000]
-            for obj in queryset.filter(**{f"{attnames[0]}__in": chunk}):
+        chunk = settings.IMPORT_QUERY_CHUNK
+        for start in range(0, len(firsts), chunk):
+            for obj in queryset.filter(**{f"{attnames[0]}__in": firsts[start : start + chunk]}):
                 existing[tuple(getattr(obj, a) for a in attnames)] = obj
         allowed = None
         if self.user is not None and self.user.is_liaison and existing:
             ids = [obj.pk for obj in existing.values()]
             allowed = set()
-            for start in range(0, len(ids), 5000):
+            for start in range(0, len(ids), chunk):
                 allowed.update(
                     permissions.scope_queryset(
                         self.user,
-                        self.model._default_manager.filter(pk__in=ids[start : start + 5000]),
+                        self.model._default_manager.filter(pk__in=ids[start : start + chunk]),
                     ).values_list("pk", flat=True)
                 )
         for row in rows:
@@ -451,54 +500,52 @@ class Importer:
             self._factory = _InstanceFactory(self.model)
         return self._factory(row)
 
-    def _diff(self, obj, row) -> list[tuple[str, object, object]]:
+    def _diff(self, obj, row) -> list["FieldChange"]:
         diff = []
         for name, value in row.values.items():
             f = self.model_fields[name]
             if f.many_to_many:
                 old = {o.pk for o in getattr(obj, name).all()}
                 if old != {o.pk for o in value}:
-                    diff.append((name, old, value))
+                    diff.append(FieldChange(name, old, value))
                 continue
             old = getattr(obj, f.attname)
             new = value.pk if isinstance(value, models.Model) else value
             if old != new and not (old in (None, "") and new in (None, "")):
-                diff.append((name, getattr(obj, name) if f.is_relation else old, value))
+                diff.append(FieldChange(name, getattr(obj, name) if f.is_relation else old, value))
         return diff
 
     # ---- validation ------------------------------------------------------------------------
 
     def _validate(self, rows: list[_Row]):
-        """The forms' rules, row by row, without a query per row."""
-        model = self.model
-        fk_fields = [f for f in model._meta.concrete_fields if f.is_relation]
-        checks = [c for c in model._meta.constraints if isinstance(c, models.CheckConstraint)]
+        """``record_prepare`` on every row, as ``record_save`` runs it for a form: the
+        permission, the dates, ``full_clean`` and the check constraints. Two things are left
+        to the batch: uniqueness (``_check_unique``, a few queries for the whole file) and the
+        existence of related records the lookups have just found (one query per column)."""
+        fk_fields = [f for f in self.model._meta.concrete_fields if f.is_relation]
         admin_only = self.entity.admin_only
         user = self.user
         for row in rows:
             if row.state is None:
                 continue
             instance = row.instance
-            if row.state != UNCHANGED or row.failed:
-                exclude = [f.name for f in fk_fields if getattr(instance, f.attname) is not None]
-                exclude.extend(row.failed)
-                try:
-                    instance.full_clean(
-                        exclude=exclude, validate_unique=False, validate_constraints=False
-                    )
-                except ValidationError as error:
-                    self._add_validation_errors(row, error)
-                    continue
-                for constraint in checks:
-                    try:
-                        constraint.validate(model, instance)
-                    except ValidationError as error:
-                        self._add_validation_errors(row, error)
-            if user is not None:
-                try:
-                    permissions.check_can_change(user, instance, admin_only=admin_only)
-                except PermissionDenied as error:
-                    row.errors.append(RowError(row.number, message=str(error)))
+            validate = row.state != UNCHANGED or bool(row.failed)
+            try:
+                record_prepare(
+                    instance=instance,
+                    user=user,
+                    admin_only=admin_only,
+                    validate=validate,
+                    exclude=row.failed,
+                    found=[f.name for f in fk_fields if getattr(instance, f.attname) is not None]
+                    if validate
+                    else (),
+                    unique=False,
+                )
+            except PermissionDenied as error:
+                row.errors.append(RowError(row.number, message=str(error)))
+            except ValidationError as error:
+                self._add_validation_errors(row, error)
 
     def _add_validation_errors(self, row, error: ValidationError):
         if not hasattr(error, "error_dict"):
@@ -538,8 +585,11 @@ class Importer:
 
     def _check_unique(self, rows: list[_Row]):
         """Duplicates inside the file, and clashes with other records in the database, for the
-        natural key and every unique field or constraint: one query per constraint."""
+        natural key and every unique field or constraint: one query per constraint (per
+        ``IMPORT_QUERY_CHUNK`` values), and one per related model the messages name."""
         key = tuple(self.resource.fields[n].attribute for n in self.resource.natural_key())
+        chunk = settings.IMPORT_QUERY_CHUNK
+        clashes: list[_Clash] = []
         for names in self._unique_sets():
             fields = [self.model._meta.get_field(n) for n in names]
             attnames = [f.attname for f in fields]
@@ -552,23 +602,14 @@ class Importer:
                     continue
                 seen[values].append(row)
             label = "、".join(str(f.verbose_name) for f in fields)
-            bc = self.column_for.get(names[0])
+            column = self.column_for.get(names[0])
             for values, dupes in seen.items():
                 if len(dupes) < 2:
                     continue
                 numbers = [r.number for r in dupes]
-                shown = "、".join(self._display(f, v) for f, v in zip(fields, values, strict=True))
                 for row in dupes:
                     others = "、".join(str(n) for n in numbers if n != row.number)
-                    row.errors.append(
-                        RowError(
-                            row.number,
-                            bc.letter if bc else "",
-                            bc.header if bc else "",
-                            _("文件中有重复记录：与第%(rows)s行的%(label)s相同（%(v)s）。")
-                            % {"rows": others, "label": label, "v": shown},
-                        )
-                    )
+                    clashes.append(_Clash(row, column, fields, values, label, others))
             if names == key:
                 continue
             pending = {
@@ -579,32 +620,58 @@ class Importer:
             if not pending:
                 continue
             firsts = sorted({v[0] for v in pending}, key=str)
-            for start in range(0, len(firsts), 5000):
+            for start in range(0, len(firsts), chunk):
                 found = self.model._default_manager.filter(
-                    **{f"{attnames[0]}__in": firsts[start : start + 5000]}
+                    **{f"{attnames[0]}__in": firsts[start : start + chunk]}
                 ).values_list(*attnames, "pk")
                 for *values, pk in found:
                     row = pending.get(tuple(values))
                     if row is not None and row.instance.pk != pk:
-                        shown = "、".join(
-                            self._display(f, v) for f, v in zip(fields, values, strict=True)
-                        )
-                        row.errors.append(
-                            RowError(
-                                row.number,
-                                bc.letter if bc else "",
-                                bc.header if bc else "",
-                                _("与已有记录重复：%(label)s为“%(v)s”的记录已存在。")
-                                % {"label": label, "v": shown},
-                            )
-                        )
+                        clashes.append(_Clash(row, column, fields, tuple(values), label))
+        if not clashes:
+            return
+        named = self._related_names(clashes)
+        for clash in clashes:
+            shown = "、".join(
+                named[f][v] if f.is_relation and v in named[f] else norm.cell_text(v)
+                for f, v in zip(clash.fields, clash.values, strict=True)
+            )
+            if clash.others is not None:
+                message = _("文件中有重复记录：与第%(rows)s行的%(label)s相同（%(v)s）。") % {
+                    "rows": clash.others,
+                    "label": clash.label,
+                    "v": shown,
+                }
+            else:
+                message = _("与已有记录重复：%(label)s为“%(v)s”的记录已存在。") % {
+                    "label": clash.label,
+                    "v": shown,
+                }
+            bc = clash.column
+            clash.row.errors.append(
+                RowError(
+                    clash.row.number, bc.letter if bc else "", bc.header if bc else "", message
+                )
+            )
 
     @staticmethod
-    def _display(field, value) -> str:
-        if field.is_relation:
-            obj = field.related_model._default_manager.filter(pk=value).first()
-            return str(obj) if obj else str(value)
-        return norm.cell_text(value)
+    def _related_names(clashes) -> dict:
+        """``{field: {pk: str(record)}}`` for the related records the messages name, read with
+        one query per foreign key however many rows clash."""
+        wanted = defaultdict(set)
+        for clash in clashes:
+            for f, v in zip(clash.fields, clash.values, strict=True):
+                if f.is_relation:
+                    wanted[f].add(v)
+        chunk = settings.IMPORT_QUERY_CHUNK
+        named = {}
+        for f, pks in wanted.items():
+            pks = sorted(pks, key=str)
+            named[f] = {}
+            for start in range(0, len(pks), chunk):
+                found = f.related_model._default_manager.in_bulk(pks[start : start + chunk])
+                named[f].update({pk: str(obj) for pk, obj in found.items()})
+        return named
 
     # ---- writing ---------------------------------------------------------------------------
 
@@ -646,13 +713,14 @@ class Importer:
                 transaction.savepoint_commit(sid)
             if count % 200 == 0:
                 self.progress("write", count, len(todo))
-        if self.user is not None:
-            for row in rows:
-                if row.state == UNCHANGED and not row.errors:
-                    try:
-                        permissions.check_can_change(self.user, row.instance, admin_only=admin_only)
-                    except PermissionDenied as error:
-                        row.errors.append(RowError(row.number, message=str(error)))
+        for row in rows:
+            if row.state == UNCHANGED and not row.errors:
+                try:
+                    record_prepare(
+                        instance=row.instance, user=self.user, admin_only=admin_only, validate=False
+                    )
+                except PermissionDenied as error:
+                    row.errors.append(RowError(row.number, message=str(error)))
 
     # ---- counts ----------------------------------------------------------------------------
 
@@ -681,10 +749,10 @@ class Importer:
 
     def _describe_change(self, row) -> dict:
         fields = []
-        for name, old, new in row.diff or ():
-            bc = self.column_for.get(name)
-            header = bc.header if bc else str(self.model_fields[name].verbose_name)
-            fields.append([header, _show(old), _show(new)])
+        for change in row.diff or ():
+            bc = self.column_for.get(change.field)
+            header = bc.header if bc else str(self.model_fields[change.field].verbose_name)
+            fields.append([header, _show(change.old), _show(change.new)])
         key = "、".join(_show(getattr(row.instance, n)) for n in self._key_names())
         return {"row": row.number, "key": key, "fields": fields}
 
@@ -693,6 +761,19 @@ class Importer:
 
 
 _MISSING = object()
+
+
+@dataclasses.dataclass(slots=True)
+class _Clash:
+    """A row whose values of a unique set (the natural key, a unique field or constraint) are
+    those of another row of the file (``others``: their row numbers) or of another record."""
+
+    row: _Row
+    column: BoundColumn | None  # where the error is shown: the set's first column
+    fields: list
+    values: tuple
+    label: str
+    others: str | None = None
 
 
 def _cell_error(cell) -> str:

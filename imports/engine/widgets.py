@@ -10,6 +10,7 @@ pipeline in :mod:`imports.engine.pipeline` alike, so both read a cell the same w
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Model, Q
 from django.utils.translation import gettext as _
 from import_export import widgets
@@ -118,6 +119,12 @@ class DecimalWidget(CellWidget):
         self.unit = unit
         self.quantum = Decimal(1).scaleb(-decimal_places)
 
+    @classmethod
+    def for_field(cls, field) -> "DecimalWidget":
+        """The widget of a model ``DecimalField``, in the unit the field declares (an
+        ``AmountField``'s ``unit``), never one guessed from its label."""
+        return cls(decimal_places=field.decimal_places, unit=getattr(field, "unit", ""))
+
     def clean(self, value, row=None, factor=None, **kwargs):
         number = norm.parse_decimal(value)
         if number is None:
@@ -182,7 +189,7 @@ class ChoiceWidget(CellWidget):
         lookup, clashes = {}, set()
         for value, label in self.choices:
             names = {norm.compact(value), norm.compact(label)}
-            short = norm.header_key(label)[1]
+            short = norm.header_key(label).base
             names.add(short)
             if "·" in label:
                 names.add(norm.compact(label.split("·")[-1]))
@@ -263,8 +270,10 @@ class LookupWidget(widgets.ForeignKeyWidget, CellWidget):
             queryset = scope_queryset(user, queryset)
         return queryset
 
-    def prepare(self, values, user=None, chunk=5000):
-        """Load every record any of ``values`` may name; later ``clean`` calls hit memory."""
+    def prepare(self, values, user=None, chunk=None):
+        """Load every record any of ``values`` may name; later ``clean`` calls hit memory
+        (``chunk`` names per query, ``IMPORT_QUERY_CHUNK`` unless said)."""
+        chunk = chunk or settings.IMPORT_QUERY_CHUNK
         texts = {norm.clean_text(v) for v in values if not norm.is_blank(v)}
         maps = {key: {} for key in self.keys}
         self._maps = maps
@@ -386,7 +395,7 @@ class ManyLookupWidget(LookupWidget):
             text = text.replace(sep, LIST_SEPARATORS[0])
         return [part.strip() for part in text.split(LIST_SEPARATORS[0]) if part.strip()]
 
-    def prepare(self, values, user=None, chunk=5000):
+    def prepare(self, values, user=None, chunk=None):
         parts = [part for value in values for part in self.split(value)]
         super().prepare(parts, user=user, chunk=chunk)
 

@@ -1,6 +1,7 @@
 """Exports, templates and error reports: what is written imports back unchanged."""
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -104,6 +105,16 @@ def test_template_has_notes_drop_downs_and_an_example_row_that_imports(township,
     assert sheet["B2"].value == "山东某某新材料有限公司"
     result = run_import("enterprise", buffer.getvalue(), dry_run=True)
     assert result.errors == [] and result.new == 1
+
+
+def test_template_drop_downs_cover_every_row_an_import_accepts(settings):
+    settings.IMPORT_MAX_ROWS = 1234
+    buffer = io.BytesIO()
+    exporting.write_template(get_entity("enterprise").resource(), buffer)
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).worksheets[0]
+    ranges = [str(dv.sqref) for dv in sheet.data_validations.dataValidation]
+    # below the header, as many rows as one import takes
+    assert ranges and all(re.fullmatch(r"([A-Z]+)2:\1(1235)", r) for r in ranges), ranges
 
 
 def test_choice_template_lists_every_label():

@@ -74,8 +74,10 @@ def test_unknown_yes_no_word_is_rejected():
 
 
 def test_header_key_drops_spaces_full_width_brackets_units_and_asterisks():
-    assert norm.header_key(" *研发费用（万元） ") == ("研发费用(万元)", "研发费用", "万元")
-    assert norm.header_key("统一社会 信用代码")[1] == "统一社会信用代码"
+    assert norm.header_key(" *研发费用（万元） ") == norm.HeaderKey(
+        "研发费用(万元)", "研发费用", "万元"
+    )
+    assert norm.header_key("统一社会 信用代码").base == "统一社会信用代码"
 
 
 def test_formula_quote_added_on_export_is_dropped_on_import():

@@ -339,3 +339,50 @@ def test_ambiguous_enterprise_name_asks_for_the_credit_code(township):
     data = xlsx_bytes([["企业名称", "年度", "职工总数"], ["同名公司", 2024, 10]])
     result = run_import("enterpriseyearlyfigure", data, dry_run=True)
     assert "对应多条企业" in result.errors[0].message
+
+
+def test_amount_units_are_declared_on_the_fields_the_import_converts_to():
+    from enterprises.models import AmountField
+    from imports.engine.registry import entities
+
+    amounts = [
+        f
+        for entity in entities().values()
+        for f in entity.model._meta.concrete_fields
+        if isinstance(f, AmountField)
+    ]
+    assert amounts and all(f.unit == "万元" for f in amounts)
+    for entity in entities().values():
+        for column in entity.resource().fields.values():
+            widget = column.widget
+            if hasattr(widget, "unit"):
+                field = entity.model._meta.get_field(column.attribute)
+                # the template's note names the unit the field declares
+                assert widget.unit == getattr(field, "unit", ""), (entity.name, field.name)
+
+
+def test_a_column_headed_in_another_unit_of_money_is_converted_to_the_fields_unit(township):
+    enterprise = EnterpriseFactory(township=township)
+    header = [
+        "统一社会信用代码",
+        "年度",
+        "研发费用（亿元）",
+        "销售收入（千元）",
+        "资产总额（万元）",
+    ]
+    result = run_import(
+        "enterpriseyearlyfigure",
+        xlsx_bytes([header, [enterprise.credit_code, 2025, "0.5", "1500", "30"]]),
+        dry_run=False,
+    )
+    assert result.written, result.errors
+    figure = EnterpriseYearlyFigure.objects.get(enterprise=enterprise)
+    assert figure.rd_expense == Decimal("5000.00")
+    assert figure.sales_revenue == Decimal("150.00")
+    assert figure.total_assets == Decimal("30.00")
+    assert sorted(result.notices) == sorted(
+        [
+            "列“研发费用（亿元）”的单位为亿元，已换算为万元。",
+            "列“销售收入（千元）”的单位为千元，已换算为万元。",
+        ]
+    )

@@ -62,3 +62,30 @@ def test_bulk_import_query_count_does_not_grow_with_rows(township, industry):
     few = import_queries(3)
     EnterpriseFactory._meta.model.objects.all().delete()
     assert import_queries(60) == few
+
+
+def duplicate_queries(rows: int, township, admin_user) -> int:
+    """A file of ``rows`` enterprises' figures, each enterprise twice (duplicate keys in the
+    file), and ``rows`` villages named as villages already in the database (unique
+    township and name): every row an error naming a related record."""
+    enterprises = [EnterpriseFactory(township=township) for _ in range(rows)]
+    figures = [["统一社会信用代码", "年度", "职工总数"]]
+    for enterprise in enterprises:
+        figures += [[enterprise.credit_code, 2025, 10], [enterprise.credit_code, 2025, 11]]
+    villages = [["乡镇（街道）", "区划代码", "名称"]]
+    for i in range(rows):
+        existing = VillageFactory(township=township)
+        villages.append([township.name, f"{township.code}{900 + i:03d}", existing.name])
+    with CaptureQueriesContext(connection) as captured:
+        by_key = run_import("enterpriseyearlyfigure", xlsx_bytes(figures), user=admin_user)
+        by_name = run_import("village", xlsx_bytes(villages), user=admin_user)
+    assert by_key.invalid == 2 * rows and "文件中有重复记录" in by_key.errors[0].message
+    assert enterprises[0].name in by_key.errors[0].message
+    assert by_name.invalid == rows and "与已有记录重复" in by_name.errors[0].message
+    assert township.name in by_name.errors[0].message
+    return len(captured)
+
+
+def test_duplicate_key_errors_cost_the_same_queries_for_few_rows_or_many(township, admin_user):
+    few = duplicate_queries(2, township, admin_user)
+    assert duplicate_queries(20, township, admin_user) == few
