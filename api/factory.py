@@ -1,7 +1,8 @@
 """API serializers and viewsets built from a page's ``CrudViewSet``.
 
-The page configuration is the single description of an entity: its form fields are the writable
-fields of the API, its filters are the query parameters. Each built viewset saves and deletes
+The entity's declaration (``<app>/entities.py``) is its single description, read here through
+the ``CrudViewSet`` built from it: its form fields are the writable fields of the API, its
+filters are the query parameters. Each built viewset saves and deletes
 through ``bureau.services``, scopes its queryset with ``bureau.permissions.scope_queryset`` and
 answers 404 for records outside the user's township.
 """

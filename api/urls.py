@@ -17,8 +17,8 @@ from portal import registry
 
 
 def crud_viewsets():
-    """Every ``CrudViewSet`` the apps declare, in navigation order."""
-    return registry.viewsets()
+    """The pages of every entity declared with ``api=True``, in the order of the apps."""
+    return registry.api_viewsets()
 
 
 router = DefaultRouter()

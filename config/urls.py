@@ -6,10 +6,10 @@ from bureau.forms import LoginForm
 from bureau.pages import accounts, notifications, views
 from ops import health
 from portal import lookup, manual, search
-from portal.routing import crud_urls
+from portal.routing import entity_urls
 
 bureau_patterns = [
-    *crud_urls(views.VIEWSETS),
+    *entity_urls("bureau"),
     path("profile/", views.profile, name="profile"),
     path("trash/", views.trash, name="trash"),
     path(

@@ -1,5 +1,4 @@
-from enterprises.views import VIEWSETS
-from portal.routing import crud_urls
+from portal.routing import entity_urls
 
 app_name = "enterprises"
-urlpatterns = crud_urls(VIEWSETS)
+urlpatterns = entity_urls("enterprises")

@@ -1,5 +1,4 @@
-from platforms.views import VIEWSETS
-from portal.routing import crud_urls
+from portal.routing import entity_urls
 
 app_name = "platforms"
-urlpatterns = crud_urls(VIEWSETS)
+urlpatterns = entity_urls("platforms")

@@ -1,27 +1,28 @@
 from functools import cache
 
-from django.urls import NoReverseMatch, resolve, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
 from bureau import permissions
-from portal.navigation import ADMIN_SIDEBAR, SIDEBAR
+from portal import navigation as nav
 
 
 @cache
 def _groups(with_admin: bool):
-    """Sidebar groups with their URLs and the model behind each CRUD link, resolved once."""
-    groups = [*SIDEBAR, ADMIN_SIDEBAR] if with_admin else SIDEBAR
+    """Sidebar groups with their URLs, resolved once."""
     resolved = []
-    for title, icon, items in groups:
-        links = []
-        for label, url_name, *predicates in items:
+    for group, links in nav.sidebar():
+        if group.admin and not with_admin:
+            continue
+        urls = []
+        for link in links:
             try:
-                url = reverse(url_name)
+                url = reverse(link.url_name)
             except NoReverseMatch:
                 continue  # an app that is not installed
-            viewset = getattr(resolve(url).func, "view_initkwargs", {}).get("viewset")
-            links.append((label, url, viewset.model if viewset else None, predicates))
-        resolved.append((title, icon, links))
+            predicates = [link.visible] if link.visible else []
+            urls.append((link.label, url, link.model, predicates))
+        resolved.append((group.title, group.icon, urls))
     return resolved
 
 

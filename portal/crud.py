@@ -1,11 +1,13 @@
 """Staff pages for a domain record, declared as configuration.
 
-A ``CrudViewSet`` names the model, the form fields, the list columns, filters and search fields;
-it yields list / detail / create / update / delete views and their URLs
+A ``CrudViewSet`` serves one entity declared in its app's ``entities.py``
+(``portal.entities.Entity``: the model, the form fields, the list columns, filters and search
+fields); it yields list / detail / create / update / delete views and their URLs
 (``<app>:<entity>-list`` ...). The views apply the role and township rules of
 ``bureau.permissions`` and save through ``bureau.services``.
 """
 
+from collections.abc import Mapping
 from functools import cached_property
 
 import django_filters
@@ -34,6 +36,7 @@ from bureau.models import Township
 from bureau.services import record_delete, record_save
 from bureau.text import TEXT_MAX_LENGTH, CleanInputMixin, clean_data
 from bureau.validators import validate_date_range
+from portal.entities import Entity
 from portal.history import history_entries
 from portal.listing import Column, Table, columns_for, joined, plain_text
 from portal.lookup import use_lookup_widgets
@@ -199,20 +202,28 @@ class EntityFilterSet(ScopedFilterSetMixin, django_filters.FilterSet):
 
 
 class CrudViewSet:
-    """Configuration of one entity's pages. Subclass and set the attributes below."""
+    """The pages of one declared entity: ``CrudViewSet(entity)`` (``portal.registry`` builds
+    one per declaration). Its attributes are the declaration's, as the views read them."""
 
-    model: type[models.Model]
-    fields: list[str] = []
-    form_class: type[forms.ModelForm] | None = None
-    list_columns: list[str] = []
-    filter_fields: list[str] = []
-    search_fields: list[str] = []
-    list_select_related: list[str] = []
     list_prefetch_related: list[str] = []
-    detail_related: list[tuple[str, str]] = []  # (related manager name, title)
-    admin_only = False  # reference data: only administrators change it
     paginate_by = 25
-    form_widgets: dict = {}
+
+    def __init__(self, declaration: Entity):
+        self.declaration = declaration
+        self.model = declaration.model
+        self.fields = list(declaration.fields)
+        self.choices = dict(declaration.choices)  # text field -> callable choices
+        self.list_columns = list(declaration.list_columns)
+        filters = declaration.filter_fields
+        self.filter_fields = (
+            {name: list(lookups) for name, lookups in filters.items()}
+            if isinstance(filters, Mapping)
+            else list(filters)
+        )
+        self.search_fields = list(declaration.search_fields)
+        self.list_select_related = list(declaration.list_select_related)
+        self.detail_related = list(declaration.detail_related)  # (related manager, title)
+        self.admin_only = declaration.admin_only  # reference data: administrators change it
 
     # ---- derived configuration ------------------------------------------------------------
 
@@ -229,14 +240,17 @@ class CrudViewSet:
 
     @cached_property
     def form(self) -> type[forms.ModelForm]:
-        base = self.form_class or forms.ModelForm
+        # A text field whose values are keys of a registry (an annual target's indicator).
+        declared = {
+            name: forms.ChoiceField(
+                label=self.model._meta.get_field(name).verbose_name, choices=choices
+            )
+            for name, choices in self.choices.items()
+        }
         return modelform_factory(
             self.model,
-            form=type(f"{self.model.__name__}Form", (ScopedFormMixin, base), {}),
-            fields=self.fields
-            if not self.form_class
-            else getattr(self.form_class.Meta, "fields", self.fields),
-            widgets=self.form_widgets or None,
+            form=type(f"{self.model.__name__}Form", (ScopedFormMixin, forms.ModelForm), declared),
+            fields=self.fields,
         )
 
     @cached_property

@@ -1,5 +1,4 @@
-from portal.routing import crud_urls
-from poverty.views import VIEWSETS
+from portal.routing import entity_urls
 
 app_name = "poverty"
-urlpatterns = crud_urls(VIEWSETS)
+urlpatterns = entity_urls("poverty")

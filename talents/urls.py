@@ -1,5 +1,4 @@
-from portal.routing import crud_urls
-from talents.views import VIEWSETS
+from portal.routing import entity_urls
 
 app_name = "talents"
-urlpatterns = crud_urls(VIEWSETS)
+urlpatterns = entity_urls("talents")

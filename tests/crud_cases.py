@@ -1,7 +1,10 @@
-"""Declarative data for the generic CRUD tests: one ``CrudCase`` per domain model.
+"""Declarative data for the generic CRUD tests: one ``CrudCase`` per declared entity.
 
-A new model gets list / detail / create / edit / delete / permission / query-count tests by adding
-a case here; ``test_every_domain_model_has_a_crud_case`` fails until it does.
+What the tests check comes from the entity's declaration (``<app>/entities.py``, read through
+``portal.registry``: its URLs, who may change it); a case adds only the data: how to make a
+record, what a valid form holds, what an edit changes. A new entity gets list / detail / create /
+edit / delete / permission / query-count / API tests by adding a case here;
+``test_every_declared_entity_has_a_crud_case`` fails until it does.
 """
 
 import datetime
@@ -10,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bureau import indicator_keys
+from portal import registry
 from tests import factories as f
 
 
@@ -22,12 +26,20 @@ class CrudCase:
     data: Callable
     # a field and a new value for the edit test
     change: tuple[str, object]
-    admin_only: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
     def model(self):
         return self.factory._meta.model
+
+    @property
+    def declaration(self):
+        return registry.declaration_for(self.model)
+
+    @property
+    def admin_only(self) -> bool:
+        """Reference data, changed by administrators only: as the entity declares."""
+        return self.declaration.admin_only
 
     @property
     def scoped(self) -> bool:
@@ -64,21 +76,18 @@ CASES = [
         make=lambda t: f.TownshipFactory(),
         data=lambda t: {"code": "370302201", "name": "南山乡"},
         change=("name", "城关街道（新）"),
-        admin_only=True,
     ),
     CrudCase(
         f.VillageFactory,
         make=lambda t: f.VillageFactory(township=t),
         data=lambda t: {"township": t.pk, "code": f"{t.code}201", "name": "新建村"},
         change=("name", "改名村"),
-        admin_only=True,
     ),
     CrudCase(
         f.DepartmentFactory,
         make=lambda t: f.DepartmentFactory(),
         data=lambda t: {"name": "区工业和信息化局", "townships": [t.pk]},
         change=("name", "区发展和改革局"),
-        admin_only=True,
     ),
     CrudCase(
         f.IndustryFactory,
@@ -87,14 +96,12 @@ CASES = [
         ),
         data=lambda t: {"name": "新型环保建材", "is_key_chain": "on"},
         change=("name", "汽车零部件"),
-        admin_only=True,
     ),
     CrudCase(
         f.AnnualTargetFactory,
         make=lambda t: _keyed(f.AnnualTargetFactory, "indicator", indicator_keys.TARGET_CHOICES),
         data=lambda t: {"year": 2026, "indicator": "sme_registered", "value": "50"},
         change=("value", "60.00"),
-        admin_only=True,
     ),
     CrudCase(
         f.WorkActivityFactory,

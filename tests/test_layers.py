@@ -38,3 +38,10 @@ def test_every_module_of_the_bureau_but_its_pages_is_held_to_the_bottom():
         "bureau.pages"
     }
     assert modules == set(bottom["source_modules"])
+
+
+def test_the_contracts_make_no_exceptions():
+    """Every entity is declared as plain data from ``portal`` types, so no module needs an
+    import the layers forbid (a domain app's columns once built on the import engine)."""
+    exceptions = [c["name"] for c in config()["contracts"] if c.get("ignore_imports")]
+    assert not exceptions, exceptions

@@ -1,4 +1,3 @@
-from django import forms
 from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -6,107 +5,12 @@ from django.db.models import OuterRef, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from bureau import indicator_keys, models, permissions
+from bureau import permissions
 from bureau.forms import BureauProfileForm
 from bureau.selectors import bureau_profile
 from bureau.services import bureau_profile_update, record_restore
-from portal.crud import CrudViewSet
-
-
-class TownshipViewSet(CrudViewSet):
-    model = models.Township
-    fields = ["code", "name"]
-    list_columns = ["code", "name"]
-    search_fields = ["code", "name"]
-    admin_only = True
-    detail_related = [
-        ("villages", "村（社区）"),
-        ("enterprises", "企业"),
-        ("departments", "帮包部门"),
-    ]
-
-
-class VillageViewSet(CrudViewSet):
-    model = models.Village
-    fields = ["township", "code", "name"]
-    list_columns = ["name", "code", "township"]
-    filter_fields = ["township"]
-    search_fields = ["code", "name"]
-    admin_only = True
-
-
-class DepartmentViewSet(CrudViewSet):
-    model = models.Department
-    fields = ["name", "townships"]
-    list_columns = ["name"]
-    search_fields = ["name"]
-    admin_only = True
-
-
-class IndustryViewSet(CrudViewSet):
-    model = models.Industry
-    fields = ["name", "is_key_chain"]
-    list_columns = ["name", "is_key_chain"]
-    filter_fields = ["is_key_chain"]
-    search_fields = ["name"]
-    admin_only = True
-
-
-class AnnualTargetForm(forms.ModelForm):
-    indicator = forms.ChoiceField(label=_lazy("指标"), choices=indicator_keys.target_choices)
-
-    class Meta:
-        model = models.AnnualTarget
-        fields = ["year", "indicator", "value", "note"]
-
-
-class ExternalFigureForm(forms.ModelForm):
-    key = forms.ChoiceField(label=_lazy("指标"), choices=indicator_keys.external_choices)
-
-    class Meta:
-        model = models.ExternalFigure
-        fields = ["year", "key", "value", "unit", "source", "as_of"]
-
-
-class AnnualTargetViewSet(CrudViewSet):
-    model = models.AnnualTarget
-    form_class = AnnualTargetForm
-    fields = ["year", "indicator", "value", "note"]
-    list_columns = ["year", "indicator", "value", "note"]
-    filter_fields = ["year"]
-    search_fields = ["indicator", "note"]
-    admin_only = True
-
-
-class WorkActivityViewSet(CrudViewSet):
-    model = models.WorkActivity
-    fields = ["date", "kind", "topic", "township", "participants", "organiser", "note"]
-    list_columns = ["date", "kind", "topic", "township", "participants"]
-    filter_fields = {"kind": ["exact"], "township": ["exact"], "date": ["year", "month"]}
-    search_fields = ["topic", "organiser", "note"]
-
-
-class ExternalFigureViewSet(CrudViewSet):
-    model = models.ExternalFigure
-    form_class = ExternalFigureForm
-    fields = ["year", "key", "value", "unit", "source", "as_of"]
-    list_columns = ["year", "key", "value", "unit", "source", "as_of"]
-    filter_fields = ["year"]
-    search_fields = ["key", "source"]
-
-
-VIEWSETS = [
-    TownshipViewSet(),
-    VillageViewSet(),
-    DepartmentViewSet(),
-    IndustryViewSet(),
-    AnnualTargetViewSet(),
-    WorkActivityViewSet(),
-    ExternalFigureViewSet(),
-]
 
 
 def home(request):

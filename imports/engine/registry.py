@@ -1,11 +1,13 @@
-"""Which entities can be imported and exported: each app's ``resources.RESOURCES`` beside the
-``views.VIEWSETS`` that serve its list page (filters, scoping, admin-only flag)."""
+"""Which entities can be imported and exported: every entity declared with a ``sheet``
+(``portal.registry``), with the resource class built from that declaration and the
+``CrudViewSet`` that serves its list page (filters, scoping, admin-only flag)."""
 
 from dataclasses import dataclass
 from functools import cache
 
 from django.http import Http404
 
+from imports.engine.resources import resource_class
 from portal import registry
 
 
@@ -34,12 +36,11 @@ class Entity:
 @cache
 def entities() -> dict[str, Entity]:
     found = {}
-    viewsets = {vs.model: vs for vs in registry.viewsets()}
-    for resource_class in registry.resources():
-        model = resource_class._meta.model
-        found[model._meta.model_name] = Entity(
-            model._meta.model_name, resource_class, viewsets.get(model)
-        )
+    for viewset in registry.viewsets():
+        declaration = viewset.declaration
+        if declaration.sheet is None:
+            continue
+        found[declaration.name] = Entity(declaration.name, resource_class(declaration), viewset)
     return found
 
 

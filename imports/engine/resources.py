@@ -1,4 +1,5 @@
-"""The base of every entity's import/export column mapping (``<app>/resources.py``).
+"""Each entity's import/export column mapping, built from its declaration (``Entity.sheet`` in
+the app's ``entities.py``; see ``portal.entities``).
 
 A ``BureauResource`` is a django-import-export ``ModelResource`` whose columns carry Chinese
 headers (the model field's verbose name unless declared), the header's usual alternative names
@@ -6,6 +7,9 @@ headers (the model field's verbose name unless declared), the header's usual alt
 ``Meta.import_id_fields`` is the natural key the importer matches existing records on.
 The columns are the fields the entity's pages edit (``form_columns``), plus what only a
 spreadsheet has: an enterprise's name beside its credit code, read-only derived values.
+``resource_class`` turns a declaration into one: a cell declared by kind
+(``Lookup``, ``Code``) becomes the widget that reads it, any other cell gets the widget of its
+model field's type (``BureauResource.widget_for``).
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -15,6 +19,7 @@ from import_export.fields import Field
 
 from bureau.validators import validate_credit_code
 from imports.engine import widgets as w
+from portal.entities import Code, Entity, Extra, Lookup
 
 
 class Column(Field):
@@ -49,45 +54,99 @@ class Column(Field):
         self.fallback_for = fallback_for
 
 
-CODE_ALIASES = ("社会信用代码", "信用代码", "统一代码", "纳税人识别号", "企业信用代码")
-NAME_ALIASES = ("单位名称", "企业", "名称", "单位", "企业（单位）名称")
+def form_columns(entity: Entity) -> tuple[str, ...]:
+    """The columns of an entity's files: the fields its pages edit (``Entity.fields``), in the
+    same order, each followed by the extra columns declared after it."""
+    after = {}
+    for extra in entity.sheet.extra:
+        after.setdefault(extra.after, []).append(extra.name)
+    unknown = sorted(set(after) - set(entity.fields))
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{entity.model.__name__} has no field {', '.join(unknown)} to place columns after."
+        )
+    return tuple(column for name in entity.fields for column in (name, *after.get(name, ())))
 
 
-def enterprise_code_column(field: str, header="统一社会信用代码", aliases=CODE_ALIASES) -> Column:
-    """The column naming an enterprise by credit code (or, failing that, by exact name)."""
-    from enterprises.models import Enterprise  # noqa: PLC0415 - bureau must not import apps at load
+def cell_widget(cell, field) -> w.CellWidget:
+    """The widget that reads a cell declared by kind (``portal.entities.Lookup`` / ``Code``)
+    for ``field``: several records when the field is many-to-many."""
+    if isinstance(cell, Lookup):
+        widget = w.ManyLookupWidget if field.many_to_many else w.LookupWidget
+        return widget(
+            cell.model,
+            keys=cell.keys,
+            within=cell.within,
+            render_key=cell.render_key,
+            related=cell.related,
+        )
+    if isinstance(cell, Code):
+        return w.CodeWidget(max_length=cell.max_length)
+    raise ImproperlyConfigured(f"{field}: no widget reads a cell declared as {cell!r}.")
 
+
+def _extra_column(model, extra: Extra) -> Column:
+    """A column only the files have: a date written as a date, anything else as text."""
+    target = _field_at(model, extra.source)
+    widget = w.DateWidget() if isinstance(target, models.DateField) else w.TextWidget()
     return Column(
-        field, header, w.LookupWidget(Enterprise, keys=("credit_code", "name")), aliases=aliases
+        extra.source,
+        str(extra.header),
+        widget,
+        aliases=extra.aliases,
+        fallback_for=extra.fallback_for,
+        readonly=True,
     )
 
 
-def enterprise_name_column(field: str, header="企业名称", aliases=NAME_ALIASES) -> Column:
-    """The enterprise's name beside its credit code: written on export for people to read, and
-    read on import when the code column is missing or its cell blank."""
-    return Column(f"{field}__name", header, w.TextWidget(), aliases=aliases, fallback_for=field)
+def _field_at(model, path: str):
+    field = None
+    for part in path.split("__"):
+        field = model._meta.get_field(part)
+        if field.is_relation:
+            model = field.related_model
+    return field
 
 
-def form_columns(viewset, *, after: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
-    """The columns of an entity's files: the fields its pages edit (``CrudViewSet.fields``), in
-    the same order, with each of the resource's own columns placed after the field it goes with
-    (``after={"enterprise": ("enterprise_name",)}``)."""
-    after = after or {}
-    unknown = sorted(set(after) - set(viewset.fields))
-    if unknown:
-        raise ImproperlyConfigured(
-            f"{viewset.__name__}.fields has no {', '.join(unknown)} to place columns after."
-        )
-    return tuple(column for name in viewset.fields for column in (name, *after.get(name, ())))
+def resource_class(entity: Entity) -> type["BureauResource"]:
+    """The import/export resource of a declared entity (``Entity.sheet``)."""
+    sheet = entity.sheet
+    model = entity.model
+    meta = type(
+        "Meta",
+        (),
+        {
+            "model": model,
+            "fields": form_columns(entity),
+            "import_id_fields": tuple(sheet.natural_key),
+        },
+    )
+    attrs = {
+        "Meta": meta,
+        "__module__": __name__,
+        "aliases": {name: tuple(c.aliases) for name, c in sheet.columns.items() if c.aliases},
+        "headers": {name: str(c.header) for name, c in sheet.columns.items() if c.header},
+        "cell_widgets": {
+            name: cell_widget(c.cell, model._meta.get_field(name))
+            for name, c in sheet.columns.items()
+            if c.cell is not None
+        },
+        "example": dict(sheet.example),
+        "year_lookup": sheet.year_lookup,
+        "row_by_row": sheet.row_by_row,
+    }
+    attrs.update({extra.name: _extra_column(model, extra) for extra in sheet.extra})
+    return type(f"{model.__name__}Resource", (BureauResource,), attrs)
 
 
 class BureauResource(resources.ModelResource):
     """Columns from the model's fields with Chinese headers and forgiving widgets.
 
-    Subclasses set ``Meta.model``, ``Meta.fields`` (order of the columns, from
-    ``form_columns``), ``Meta.import_id_fields`` (the natural key), and optionally:
+    Subclasses (``resource_class``) set ``Meta.model``, ``Meta.fields`` (order of the columns,
+    from ``form_columns``), ``Meta.import_id_fields`` (the natural key), and optionally:
 
     - ``aliases``: ``{field: ("其他列名", ...)}`` accepted in place of the header;
+    - ``headers``: ``{field: "表头"}`` in place of the field's verbose name;
     - ``cell_widgets``: ``{field: widget}`` overrides, chiefly how a related record is named
       in a cell (``LookupWidget(Township, keys=("code", "name"))``);
     - ``example``: ``{field: value}`` the template's example row (cell text);
@@ -97,8 +156,8 @@ class BureauResource(resources.ModelResource):
     """
 
     aliases: dict[str, tuple[str, ...]] = {}
-    cell_widgets: dict[str, w.LookupWidget] = {}
-    notes: dict[str, str] = {}
+    headers: dict[str, str] = {}
+    cell_widgets: dict[str, w.CellWidget] = {}
     example: dict[str, str] = {}
     year_lookup: str | None = None
     row_by_row = False
@@ -112,10 +171,9 @@ class BureauResource(resources.ModelResource):
     def field_from_django_field(cls, field_name, django_field, readonly):
         return Column(
             field_name,
-            str(django_field.verbose_name),
+            cls.headers.get(field_name) or str(django_field.verbose_name),
             cls.widget_for(field_name, django_field),
             aliases=cls.aliases.get(field_name, ()),
-            note=cls.notes.get(field_name, ""),
             readonly=readonly,
         )
 

@@ -91,13 +91,11 @@ def build_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tu
     """(label, path) of every list page, of sampled detail pages, and of the dashboard."""
     from django.urls import reverse  # noqa: PLC0415
 
-    from enterprises.views import VIEWSETS as ENTERPRISES  # noqa: PLC0415
-    from platforms.views import VIEWSETS as PLATFORMS  # noqa: PLC0415
-    from poverty.views import VIEWSETS as POVERTY  # noqa: PLC0415
-    from talents.views import VIEWSETS as TALENTS  # noqa: PLC0415
+    from portal import registry  # noqa: PLC0415
 
+    domain = ("enterprises", "talents", "platforms", "poverty")
     lists, details = [], []
-    for viewset in [*ENTERPRISES, *TALENTS, *PLATFORMS, *POVERTY]:
+    for viewset in [v for label in domain for v in registry.viewsets_of(label)]:
         lists.append((viewset.url_name("list"), reverse(viewset.url_name("list"))))
         ids = viewset.model.objects.order_by("?").values_list("pk", flat=True)[:DETAILS_PER_MODEL]
         details += [

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.urls import crud_viewsets
+from portal import registry
 from tests.api.conftest import api_url
 from tests.crud_cases import CASES
 from tests.factories import TownshipFactory
@@ -185,7 +186,7 @@ def test_every_domain_model_is_exposed():
     exposed = {crud.model for crud in crud_viewsets()}
     domain = {
         model
-        for label in ("bureau", "enterprises", "talents", "platforms", "poverty")
+        for label in registry.entity_apps()
         for model in apps.get_app_config(label).get_models()
         if hasattr(model, "township_lookup")
     }

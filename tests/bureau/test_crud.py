@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from api.urls import crud_viewsets
 from bureau.models import DomainModel, ReferenceModel
+from portal import registry
 from tests.crud_cases import CASES, CASES_BY_MODEL
 
 pytestmark = pytest.mark.django_db
@@ -22,14 +22,20 @@ def url(case, action, obj=None):
     return reverse(name, args=[obj.pk] if obj is not None else [])
 
 
-def test_every_domain_model_has_a_crud_case():
+def test_every_domain_model_is_declared():
     models = [
         model
         for model in apps.get_models()
         if issubclass(model, DomainModel | ReferenceModel)
     ]
-    missing = [m.__name__ for m in models if m not in CASES_BY_MODEL]
-    assert models and not missing, f"models without CRUD test data: {missing}"
+    declared = {entity.model for entity in registry.declarations()}
+    missing = [m.__name__ for m in models if m not in declared]
+    assert models and not missing, f"models without a declaration in <app>/entities.py: {missing}"
+
+
+def test_every_declared_entity_has_a_crud_case():
+    missing = [e.model.__name__ for e in registry.declarations() if e.model not in CASES_BY_MODEL]
+    assert not missing, f"entities without CRUD test data in tests/crud_cases.py: {missing}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
@@ -192,7 +198,7 @@ def test_hand_edited_addresses_never_break_a_page(case, township, admin_user, cl
     settings.LOOKUP_DROPDOWN_MAX = 0  # the search boxes' widgets read the address too
     case.make(township)
     client = client_for(admin_user)
-    viewset = next(v for v in crud_viewsets() if v.model is case.model)
+    viewset = registry.viewset_for(case.model)
     nonsense = {"sort": "-", "page": "-1", "q": "\x00"}
     response = client.get(
         url(case, "list"), {**dict.fromkeys(viewset.filterset.base_filters, "abc"), **nonsense}

@@ -2,14 +2,18 @@
 columns, in an order and under headers that users' files depend on."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from enterprises.views import HiTechApplicationViewSet
+from enterprises.entities import HITECH_APPLICATION
+from imports.engine import widgets as w
 from imports.engine.registry import entities, get_entity
 from imports.engine.resources import form_columns
+from portal import registry
+from portal.entities import Extra
 
 # Headers in file order and natural keys as released; a change here changes users' files.
 RELEASED = json.loads((Path(__file__).parent / "columns.json").read_text(encoding="utf-8"))
@@ -40,14 +44,32 @@ def test_columns_beyond_the_form_fields_are_never_written_by_an_import(name):
 
 
 def test_form_columns_places_extra_columns_after_their_field():
-    columns = form_columns(
-        HiTechApplicationViewSet,
-        after={"enterprise": ("enterprise_name",), "issued_on": ("expires_on",)},
-    )
+    columns = form_columns(HITECH_APPLICATION)
     assert columns[:3] == ("enterprise", "enterprise_name", "year")
     assert columns[-2:] == ("issued_on", "expires_on")
 
 
-def test_form_columns_refuses_a_field_the_pages_do_not_have():
-    with pytest.raises(ImproperlyConfigured, match="no seller"):
-        form_columns(HiTechApplicationViewSet, after={"seller": ("seller_name",)})
+def test_a_declaration_naming_what_its_form_does_not_have_is_refused():
+    sheet = replace(
+        HITECH_APPLICATION.sheet,
+        extra=[Extra("seller_name", "seller__name", "卖方企业", after="seller")],
+    )
+    with pytest.raises(ImproperlyConfigured, match="seller"):
+        registry.check(replace(HITECH_APPLICATION, sheet=sheet))
+    with pytest.raises(ImproperlyConfigured, match="no field seller"):
+        form_columns(replace(HITECH_APPLICATION, sheet=sheet))
+    with pytest.raises(ImproperlyConfigured, match="natural_key names certificate"):
+        registry.check(
+            replace(HITECH_APPLICATION, sheet=replace(sheet, natural_key=("certificate",)))
+        )
+
+
+def test_cells_declared_by_kind_become_the_engine_s_widgets():
+    resource = get_entity("innovationcommunity").resource()
+    members = resource.fields["member_enterprises"].widget  # a many-to-many field
+    assert isinstance(members, w.ManyLookupWidget)
+    assert members.keys == ("credit_code", "name") and members.render_key == "name"
+    assert isinstance(resource.fields["lead_enterprise"].widget, w.LookupWidget)
+    permit = get_entity("workpermit").resource()
+    assert isinstance(permit.fields["permit_number"].widget, w.CodeWidget)
+    assert permit.fields["expert"].column_name == "护照号码"

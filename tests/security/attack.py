@@ -1,8 +1,9 @@
 """What the self-attacking tests generate their inputs from: every entity page, its fields by
 kind, the hostile values for each kind, and a browser's reading of a rendered form.
 
-Fields are read from the declarations (``CrudViewSet.fields``, the models, the import
-resources), so an entity or a field added later is attacked without anyone listing it.
+Fields are read from the declarations (``<app>/entities.py`` through ``CrudViewSet``, the
+models, the import resources), so an entity or a field added later is attacked without anyone
+listing it.
 """
 
 import re
@@ -145,7 +146,9 @@ class EntityPage:
                 isinstance(f, models.CharField | models.TextField)
                 and not f.choices
                 and not f.is_relation
-                and f.name not in _CHOICE_FORM_FIELDS.get(self.name, ())
+                # a text field the form offers as a choice of registry keys (the
+                # indicator of a target), as its declaration says
+                and f.name not in self.crud.choices
             )
         )
 
@@ -198,10 +201,6 @@ class EntityPage:
     @property
     def importable(self) -> bool:
         return self.name in entities()
-
-
-# Text columns the form offers as a choice of registry keys (the indicator of a target).
-_CHOICE_FORM_FIELDS = {"annualtarget": ("indicator",), "externalfigure": ("key",)}
 
 
 def _is_length_validator(validator) -> bool:

@@ -19,9 +19,9 @@ from django.db.models import Value
 from django.db.models.functions import Cast, Concat
 from django.test import Client
 
-from api.urls import crud_viewsets
 from imports import services as import_services
 from imports.engine.registry import entities
+from portal import registry
 from tests.crud_cases import CASES
 from tests.imports.conftest import code, xlsx_bytes
 from tests.security.urlwalk import fill, is_regex, iter_routes, parameters
@@ -62,7 +62,7 @@ def other_records(township, other_township, staff_user, settings, tmp_path):
             made[case.model] = case.make(other_township)
         elif case.scoped:  # reference data with a township: a village there
             made[case.model] = case.make(other_township)
-    for crud in crud_viewsets():
+    for crud in registry.viewsets():
         model = crud.model
         lookup = getattr(model, "township_lookup", None)
         if lookup:
