@@ -19,7 +19,7 @@ a domain app imports nothing from the layers that serve it.
             nav=Nav("innovation", _("科小评价"), order=40),
             sheet=Sheet(
                 natural_key=("enterprise", "year"),
-                columns={"enterprise": ENTERPRISE_BY_CODE, "year": Column(aliases=("年份",))},
+                columns={"enterprise": by_credit_code(), "year": Column(aliases=("年份",))},
                 extra=[enterprise_name("enterprise")],
                 example={"enterprise": "91350100M000100Y43", "year": "2025"},
                 year_lookup="year",
@@ -27,7 +27,8 @@ a domain app imports nothing from the layers that serve it.
         ),
     ]
 
-``CONTRIBUTING.md`` walks through adding one.
+(``by_credit_code`` and ``enterprise_name`` are the enterprises app's helpers for the columns
+that name an enterprise.) ``CONTRIBUTING.md`` walks through adding one.
 """
 
 from collections.abc import Callable, Mapping, Sequence
