@@ -7,13 +7,14 @@ WORKDIR /app
 # WeasyPrint needs Pango and CJK fonts (fallback glyphs); libharfbuzz-subset0 makes font
 # subsetting fast. The report is set in the free Fandol fonts (仿宋, 宋, 黑体, 楷体), which the
 # same step as a local install (scripts/_setup.sh) takes out of Debian's texlive-lang-chinese
-# without installing TeX, into REPORT_FONT_DIR.
+# without installing TeX, into REPORT_FONT_DIR. `manage.py backup` / `restore` run pg_dump,
+# pg_restore and psql of the database server's major version (docker-compose.yml: postgres:15).
 ENV REPORT_FONT_DIR=/usr/local/share/fonts/fandol
 COPY scripts/_setup.sh scripts/
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-      fonts-noto-cjk fonts-arphic-ukai gettext curl \
+      fonts-noto-cjk fonts-arphic-ukai gettext curl postgresql-client-15 \
  && bash -c 'source scripts/_setup.sh && install_report_fonts "$REPORT_FONT_DIR"' \
  && rm -rf /var/lib/apt/lists/*
 

@@ -167,6 +167,9 @@ IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=2
 BACKUP_MAX_UNPACKED_BYTES = env.int("BACKUP_MAX_UNPACKED_BYTES", default=50 * 1024**3)
 BACKUP_MAX_COMPRESSION_RATIO = env.int("BACKUP_MAX_COMPRESSION_RATIO", default=100)
 BACKUP_MIN_FREE_BYTES = env.int("BACKUP_MIN_FREE_BYTES", default=512 * 1024**2)
+# On PostgreSQL the database goes through pg_dump / pg_restore / psql of the server's major
+# version, looked up in this folder first, then on PATH, then in /usr/lib/postgresql/<major>/bin.
+BACKUP_PG_BIN_DIR = env.str("BACKUP_PG_BIN_DIR", default="")
 
 # --- Import file retention --- uploaded spreadsheets and their error reports are deleted this
 # many days after the import finished (beat, daily); the job rows stay as the audit trail.

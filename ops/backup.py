@@ -2,41 +2,53 @@
 
 ``backup_create`` writes a gzip-compressed tar::
 
-    manifest.json    what the archive is, when it was made, how many files it carries
-    database.json    the database as ``dumpdata`` writes it (``loaddata`` reads it on its own)
+    manifest.json    what the archive is, when it was made, how the database was dumped
+    database.pgdump  on PostgreSQL: ``pg_dump --format=custom`` (``pg_restore`` reads it)
+    database.json    on SQLite, or with ``dump="json"``: the database as ``dumpdata`` writes it
     media/...        the files under MEDIA_ROOT: uploads, import error reports, report exports
 
-Django's own serialisation (``dumpdata``) rather than ``pg_dump``: it works the same on SQLite
-and PostgreSQL, restores into either, and needs no client tools in the container. Change history
-is included (the recycle bin restores from it). Rows Django rebuilds by itself (content types,
-permissions) and short-lived ones (sessions, login-attempt logs) are left out.
+On PostgreSQL the database goes through ``pg_dump`` and ``pg_restore``: they stream table by
+table in processes of their own, so time and memory stay flat as the district grows into a
+city or a province, where Django's serialiser builds every row as a Python object (and
+``loaddata`` reads the whole dump into memory). Their output is PostgreSQL's own, so such an
+archive restores into PostgreSQL only; ``dump="json"`` (``backup --format json``) writes the
+portable dump that also restores into SQLite. Everything is dumped except the rows of sessions
+and login-attempt logs (short-lived); the JSON dump also leaves out the rows Django rebuilds by
+itself (content types, permissions) because their ids differ from one database to another.
 
-``backup_restore`` reads these archives and the database-only ``.json`` / ``.json.gz`` dumps
-written before files were included.
+``backup_restore`` reads these archives, those of version 2 (always JSON) and the database-only
+``.json`` / ``.json.gz`` dumps written before files were included.
 """
 
 import io
 import json
 import os
+import re
 import shutil
+import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.test.utils import override_settings
+from django.db.backends.postgresql.client import DatabaseClient
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 FORMAT = "bureau-backup"
-VERSION = 2  # 1 was the database-only JSON dump
+# 1: the database-only JSON dump; 2: JSON dump and files; 3: pg_dump on PostgreSQL
+VERSION = 3
 SUFFIXES = (".tar.gz", ".tgz")
 MANIFEST = "manifest.json"
-DATABASE = "database.json"
+JSON_DUMP = "database.json"
+PG_DUMP = "database.pgdump"
+DUMPS = {"json": JSON_DUMP, "pg_dump": PG_DUMP}
 MEDIA = "media"
 # A restore unpacks into a folder of this name inside MEDIA_ROOT (same file system, so files
 # are moved into place by renaming); backups skip such folders.
@@ -44,8 +56,18 @@ STAGING_PREFIX = ".restore-"
 # Below this the compression ratio is not judged: a small database dump compresses well.
 RATIO_CHECK_FROM = 64 * 1024 * 1024
 
-# Rebuilt by ``migrate`` / post_migrate, or worthless after a restore.
-EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry", "axes"]
+# Worthless after a restore: their tables are restored empty.
+SHORT_LIVED = ["sessions", "axes"]
+# Left out of the JSON dump: rebuilt by ``migrate`` / post_migrate, with ids of their own.
+EXCLUDED = ["contenttypes", "auth.permission", "admin.logentry", *SHORT_LIVED]
+# The archive already holds pg_dump's compressed output (and mostly compressed files: .xlsx,
+# .pdf, .docx); compressing it again costs time for little, the JSON dump shrinks ~10x.
+COMPRESSLEVEL = {"pg_dump": 1, "json": 6}
+# A restore waits this long for other connections (pages, workers) to let go of the tables.
+RESTORE_LOCK_TIMEOUT_SECONDS = 30
+COPY_CHUNK = 1024 * 1024
+# Where Debian and Ubuntu keep each major version's client programs.
+DEBIAN_PG_BIN = "/usr/lib/postgresql/{major}/bin"
 
 
 class BackupError(Exception):
@@ -61,6 +83,7 @@ class BackupContents:
     media_files: int | None  # None: a database-only backup, which carries no files
     media_bytes: int = 0
     untouched: int = 0  # files under MEDIA_ROOT a restore left alone: the backup has none such
+    dump: str = "json"  # how the database is in the backup: "pg_dump" or "json"
 
 
 def default_path() -> Path:
@@ -68,38 +91,55 @@ def default_path() -> Path:
     return Path(settings.BASE_DIR) / "backups" / f"bureau-{stamp}{SUFFIXES[0]}"
 
 
-def backup_create(path: Path) -> BackupContents:
-    """Write the database (every table but ``EXCLUDED``) and MEDIA_ROOT's files to ``path``.
+def default_dump(database: str = DEFAULT_DB_ALIAS) -> str:
+    """``pg_dump`` on PostgreSQL, ``json`` elsewhere."""
+    return "pg_dump" if connections[database].vendor == "postgresql" else "json"
 
-    Primary keys are kept, so references survive; content types and permissions are written by
-    natural key because their ids differ from one database to another. The database is dumped
-    before the files are read, so every file a dumped row names is already there.
+
+def backup_create(
+    path: Path, *, dump: str | None = None, database: str = DEFAULT_DB_ALIAS
+) -> BackupContents:
+    """Write ``database`` and MEDIA_ROOT's files to ``path``.
+
+    ``dump`` is ``"pg_dump"`` (PostgreSQL only, the default there) or ``"json"`` (the default
+    elsewhere: every table but ``EXCLUDED``, primary keys kept so references survive, content
+    types and permissions named by natural key). The database is dumped before the files are
+    read, so every file a dumped row names is already there.
     """
+    dump = dump or default_dump(database)
+    if dump == "pg_dump" and connections[database].in_atomic_block:
+        # pg_dump reads from a session of its own: this one's uncommitted rows would be missing.
+        raise BackupError(_("不能在数据库事务中用 pg_dump 备份。"))
     path.parent.mkdir(parents=True, exist_ok=True)
     # Written beside the target, then renamed: a backup file is either complete or absent.
     partial = path.with_name(f".partial-{path.name}")
-    dump = path.with_name(f".partial-{path.name}.{DATABASE}")
+    dumped = path.with_name(f".partial-{path.name}.{DUMPS[dump]}")
     try:
-        call_command(
-            "dumpdata",
-            exclude=EXCLUDED,
-            natural_foreign=True,
-            format="json",
-            output=str(dump),
-            verbosity=0,
-        )
-        skip = {partial.resolve(), dump.resolve()}
+        manifest = {
+            "format": FORMAT,
+            "version": VERSION,
+            "created_at": timezone.now().isoformat(),
+            "database": connections[database].vendor,
+            "dump": dump,
+        }
+        if dump == "pg_dump":
+            manifest.update(_pg_dump(dumped, database))
+        else:
+            call_command(
+                "dumpdata",
+                exclude=EXCLUDED,
+                natural_foreign=True,
+                format="json",
+                output=str(dumped),
+                database=database,
+                verbosity=0,
+            )
+        skip = {partial.resolve(), dumped.resolve()}
         files = [(file, name) for file, name in _media_files() if file.resolve() not in skip]
-        contents = BackupContents(media_files=0)
-        with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
-            manifest = {
-                "format": FORMAT,
-                "version": VERSION,
-                "created_at": timezone.now().isoformat(),
-                "database": connections[DEFAULT_DB_ALIAS].vendor,
-            }
+        contents = BackupContents(media_files=0, dump=dump)
+        with tarfile.open(partial, "w:gz", compresslevel=COMPRESSLEVEL[dump]) as archive:
             _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode())
-            archive.add(dump, arcname=DATABASE)
+            archive.add(dumped, arcname=DUMPS[dump])
             for file, name in files:
                 try:
                     size = file.stat().st_size
@@ -110,7 +150,7 @@ def backup_create(path: Path) -> BackupContents:
                 contents.media_bytes += size
         partial.replace(path)
     finally:
-        dump.unlink(missing_ok=True)
+        dumped.unlink(missing_ok=True)
         partial.unlink(missing_ok=True)
     return contents
 
@@ -119,9 +159,10 @@ def backup_restore(path: Path, *, database: str = DEFAULT_DB_ALIAS) -> BackupCon
     """Replace ``database``'s contents with the backup's and put its files back in MEDIA_ROOT.
 
     The archive is unpacked and checked first, into a folder inside MEDIA_ROOT. Then the
-    database is emptied and loaded in one transaction: if that fails, nothing has changed.
-    Last, the files are moved into place, replacing files of the same name; files the backup
-    does not have (uploaded after it was made) are left alone and counted.
+    database is replaced in one transaction: if that fails, nothing has changed (``pg_dump``
+    archives: ``_pg_restore``; JSON: emptied and loaded by ``loaddata``). Last, the files are
+    moved into place, replacing files of the same name; files the backup does not have
+    (uploaded after it was made) are left alone and counted.
 
     A database-only backup restores the database and leaves MEDIA_ROOT alone.
     """
@@ -132,9 +173,14 @@ def backup_restore(path: Path, *, database: str = DEFAULT_DB_ALIAS) -> BackupCon
     media_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=media_root) as staging:
         staging = Path(staging)
-        _unpack(path, staging)
-        _load_database(staging / DATABASE, database)
-        return _put_back(staging / MEDIA, media_root)
+        dump = _unpack(path, staging, database)
+        if dump == "pg_dump":
+            _pg_restore(staging / PG_DUMP, database)
+        else:
+            _load_database(staging / JSON_DUMP, database)
+        contents = _put_back(staging / MEDIA, media_root)
+        contents.dump = dump
+        return contents
 
 
 def _media_files():
@@ -162,21 +208,23 @@ def _allowed(member: tarfile.TarInfo) -> bool:
     relative name (no absolute paths, no ``..``, no links or devices)."""
     if not member.isfile():
         return False
-    if member.name in (MANIFEST, DATABASE):
+    if member.name in (MANIFEST, *DUMPS.values()):
         return True
     parts = PurePosixPath(member.name).parts
     return len(parts) > 1 and parts[0] == MEDIA and ".." not in parts
 
 
-def _unpack(path: Path, into: Path) -> None:
+def _unpack(path: Path, into: Path, database: str) -> str:
+    """Check the archive and unpack it into ``into``; return how its database is dumped."""
     try:
         with tarfile.open(path, "r:*") as archive:
             members = _members_within_limits(archive, path, into)
             names = {member.name for member in members}
-            if DATABASE not in names:
+            dumps = [kind for kind, name in DUMPS.items() if name in names]
+            if len(dumps) != 1:
                 raise BackupError(
                     _("%(path)s 不是本系统的备份文件（其中没有 %(name)s）。")
-                    % {"path": path, "name": DATABASE}
+                    % {"path": path, "name": " / ".join(DUMPS.values())}
                 )
             refused = [member.name for member in members if not _allowed(member)]
             if refused:
@@ -186,11 +234,21 @@ def _unpack(path: Path, into: Path) -> None:
                 )
             if MANIFEST in names:
                 _check_manifest(json.load(archive.extractfile(MANIFEST)))
+            if dumps[0] == "pg_dump" and connections[database].vendor != "postgresql":
+                raise BackupError(
+                    _(
+                        "该备份的数据库由 pg_dump 导出，只能恢复到 PostgreSQL，当前数据库是 "
+                        "%(vendor)s。要换用其他数据库，请在原系统上用 backup --format json "
+                        "另做一份备份。"
+                    )
+                    % {"vendor": connections[database].display_name}
+                )
             archive.extractall(into, members=members, filter="data")
     except (tarfile.TarError, EOFError, OSError, ValueError) as error:
         raise BackupError(
             _("无法解开备份文件（可能不完整或已损坏）：%(error)s") % {"error": error}
         ) from error
+    return dumps[0]
 
 
 def _members_within_limits(archive: tarfile.TarFile, path: Path, into: Path) -> list:
@@ -248,7 +306,7 @@ def _check_manifest(manifest: dict) -> None:
 
 
 def _load_database(dump: Path, database: str) -> None:
-    """Empty ``database`` and load ``dump``, all or nothing."""
+    """Empty ``database`` and load the JSON ``dump``, all or nothing."""
     with transaction.atomic(using=database):
         # Settle deferred foreign-key checks of earlier writes in an enclosing transaction;
         # PostgreSQL refuses to TRUNCATE a table with such checks pending.
@@ -258,8 +316,233 @@ def _load_database(dump: Path, database: str) -> None:
         ContentType.objects.clear_cache()
         # The backup carries the history rows itself; recording the load as new history
         # (many-to-many changes are recorded even for fixtures) would clash with them.
-        with override_settings(SIMPLE_HISTORY_ENABLED=False):
+        post_save.connect(_skip_history_of_loaded_rows)
+        try:
             call_command("loaddata", str(dump), database=database, verbosity=0)
+        finally:
+            post_save.disconnect(_skip_history_of_loaded_rows)
+
+
+def _skip_history_of_loaded_rows(sender, instance, raw=False, **kwargs):
+    # Rows saved "raw" come from a fixture; django-simple-history skips their saves itself but
+    # records the many-to-many values loaddata sets right after, unless told to skip them.
+    if raw:
+        instance.skip_history_when_saving = True
+
+
+# --- PostgreSQL: pg_dump, pg_restore --------------------------------------------------------
+
+
+def pg_tool(name: str, database: str = DEFAULT_DB_ALIAS) -> Path:
+    """The ``name`` program (pg_dump, pg_restore, psql) of ``database``'s server's major version.
+
+    Looked up in ``BACKUP_PG_BIN_DIR``, on PATH, then in Debian's
+    ``/usr/lib/postgresql/<major>/bin``: the one in ``BACKUP_PG_BIN_DIR`` if its version will
+    do, else the first of the server's major version, else the oldest newer one (pg_dump reads
+    older servers), never an older one (pg_dump refuses to dump a newer server, and an older
+    pg_restore cannot read a newer pg_dump's archive). Debian's ``/usr/bin`` wrappers answer
+    ``--version`` for the program they would run, so they are judged like the others.
+    """
+    major = _server_major(database)
+    chosen = settings.BACKUP_PG_BIN_DIR
+    folders = [chosen] if chosen else []
+    folders += [*os.get_exec_path(), DEBIAN_PG_BIN.format(major=major)]
+    found = {}  # program: its major version
+    for folder in folders:
+        program = Path(folder) / name
+        if program not in found and program.is_file() and os.access(program, os.X_OK):
+            found[program] = _tool_major(program, database)
+    usable = [program for program, version in found.items() if (version or 0) >= major]
+    if chosen and usable and usable[0].parent == Path(chosen):
+        return usable[0]
+    for program in usable:
+        if found[program] == major:
+            return program
+    if usable:
+        return min(usable, key=lambda program: found[program])
+    raise BackupError(
+        _(
+            "找不到与数据库服务器（PostgreSQL %(major)s）版本相符的 %(name)s：请安装 "
+            "postgresql-client-%(major)s，或在 BACKUP_PG_BIN_DIR 中指明其所在目录。"
+            "已找到：%(found)s。"
+        )
+        % {
+            "major": major,
+            "name": name,
+            "found": "、".join(f"{program}（{version}）" for program, version in found.items())
+            or _("无"),
+        }
+    )
+
+
+def _server_major(database: str) -> int:
+    connection = connections[database]
+    connection.ensure_connection()
+    return connection.pg_version // 10000
+
+
+def _tool_major(program: Path, database: str) -> int | None:
+    try:
+        output = subprocess.run(
+            [program, "--version"],
+            env=_pg_env(database),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"\(PostgreSQL\)\s+(\d+)", output)
+    return int(match.group(1)) if match else None
+
+
+def _pg_env(database: str) -> dict:
+    """The environment that points libpq programs at ``database`` (no password on a command
+    line): Django's own for ``dbshell`` (password, SSL, service), with host, port, user and
+    database name."""
+    params = connections[database].settings_dict
+    _args, env = DatabaseClient.settings_to_cmd_args_env(params, [])
+    env = {**os.environ, **(env or {})}
+    for variable, key in (
+        ("PGHOST", "HOST"),
+        ("PGPORT", "PORT"),
+        ("PGUSER", "USER"),
+        ("PGDATABASE", "NAME"),
+    ):
+        if params.get(key):
+            env[variable] = str(params[key])
+    return env
+
+
+def _short_lived_tables() -> list[str]:
+    tables = []
+    for label in SHORT_LIVED:
+        try:
+            config = apps.get_app_config(label)
+        except LookupError:
+            continue
+        tables += [model._meta.db_table for model in config.get_models()]
+    return sorted(tables)
+
+
+def _pg_dump(out: Path, database: str) -> dict:
+    """``pg_dump --format=custom`` of ``database`` into ``out``; what the manifest records."""
+    program = pg_tool("pg_dump", database)
+    command = [
+        program, "--format=custom", "--no-owner", "--no-privileges", "--no-password",
+        f"--file={out}",
+        *(f"--exclude-table-data={table}" for table in _short_lived_tables()),
+    ]  # fmt: skip
+    result = subprocess.run(
+        command, env=_pg_env(database), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    if result.returncode:
+        raise BackupError(
+            _("pg_dump 导出数据库失败：%(error)s")
+            % {"error": result.stderr.decode(errors="replace").strip()}
+        )
+    return {
+        "server_version": connections[database].pg_version,
+        "pg_dump_version": _tool_major(program, database),
+    }
+
+
+# Runs first, in the restore's transaction: the backup replaces the whole schema, including
+# tables that migrations newer than the backup added (``migrate`` adds them again afterwards).
+# Tables of extensions are not the portal's to drop.
+_DROP_TABLES = """
+DO $$
+DECLARE tables text;
+BEGIN
+    SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') INTO tables
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND NOT EXISTS (
+          SELECT FROM pg_depend d
+          WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+      );
+    IF tables IS NOT NULL THEN
+        EXECUTE 'DROP TABLE ' || tables || ' CASCADE';
+    END IF;
+END
+$$;
+"""
+
+
+def _pg_restore(dump: Path, database: str) -> None:
+    """Replace ``database``'s tables with ``dump``'s in one transaction: all or nothing.
+
+    ``pg_restore`` turns the archive into SQL and ``psql`` runs it, relayed by this process:
+    ``BEGIN``, the existing tables dropped, the archive's SQL and data, and ``COMMIT`` only once
+    pg_restore has read the whole archive without error (a truncated or damaged archive ends in
+    ``ROLLBACK``); psql stops at the first failing statement and its session's transaction is
+    rolled back. ``pg_restore --single-transaction --clean`` would leave tables the archive does
+    not have, and a temporary database swapped in would need rights to create and rename
+    databases and every other connection closed.
+    """
+    connection = connections[database]
+    if connection.in_atomic_block:
+        raise BackupError(_("不能在数据库事务中恢复 PostgreSQL 备份。"))
+    restore = pg_tool("pg_restore", database)
+    psql = pg_tool("psql", database)
+    env = _pg_env(database)
+    connection.close()  # no session of this process holds a lock the restore waits for
+    prelude = f"BEGIN;\nSET LOCAL lock_timeout = '{RESTORE_LOCK_TIMEOUT_SECONDS}s';\n"
+    with tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as psql_errors:
+        reader = subprocess.Popen(
+            [restore, "--no-owner", "--no-privileges", "--file=-", str(dump)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=restore_errors,
+        )
+        writer = subprocess.Popen(
+            [psql, "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1"],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=psql_errors,
+        )
+        try:
+            writer.stdin.write((prelude + _DROP_TABLES).encode())
+            shutil.copyfileobj(reader.stdout, writer.stdin, COPY_CHUNK)
+            read = reader.wait()
+            writer.stdin.write(b"COMMIT;\n" if read == 0 else b"ROLLBACK;\n")
+            writer.stdin.close()
+        except BrokenPipeError:
+            pass  # psql stopped at an error: its message says which
+        finally:
+            if reader.poll() is None:
+                reader.kill()
+            reader.wait()
+            try:
+                writer.stdin.close()
+            except BrokenPipeError:
+                pass
+            written = writer.wait()
+        if reader.returncode or written:
+            restore_errors.seek(0)
+            psql_errors.seek(0)
+            raise BackupError(
+                _pg_restore_message(
+                    restore_errors.read().decode(errors="replace"),
+                    psql_errors.read().decode(errors="replace"),
+                )
+            )
+    ContentType.objects.clear_cache()
+
+
+def _pg_restore_message(restore_errors: str, psql_errors: str) -> str:
+    if "lock timeout" in psql_errors:
+        return _(
+            "数据库正被其他连接使用（页面、后台任务），%(seconds)s 秒内未能锁定数据表。"
+            "请先停止 web、worker 和 beat 再恢复。"
+        ) % {"seconds": RESTORE_LOCK_TIMEOUT_SECONDS}
+    if restore_errors.strip():
+        return _("pg_restore 无法读取备份中的数据库（可能不完整或已损坏）：%(error)s") % {
+            "error": restore_errors.strip()[-1000:]
+        }
+    return _("恢复数据库出错：%(error)s") % {"error": psql_errors.strip()[-1000:]}
 
 
 def _put_back(staged: Path, media_root: Path) -> BackupContents:

@@ -70,6 +70,14 @@ def test_dockerfile_installs_what_weasyprint_needs_and_runs_gunicorn():
     assert 'CMD ["gunicorn", "config.wsgi:application"' in text
 
 
+def test_dockerfile_installs_the_postgresql_client_of_the_database_server(compose):
+    """Backups run pg_dump / pg_restore, which must be of the server's major version."""
+    image = compose["services"]["db"]["image"]
+    major = re.fullmatch(r"postgres:(\d+)(?:[.-].*)?", image).group(1)
+    # Debian 12 (the python image's bookworm) has PostgreSQL 15's; another needs PGDG's apt.
+    assert re.search(rf"\bpostgresql-client-{major}\b", (ROOT / "Dockerfile").read_text())
+
+
 def test_dockerfile_collectstatic_command_runs(tmp_path):
     """The image's collectstatic step, run here the same way: production settings, hashed and
     compressed files, every file a stylesheet or script points at present."""

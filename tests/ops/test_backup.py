@@ -1,8 +1,15 @@
 """``manage.py backup`` and ``restore``: a round trip gives back every record, its links, its
-history and every file under MEDIA_ROOT byte for byte; a failed restore changes nothing; older
-database-only backups still restore; the archive also restores into a fresh SQLite."""
+history and every file under MEDIA_ROOT byte for byte, through pg_dump on PostgreSQL and through
+the JSON dump (SQLite's, and the portable one); a failed restore changes nothing; older
+database-only backups still restore; a JSON archive also restores into a fresh SQLite, a
+pg_dump one is refused there in Chinese.
 
+The pg_dump tests run on the test database when it is PostgreSQL (``DATABASE_URL``), outside a
+test transaction since pg_dump and psql read and write it from sessions of their own."""
+
+import datetime
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -13,15 +20,20 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.sessions.models import Session
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from django.db import connection, connections
+from django.db.migrations.executor import MigrationExecutor
 from django.test import RequestFactory
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from bureau.models import Department, User
 from enterprises.models import Enterprise, EnterpriseYearlyFigure
 from imports.models import ImportJob
-from ops.backup import EXCLUDED
+from ops import backup
+from ops.backup import EXCLUDED, BackupError, pg_tool
 from poverty.models import ServiceVisit
 from tests.factories import (
     CommissionerFactory,
@@ -34,6 +46,12 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+POSTGRES = connection.vendor == "postgresql"
+needs_postgres = pytest.mark.skipif(not POSTGRES, reason="pg_dump needs PostgreSQL")
+# pg_dump reads committed rows only, and the restore drops the tables: no test transaction.
+PG = [needs_postgres, pytest.mark.django_db(transaction=True)]
+BOTH = [pytest.param("json", id="json"), pytest.param("pg_dump", id="pg_dump", marks=PG)]
 
 # Names as the portal writes them: nested by date, Chinese, and binary content.
 MEDIA_FILES = {
@@ -108,7 +126,10 @@ def _wipe():
     Department.objects.all().delete()
 
 
-def test_backup_delete_restore_gives_everything_back(records, media_files, media_root, tmp_path):
+@pytest.mark.parametrize("dump", BOTH)
+def test_backup_delete_restore_gives_everything_back(
+    dump, records, media_files, media_root, tmp_path
+):
     job = ImportJob(entity="enterprise", file_name="企业名单.xlsx", status="done")
     job.file.save("upload.xlsx", ContentFile(b"PK\x03\x04" + os.urandom(2000)), save=False)
     job.save()
@@ -116,8 +137,9 @@ def test_backup_delete_restore_gives_everything_back(records, media_files, media
     files_before = _media_snapshot(media_root)
     assert len(files_before) == len(media_files) + 1
     path = tmp_path / "bureau.tar.gz"
-    call_command("backup", output=path)
-    assert path.stat().st_size > 0
+    call_command("backup", output=path, dump=dump)
+    assert _archive_names(path) >= {"manifest.json", backup.DUMPS[dump]}
+    assert _manifest(path)["dump"] == dump
 
     _wipe()
     ImportJob.objects.all().delete()
@@ -141,9 +163,20 @@ def test_backup_delete_restore_gives_everything_back(records, media_files, media
     assert Token.objects.get(user__username="keeper").key == records["token"]
 
 
-def test_new_rows_after_restore_get_fresh_ids(records, tmp_path):
+def _archive_names(path: Path) -> set:
+    with tarfile.open(path) as archive:
+        return set(archive.getnames())
+
+
+def _manifest(path: Path) -> dict:
+    with tarfile.open(path) as archive:
+        return json.load(archive.extractfile("manifest.json"))
+
+
+@pytest.mark.parametrize("dump", BOTH)
+def test_new_rows_after_restore_get_fresh_ids(dump, records, tmp_path):
     path = tmp_path / "bureau.tar.gz"
-    call_command("backup", output=path)
+    call_command("backup", output=path, dump=dump)
     _wipe()
     call_command("restore", str(path), interactive=False)
     newest = EnterpriseFactory()
@@ -161,7 +194,7 @@ def test_failed_restore_leaves_the_database_as_it_was(records, tmp_path):
 
 def test_restore_asks_before_wiping(records, tmp_path, monkeypatch):
     path = tmp_path / "bureau.tar.gz"
-    call_command("backup", output=path)
+    call_command("backup", output=path, dump="json")
     monkeypatch.setattr("builtins.input", lambda prompt: "no")
     with pytest.raises(CommandError, match="已取消"):
         call_command("restore", str(path))
@@ -173,18 +206,14 @@ def test_missing_file_is_a_clear_error(tmp_path):
         call_command("restore", str(tmp_path / "none.tar.gz"), interactive=False)
 
 
-def test_postgres_backup_restores_into_a_fresh_sqlite_database(records, media_files, tmp_path):
-    """The same file moves between engines: back up here, restore into an empty SQLite and an
-    empty media folder."""
-    path = tmp_path / "bureau.tar.gz"
-    call_command("backup", output=path)
-    fresh_media = tmp_path / "fresh-media"
+def _manage_on_sqlite(tmp_path: Path, media: Path):
+    """``manage.py`` in a process of its own on a fresh SQLite database and media folder."""
     env = os.environ | {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
-        "DJANGO_MEDIA_ROOT": str(fresh_media),
+        "DJANGO_MEDIA_ROOT": str(media),
     }
 
-    def manage(*args):
+    def manage(*args, check=True):
         return subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=Path(settings.BASE_DIR),
@@ -192,18 +221,68 @@ def test_postgres_backup_restores_into_a_fresh_sqlite_database(records, media_fi
             capture_output=True,
             text=True,
             timeout=300,
-            check=True,
-        ).stdout
+            check=check,
+        )
 
     manage("migrate", "--no-input", "-v", "0")
+    return manage
+
+
+def test_a_json_backup_moves_into_a_fresh_sqlite_database(records, media_files, tmp_path):
+    """The portable dump (``backup --format json``, SQLite's own) moves between engines: back
+    up here, restore into an empty SQLite and an empty media folder."""
+    path = tmp_path / "bureau.tar.gz"
+    call_command("backup", output=path, dump="json")
+    fresh_media = tmp_path / "fresh-media"
+    manage = _manage_on_sqlite(tmp_path, fresh_media)
     manage("restore", str(path), "--no-input")
-    count = manage(
+    name = manage(
         "shell",
         "-c",
         "from enterprises.models import Enterprise; print(Enterprise.objects.get().name)",
-    )
-    assert count.strip().splitlines()[-1] == "备份测试铝业股份有限公司"
+    ).stdout
+    assert name.strip().splitlines()[-1] == "备份测试铝业股份有限公司"
     assert _media_snapshot(fresh_media) == media_files
+
+
+# Run by a SQLite portal in a process of its own: records, a backup (JSON: SQLite's default),
+# the records changed and deleted, a restore, and what came back.
+SQLITE_ROUND_TRIP = """
+from pathlib import Path
+from django.core.management import call_command
+from enterprises.models import Enterprise
+from tests.factories import EnterpriseFactory, TownshipFactory, YearlyFigureFactory
+town = TownshipFactory(code="370302001", name="城关街道")
+kept = EnterpriseFactory(township=town, name="留存科技有限公司")
+YearlyFigureFactory(enterprise=kept, year=2025)
+call_command("backup", output=Path("{path}"))
+kept.name = "改过的名字"
+kept.save()
+EnterpriseFactory(township=town, name="备份之后新建的企业")
+call_command("restore", "{path}", interactive=False)
+print("ROUND", [e.name for e in Enterprise.objects.all()], kept.yearly_figures.count(),
+      kept.history.count())
+"""
+
+
+def test_sqlite_round_trip_through_the_json_dump(tmp_path):
+    path = tmp_path / "sqlite.tar.gz"
+    manage = _manage_on_sqlite(tmp_path, tmp_path / "media")
+    out = manage("shell", "-c", SQLITE_ROUND_TRIP.replace("{path}", str(path))).stdout
+    assert "ROUND ['留存科技有限公司'] 1 1" in out, out
+    assert _manifest(path)["dump"] == "json"
+    assert "database.json" in _archive_names(path)
+
+
+@pytest.mark.parametrize("dump", [pytest.param("pg_dump", marks=PG)])
+def test_a_pg_dump_backup_is_refused_by_sqlite_in_chinese(dump, records, tmp_path):
+    path = tmp_path / "bureau.tar.gz"
+    call_command("backup", output=path, dump=dump)
+    manage = _manage_on_sqlite(tmp_path, tmp_path / "fresh-media")
+    result = manage("restore", str(path), "--no-input", check=False)
+    assert result.returncode != 0
+    assert "只能恢复到 PostgreSQL" in result.stderr and "backup --format json" in result.stderr
+    assert not (tmp_path / "fresh-media").exists() or not any((tmp_path / "fresh-media").iterdir())
 
 
 def test_an_older_database_only_backup_still_restores_and_says_it_has_no_files(
@@ -227,7 +306,7 @@ def test_restore_replaces_backed_up_files_and_leaves_newer_ones_alone(
     records, media_files, media_root, tmp_path, capsys
 ):
     path = tmp_path / "bureau.tar.gz"
-    call_command("backup", output=path)
+    call_command("backup", output=path, dump="json")
     assert "中的 3 个文件" in capsys.readouterr().out
     (media_root / "notes.txt").write_bytes(b"edited after the backup")
     (media_root / "imports" / "later.xlsx").write_bytes(b"uploaded after the backup")
@@ -270,8 +349,9 @@ def test_a_failed_database_load_leaves_files_and_database_as_they_were(
         {"database.json": b"[]", "media/../../escaped.txt": b"x"},
         {"database.json": b"[]", "/etc/escaped.txt": b"x"},
         {"media/notes.txt": b"no database in here"},
+        {"database.json": b"[]", "database.pgdump": b"PGDMP"},
     ],
-    ids=["dot-dot", "absolute", "no-database"],
+    ids=["dot-dot", "absolute", "no-database", "two-databases"],
 )
 def test_an_archive_that_is_not_a_clean_backup_is_refused(entries, records, media_root, tmp_path):
     path = _archive(tmp_path / "odd.tar.gz", entries)
@@ -284,7 +364,7 @@ def test_an_archive_that_is_not_a_clean_backup_is_refused(entries, records, medi
 
 def test_a_truncated_archive_is_refused(records, media_files, tmp_path):
     path = tmp_path / "bureau.tar.gz"
-    call_command("backup", output=path)
+    call_command("backup", output=path, dump="json")
     cut = tmp_path / "cut.tar.gz"
     cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     before = _snapshot()
@@ -297,3 +377,167 @@ def test_backup_refuses_a_json_file_name(tmp_path):
     with pytest.raises(CommandError, match=r"须以 \.tar\.gz 结尾"):
         call_command("backup", output=tmp_path / "bureau.json.gz")
     assert not list(tmp_path.iterdir())
+
+
+# --- PostgreSQL: pg_dump, pg_restore -----------------------------------------------------------
+
+
+def _repacked(path: Path, out: Path, change) -> Path:
+    """``path``'s archive with its pg_dump file's bytes passed through ``change``."""
+    entries = {}
+    with tarfile.open(path) as archive:
+        for member in archive.getmembers():
+            entries[member.name] = archive.extractfile(member).read()
+    entries[backup.PG_DUMP] = change(entries[backup.PG_DUMP])
+    return _archive(out, entries)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda data: data[: len(data) * 2 // 3], id="truncated"),
+        pytest.param(lambda data: data[:2000] + os.urandom(len(data) - 2000), id="damaged"),
+        pytest.param(lambda data: b"PGDMP" + os.urandom(500), id="garbage"),
+    ],
+)
+@pytest.mark.parametrize("dump", [pytest.param("pg_dump", marks=PG)])
+def test_a_pg_dump_that_cannot_be_read_to_its_end_changes_nothing(
+    dump, change, records, media_files, media_root, tmp_path
+):
+    """pg_restore reads the archive's table of contents, then turns the tables into SQL as it
+    goes: with the end cut off or damaged it fails after the tables were dropped and some
+    recreated. None of it is committed."""
+    path = tmp_path / "bureau.tar.gz"
+    call_command("backup", output=path, dump=dump)
+    broken = _repacked(path, tmp_path / "broken.tar.gz", change)
+    EnterpriseFactory(name="备份之后新建的企业")
+    before = _snapshot()
+    with pytest.raises(CommandError, match="恢复失败，数据库未作改动：pg_restore"):
+        call_command("restore", str(broken), interactive=False)
+    assert _snapshot() == before
+    assert _media_snapshot(media_root) == media_files
+
+
+@pytest.mark.parametrize("dump", [pytest.param("pg_dump", marks=PG)])
+def test_a_restore_waiting_on_a_busy_table_gives_up_and_changes_nothing(
+    dump, records, tmp_path, monkeypatch
+):
+    """A page or a worker in the middle of a transaction holds its tables; the restore waits
+    ``RESTORE_LOCK_TIMEOUT_SECONDS`` for them, then stops with a message saying what to do."""
+    path = tmp_path / "bureau.tar.gz"
+    call_command("backup", output=path, dump=dump)
+    monkeypatch.setattr(backup, "RESTORE_LOCK_TIMEOUT_SECONDS", 1)
+    EnterpriseFactory(name="备份之后新建的企业")
+    before = _snapshot()
+    other = connections.create_connection("default")  # a session of its own
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {Enterprise._meta.db_table}")
+        with pytest.raises(CommandError, match="1 秒内未能锁定数据表.*停止 web、worker 和 beat"):
+            call_command("restore", str(path), interactive=False)
+    finally:
+        other.rollback()
+        other.close()
+    assert _snapshot() == before
+
+
+@pytest.fixture
+def schema_put_back():
+    """The test database as migrations left it, whatever a test did to its schema (the suite
+    keeps the database from one run to the next)."""
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS made_after_the_backup")
+    call_command("migrate", fake=True, verbosity=0)
+
+
+@pytest.mark.parametrize("dump", [pytest.param("pg_dump", marks=PG)])
+def test_a_pg_dump_restore_replaces_the_schema_and_leaves_sessions_out(
+    dump, records, tmp_path, capsys, schema_put_back
+):
+    """The backup's tables replace the database's: a table made after the backup (by a newer
+    migration, say) is gone, and ``restore`` says when migrations are left to apply. Sessions
+    are not backed up (everyone logs in again); the manifest names the server's version."""
+    Session.objects.create(
+        session_key="x" * 32,
+        session_data="e30",
+        expire_date=timezone.now() + datetime.timedelta(days=1),
+    )
+    path = tmp_path / "bureau.tar.gz"
+    call_command("backup", output=path, dump=dump)
+    assert _manifest(path)["server_version"] == connection.pg_version
+    assert _manifest(path)["pg_dump_version"] == connection.pg_version // 10000
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE made_after_the_backup (id integer)")
+        cursor.execute("DELETE FROM django_migrations WHERE app = 'enterprises'")
+    capsys.readouterr()
+
+    call_command("restore", str(path), interactive=False)
+    assert "made_after_the_backup" not in connection.introspection.table_names()
+    assert not Session.objects.exists()
+    assert Enterprise.objects.filter(pk=records["enterprise"].pk).exists()
+    # The migration rows deleted after the backup come back with it: nothing is left to apply.
+    assert "manage.py migrate" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("dump", [pytest.param("pg_dump", marks=PG)])
+def test_restore_says_when_the_backup_is_older_than_the_code(
+    dump, records, tmp_path, capsys, schema_put_back
+):
+    # The newest migration of an app, as if the backup was made before it was applied.
+    app, name = MigrationExecutor(connection).loader.graph.leaf_nodes()[0]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM django_migrations WHERE app = %s AND name = %s", [app, name])
+    path = tmp_path / "bureau.tar.gz"
+    call_command("backup", output=path, dump=dump)
+    call_command("restore", str(path), interactive=False)
+    assert "请运行 python manage.py migrate" in capsys.readouterr().out
+
+
+def _fake_tool(folder: Path, name: str, version: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    program = folder / name
+    program.write_text(f"#!/bin/sh\necho '{name} (PostgreSQL) {version}'\n")
+    program.chmod(0o755)
+    return program
+
+
+@needs_postgres
+def test_pg_tools_of_the_servers_version_are_found_in_the_debian_folder(monkeypatch, tmp_path):
+    major = connection.pg_version // 10000
+    monkeypatch.setattr(os, "get_exec_path", lambda env=None: [str(tmp_path / "empty")])
+    for name in ("pg_dump", "pg_restore", "psql"):
+        assert pg_tool(name) == Path(f"/usr/lib/postgresql/{major}/bin/{name}")
+
+
+@needs_postgres
+def test_the_configured_folder_comes_first_and_an_older_version_is_never_used(
+    settings, monkeypatch, tmp_path
+):
+    major = connection.pg_version // 10000
+    newer = _fake_tool(tmp_path / "newer", "pg_dump", f"{major + 1}.2")
+    same = _fake_tool(tmp_path / "same", "pg_dump", f"{major}.9")
+    older = _fake_tool(tmp_path / "older", "pg_dump", f"{major - 1}.4")
+    monkeypatch.setattr(backup, "DEBIAN_PG_BIN", str(tmp_path / "none-{major}"))
+    path = [str(older.parent), str(newer.parent), str(same.parent)]
+    monkeypatch.setattr(os, "get_exec_path", lambda env=None: path)
+    assert pg_tool("pg_dump") == same  # the server's version before a newer one
+    settings.BACKUP_PG_BIN_DIR = str(newer.parent)
+    assert pg_tool("pg_dump") == newer  # chosen, and new enough
+    settings.BACKUP_PG_BIN_DIR = str(older.parent)
+    assert pg_tool("pg_dump") == same  # chosen, but too old for the server
+    path[:] = [str(older.parent)]
+    with pytest.raises(BackupError) as refused:
+        pg_tool("pg_dump")
+    assert f"找不到与数据库服务器（PostgreSQL {major}）版本相符的 pg_dump" in str(refused.value)
+    assert f"postgresql-client-{major}" in str(refused.value) and str(older) in str(refused.value)
+
+
+@pytest.mark.parametrize("dump", [pytest.param("pg_dump", marks=PG)])
+def test_backup_without_pg_dump_says_what_to_install(dump, settings, monkeypatch, tmp_path):
+    monkeypatch.setattr(backup, "DEBIAN_PG_BIN", str(tmp_path / "none-{major}"))
+    monkeypatch.setattr(os, "get_exec_path", lambda env=None: [str(tmp_path / "empty")])
+    with pytest.raises(CommandError, match="找不到.*pg_dump.*请安装 postgresql-client-"):
+        call_command("backup", output=tmp_path / "bureau.tar.gz", dump=dump)
+    assert not list(tmp_path.glob("*.tar.gz")) and not list(tmp_path.glob(".partial-*"))

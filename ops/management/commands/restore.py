@@ -1,17 +1,19 @@
 """``manage.py restore FILE``: replace the database's contents with a ``backup`` archive's and
 put its files back in MEDIA_ROOT (``ops/backup.py``: ``backup_restore``).
 
-The database is loaded in one transaction: if that fails, neither the database nor MEDIA_ROOT
-has changed. Run ``migrate`` first on an empty database; the code must be at the version that
-made the backup or later (newer migrations apply on top afterwards). Database-only ``.json.gz``
-backups made before files were included still restore.
+The database is replaced in one transaction: if that fails, neither the database nor MEDIA_ROOT
+has changed. A pg_dump archive brings its own tables (then ``migrate`` applies migrations newer
+than the backup); a JSON one loads into the tables there, so run ``migrate`` first on an empty
+database. The code must be at the version that made the backup or later. Database-only
+``.json.gz`` backups made before files were included still restore.
 """
 
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -71,6 +73,13 @@ class Command(BaseCommand):
                 _("恢复失败，数据库未作改动：%(error)s") % {"error": error}
             ) from error
         self.stdout.write(self.style.SUCCESS(_("已从 %(path)s 恢复数据库。") % {"path": path}))
+        executor = MigrationExecutor(connections[database])
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            self.stdout.write(
+                self.style.WARNING(
+                    _("备份早于当前版本的数据库结构：请运行 python manage.py migrate。")
+                )
+            )
         if contents.media_files is None:
             self.stdout.write(
                 self.style.WARNING(
