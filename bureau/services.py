@@ -5,6 +5,7 @@ Forms, the importer, the API and Celery tasks all save through ``record_save`` a
 leaves a history row naming the user.
 """
 
+import functools
 from collections.abc import Iterable
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -70,22 +71,38 @@ def record_validate(
     unique: bool = True,
     clean: bool = True,
 ) -> None:
-    """The validation part of ``record_prepare``: Django's ``full_clean`` in its own order
-    (fields, ``clean()``, uniqueness, constraints; the last two only for the fields that
-    passed), after the dates are bounded so that ``clean()`` never derives a date from year
-    9999. With the defaults it is exactly ``check_dates`` and ``full_clean()``."""
-    check_dates(instance)
+    """The validation part of ``record_prepare``: the date bounds, then Django's
+    ``full_clean`` in its own order (fields, ``clean()``, uniqueness, constraints; the last
+    two only for the fields that passed), every error at once.
+
+    It answers as a form does, so that a form and an import refuse the same value alike. A
+    form checks a value with its field first (a date's bounds, the column's range, digits or
+    length) and asks the model only if that passed: such a field is answered with the form
+    field's messages alone (a year of -1 is "确保该值大于或等于0。", not also "年度应在2000至
+    2031之间。"), and ``clean()`` sees it unset, as the form's instance has it, so it never
+    derives anything from a value already refused (a certificate's expiry from year 9999)."""
     exclude = set(exclude)
     errors: dict = {}
     try:
-        instance.clean_fields(exclude=exclude | set(found))
+        check_dates(instance)
     except ValidationError as error:
         errors = error.update_error_dict(errors)
+    refused = set(errors)  # what a form's fields refuse before the model is asked
+    exclude.update(errors)
+    try:
+        instance.clean_fields(exclude=exclude | set(found))
+    except ValidationError as error:
+        refused.update(_as_a_form_field(instance, error.error_dict))
+        errors = error.update_error_dict(errors)
     if clean:
+        kept = _unset(instance, refused)
         try:
             instance.clean()
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        finally:
+            for attname, value in kept:
+                setattr(instance, attname, value)
     exclude.update(name for name in errors if name != NON_FIELD_ERRORS)
     if unique:
         try:
@@ -108,6 +125,56 @@ def record_validate(
                     errors = error.update_error_dict(errors)
     if errors:
         raise ValidationError(errors)
+
+
+def _unset(instance: Model, names: Iterable[str]) -> list[tuple[str, object]]:
+    """Set the fields ``names`` to their defaults, as a form's instance has a field whose input
+    it refused; what they held, to put back."""
+    kept = []
+    for name in names:
+        field = instance._meta.get_field(name)
+        kept.append((field.attname, getattr(instance, field.attname)))
+        setattr(instance, field.attname, field.get_default())
+    return kept
+
+
+def _as_a_form_field(instance: Model, errors: dict) -> list[str]:
+    """Keep only the form field's own messages for a field whose value fails them; the names
+    of those fields."""
+    refused = []
+    for name, messages in errors.items():
+        if name == NON_FIELD_ERRORS:
+            continue
+        field = instance._meta.get_field(name)
+        checks = _form_field_checks(field)
+        if not checks:
+            continue
+        try:
+            value = field.to_python(getattr(instance, field.attname))
+        except ValidationError:
+            continue  # not even of the field's type: the model's message stands
+        if value in field.empty_values:
+            continue  # a form field runs no validators on nothing (a blank is the model's)
+        own = []
+        for check in checks:
+            try:
+                check(value)
+            except ValidationError as error:
+                own.extend(error.error_list)
+        if own:
+            messages[:] = own
+            refused.append(name)
+    return refused
+
+
+@functools.cache
+def _form_field_checks(field) -> tuple:
+    """The validators a model field's form field applies before the model is asked: the
+    column's range, digits and length (what ``Field.formfield()`` derives from the field)."""
+    if field.is_relation or field.choices:
+        return ()
+    formfield = field.formfield()
+    return tuple(formfield.validators) if formfield is not None else ()
 
 
 @transaction.atomic

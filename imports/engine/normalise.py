@@ -13,11 +13,9 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from bureau.text import clean_text as strip_unsafe
-from bureau.validators import validate_date_range
 
 # Cells exported by us start with an apostrophe when their text would start a formula; reading
 # them back drops it so an export imports unchanged.
@@ -201,16 +199,10 @@ def parse_int(value) -> int | None:
 
 
 def parse_date(value) -> datetime.date | None:
-    """A date from a date cell, an Excel serial number or text in the usual Chinese forms,
-    within the range every date of the portal keeps to (``validate_date_range``)."""
-    date = _parse_date(value)
-    try:
-        validate_date_range(date)
-    except ValidationError as error:
-        raise ValueError(
-            _("日期“%(v)s”超出范围：%(e)s") % {"v": cell_text(value), "e": error.messages[0]}
-        ) from None
-    return date
+    """A date from a date cell, an Excel serial number or text in the usual Chinese forms.
+    Whether the portal keeps such a date (1900..2099) is the write's rule
+    (``bureau.services.record_prepare``), answered as a form answers it."""
+    return _parse_date(value)
 
 
 def _parse_date(value) -> datetime.date | None:

@@ -231,6 +231,10 @@ class Importer:
             return result
         if not self.resource.row_by_row:
             self._validate(rows)
+        else:
+            # Saved one by one below, the valid ones; a row that already failed is not saved,
+            # but is told every rule it breaks all the same.
+            self._validate([row for row in rows if row.errors])
         self._check_unique(rows)
         self._tally(rows, result)
         try:
