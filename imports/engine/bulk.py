@@ -6,9 +6,10 @@ one ``UPDATE ... FROM``; each also gets its simple_history row (``+`` / ``~``) w
 a change reason, written the same way. Elsewhere (SQLite in development) simple_history's
 ``bulk_create_with_history`` / ``bulk_update_with_history`` do the same job more slowly.
 
-Rows reach this module only after the importer has run ``full_clean`` and the permission check
-on each of them; database constraints still guard the write, and any violation rolls the whole
-import back.
+Rows reach this module only after the importer has run ``bureau.services.record_prepare`` (the
+checks ``record_save`` runs before saving: permission, dates, ``full_clean``) on each of them
+and checked the file's uniqueness; database constraints still guard the write, and any
+violation rolls the whole import back.
 """
 
 import csv

@@ -7,11 +7,12 @@ column letter, header and a Chinese message. By default one invalid row blocks t
 ``skip_invalid=True`` writes the valid rows and reports the others. Nothing is ever half-written:
 the write happens inside ``transaction.atomic`` and any failure rolls all of it back.
 
-Validation is the forms' validation: ``full_clean`` (field validators, ``clean()``), the
-model's check constraints, uniqueness (checked for the whole file in bulk instead of one query
-per row) and ``bureau.permissions.check_can_change`` (a township liaison writes only rows of
-their own township). Foreign keys are resolved from a few bulk queries, so ``full_clean`` is
-told to skip re-checking that they exist.
+Validation is the forms' validation: every row goes through ``bureau.services.record_prepare``,
+the step ``record_save`` runs before saving (the permission: a township liaison writes only rows
+of their own township; the date bounds; ``full_clean`` with the model's check constraints), and
+answers with the form's messages (``tests/test_write_parity.py``). Two checks are left to the
+whole file, a few queries instead of some per row: uniqueness (``_check_unique``), and the
+existence of the related records the cells name (resolved per column in bulk).
 """
 
 import dataclasses
