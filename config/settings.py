@@ -271,10 +271,6 @@ API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
 # --- Lists --- the rendered filter form of a list page is cached this many seconds.
 LIST_FILTER_CACHE_SECONDS = env.int("LIST_FILTER_CACHE_SECONDS", default=60)
 
-# --- Dashboard --- cached for a minute: a change shows within it, an import clears it.
-DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
-
-# --- Report --- the fonts of the official document (GB/T 9704: 小标宋 title, 仿宋 body, 黑体 and
 # --- Search --- the header's search box: the kinds it searches, in this order, and how many of
 # each it shows before "查看全部" (portal/search.py).
 GLOBAL_SEARCH_ENTITIES = [
@@ -289,6 +285,13 @@ GLOBAL_SEARCH_ENTITIES = [
 ]
 GLOBAL_SEARCH_PER_KIND = env.int("GLOBAL_SEARCH_PER_KIND", default=5)
 
+# --- Workbench --- a key village with no service visit for this many days is listed as due.
+WORKBENCH_UNVISITED_DAYS = env.int("WORKBENCH_UNVISITED_DAYS", default=60)
+
+# --- Dashboard --- cached for a minute: a change shows within it, an import clears it.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
+
+# --- Report --- the fonts of the official document (GB/T 9704: 小标宋 title, 仿宋 body, 黑体 and
 # 楷体 headings, 宋体 page numbers). By default the free Fandol fonts, which scripts/_setup.sh and
 # the Dockerfile take from Debian's texlive-lang-chinese into REPORT_FONT_DIR (the Python
 # environment's share/fonts/fandol); a bureau that owns 方正小标宋 / 仿宋_GB2312 points

@@ -4,8 +4,18 @@ Excel / CSV columns (see ``imports/README.md``)."""
 from django.utils.translation import gettext_lazy as _
 
 from bureau.models import Industry, Village
-from enterprises import models
-from portal.entities import BY_TOWNSHIP, TOWNSHIP_ALIASES, Column, Entity, Extra, Lookup, Nav, Sheet
+from enterprises import models, selectors
+from portal.entities import (
+    BY_TOWNSHIP,
+    TOWNSHIP_ALIASES,
+    Column,
+    Entity,
+    Extra,
+    Lookup,
+    Nav,
+    Query,
+    Sheet,
+)
 
 YEAR_ALIASES = ("年份", "年度（年）", "申报年度", "统计年度")
 CODE_ALIASES = ("社会信用代码", "信用代码", "统一代码", "纳税人识别号", "企业信用代码")
@@ -102,6 +112,18 @@ ENTERPRISE = Entity(
             "address": "城关街道工业路8号",
         },
     ),
+    queries={
+        "figures_missing": Query(
+            _("缺少年度指标的规上企业"),
+            selectors.figures_missing,
+            selectors.year_choices(_("缺{year}年度指标")),
+        ),
+        "coverage_missing": Query(
+            _("未填研发机构覆盖台账的规上企业"),
+            selectors.coverage_missing,
+            selectors.year_choices(_("缺{year}年度台账")),
+        ),
+    },
 )
 
 ENTERPRISE_YEARLY_FIGURE = Entity(
@@ -223,6 +245,11 @@ HITECH_APPLICATION = Entity(
         },
         year_lookup="year",
     ),
+    queries={
+        "certificate": Query(
+            _("证书到期"), selectors.hitech_certificates_due, selectors.certificate_choices
+        ),
+    },
 )
 
 SME_EVALUATION = Entity(
@@ -252,6 +279,13 @@ SME_EVALUATION = Entity(
         },
         year_lookup="year",
     ),
+    queries={
+        "renewal": Query(
+            _("待重新入库"),
+            selectors.sme_renewals_due,
+            selectors.year_choices(_("{year}年尚未重新入库")),
+        ),
+    },
 )
 
 TECH_CONTRACT = Entity(

@@ -258,10 +258,21 @@ class CrudViewSet:
         meta = type(
             "Meta", (EntityFilterSet.Meta,), {"model": self.model, "fields": self.filter_fields}
         )
+        # The declaration's named selections (``portal.entities.Query``): a filter each.
+        named = {
+            name: django_filters.ChoiceFilter(
+                label=query.label,
+                choices=query.choices if callable(query.choices) else list(query.choices),
+                method=lambda queryset, _name, value, query=query: (
+                    query.apply(queryset, value) if value else queryset
+                ),
+            )
+            for name, query in self.declaration.queries.items()
+        }
         return type(
             f"{self.model.__name__}FilterSet",
             (EntityFilterSet,),
-            {"Meta": meta, "search_fields": tuple(self.search_fields)},
+            {"Meta": meta, "search_fields": tuple(self.search_fields), **named},
         )
 
     @cached_property

@@ -121,6 +121,19 @@ class Sheet:
 
 
 @dataclass(frozen=True)
+class Query:
+    """A named selection of an entity's records that plain field filters cannot express
+    (certificates due for re-certification, enterprises without this year's figures): a filter
+    of the list page (``?<name>=<value>``), so the workbench's counts open exactly their
+    records. ``apply(queryset, value)`` narrows the queryset; ``choices`` are its values, with
+    their labels, as the filter form offers them (or a function giving them, for years)."""
+
+    label: str
+    apply: Callable
+    choices: Sequence[tuple[str, str]] | Callable[[], list] = ()
+
+
+@dataclass(frozen=True)
 class Nav:
     """The entity's list in the sidebar: under the group called ``group``
     (``portal.navigation.GROUPS``), in ``order`` among that group's links."""
@@ -144,7 +157,8 @@ class Entity:
     - ``admin_only``: reference data, changed by administrators only;
     - ``api``: served under ``/api/<app>/<entity>/``;
     - ``nav``: its sidebar link, if it has one;
-    - ``sheet``: its Excel / CSV import and export, if it has them.
+    - ``sheet``: its Excel / CSV import and export, if it has them;
+    - ``queries``: named selections its list filters by (``Query``), for the workbench.
     """
 
     model: type[models.Model]
@@ -159,6 +173,7 @@ class Entity:
     api: bool = True
     nav: Nav | None = None
     sheet: Sheet | None = None
+    queries: Mapping[str, Query] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

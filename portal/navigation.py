@@ -57,14 +57,14 @@ GROUPS = (
 # The links that are not an entity's list. Entities take the orders in between
 # (the administrators' group: 单位信息, then the reference data at 20-50, then these).
 LINKS = (
+    Link("reports", 5, _("工作台"), "reports:workbench"),
     Link("reports", 10, _("工作仪表盘"), "reports:dashboard"),
     Link("reports", 20, _("领导驾驶舱"), "reports:dashboard-screen"),
     Link("reports", 30, _("年度工作报告"), "reports:annual-list", _not_liaison),
     Link("reports", 40, _("导入记录"), "imports:job-list", _can_edit),
     Link("admin", 10, _("单位信息"), "bureau:profile"),
-    Link("admin", 60, _("用户管理"), "admin:bureau_user_changelist"),
+    Link("admin", 60, _("用户管理"), "users"),
     Link("admin", 70, _("回收站"), "bureau:trash"),
-    Link("admin", 80, _("后台管理"), "admin:index"),
 )
 
 

@@ -5,8 +5,8 @@ Excel / CSV columns (see ``imports/README.md``)."""
 from django.utils.translation import gettext_lazy as _
 
 from bureau.models import Village
-from portal.entities import Column, Entity, Extra, Lookup, Nav, Sheet
-from poverty import models
+from portal.entities import Column, Entity, Extra, Lookup, Nav, Query, Sheet
+from poverty import models, selectors
 
 VILLAGE_ALIASES = ("村", "村名", "所在村", "所在重点村", "重点村", "服务村", "应用重点村")
 
@@ -69,6 +69,13 @@ KEY_VILLAGE = Entity(
             "note": "",
         },
     ),
+    queries={
+        "unvisited": Query(
+            _("久未服务"),
+            selectors.villages_unvisited,
+            tuple((str(d), _("%(d)s天以上未服务") % {"d": d}) for d in (30, 60, 90, 180)),
+        ),
+    },
 )
 
 COMMISSIONER = Entity(

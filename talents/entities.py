@@ -5,8 +5,8 @@ once (``portal.entities``): pages, API, sidebar, Excel / CSV columns (see
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.entities import by_credit_code, enterprise_name
-from portal.entities import Code, Column, Entity, Extra, Lookup, Nav, Sheet
-from talents import models
+from portal.entities import Code, Column, Entity, Extra, Lookup, Nav, Query, Sheet
+from talents import models, selectors
 
 TALENT_PROJECT = Entity(
     models.TalentProject,
@@ -42,6 +42,11 @@ TALENT_PROJECT = Entity(
         },
         year_lookup="year",
     ),
+    queries={
+        "waiting": Query(
+            _("待办理"), selectors.projects_waiting, (("1", _("当前环节进行中或尚未推荐")),)
+        ),
+    },
 )
 
 TALENT_STAGE = Entity(

@@ -14,8 +14,12 @@ from bureau.services import bureau_profile_update, record_restore
 
 
 def home(request):
-    """Everyone lands on the dashboard (a liaison's covers their township)."""
-    return redirect("reports:dashboard")
+    """Staff, liaisons and administrators start on their workbench (工作台); leaders on the
+    dashboard, where their own to-do card sits."""
+    user = request.user
+    if getattr(user, "is_leader", False):
+        return redirect("reports:dashboard")
+    return redirect("reports:workbench")
 
 
 def profile(request):

@@ -7,8 +7,8 @@ liaison or an account without a role gets 404, as for any record outside their r
 
 import datetime
 
-from django.db.models import Max, OuterRef, Subquery
 from django.core.exceptions import PermissionDenied
+from django.db.models import Max, OuterRef, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -124,16 +124,22 @@ def report_reviews(report: AnnualReport):
     return report.reviews.select_related("by", "version").order_by("-at", "-pk")
 
 
-def reports_awaiting_approval():
-    """Reports whose latest version was submitted and is neither approved nor returned."""
+def reports_with_last_action(action: str):
+    """Reports whose latest version's last review step is ``action`` (submitted: waiting for
+    the leaders; returned: waiting for the staff)."""
     latest = ReportVersion.objects.filter(report=OuterRef("pk")).order_by("-number")
     last_review = ReportReview.objects.filter(version=OuterRef("latest_pk")).order_by("-at", "-pk")
     return (
         AnnualReport.objects.annotate(latest_pk=Subquery(latest.values("pk")[:1]))
         .annotate(last_action=Subquery(last_review.values("action")[:1]))
-        .filter(last_action=ReportReview.Action.SUBMITTED)
+        .filter(last_action=action)
         .order_by("-year")
     )
+
+
+def reports_awaiting_approval():
+    """Reports whose latest version was submitted and is neither approved nor returned."""
+    return reports_with_last_action(ReportReview.Action.SUBMITTED)
 
 
 def export_jobs_for_report(report: AnnualReport):

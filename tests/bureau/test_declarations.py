@@ -15,9 +15,10 @@ from portal import navigation, registry
 from portal.context_processors import navigation as sidebar_for
 from portal.crud import CrudViewSet
 
-# The sidebar as released: its groups, labels and order are what people find their way by.
+# The sidebar as released: its groups, labels and order are what people find their way by. No
+# link leads to Django's English admin: users are managed on the portal's own Chinese pages.
 ADMIN_SIDEBAR = [
-    ("统计与报告", ["工作仪表盘", "领导驾驶舱", "年度工作报告", "导入记录"]),
+    ("统计与报告", ["工作台", "工作仪表盘", "领导驾驶舱", "年度工作报告", "导入记录"]),
     ("创新主体", ["企业", "企业年度指标", "高企申报", "科小评价", "技术合同", "创新创业共同体"]),
     ("科技人才", ["人才工程项目", "外国专家与工作许可", "外国专家", "引智项目"]),
     ("创新载体", ["创新平台", "研发机构全覆盖", "全覆盖工作节点"]),
@@ -36,7 +37,6 @@ ADMIN_SIDEBAR = [
             "产业",
             "用户管理",
             "回收站",
-            "后台管理",
         ],
     ),
 ]

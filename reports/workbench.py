@@ -1,0 +1,191 @@
+"""工作台: where staff and liaisons start their day. Each item is a count of records that wait
+for someone (certificates due for re-certification, registrations to renew, projects at a stage,
+figures not entered, villages not visited, imports to confirm, reports to approve or to rework)
+and links to the list of exactly those records: the entity's named selection
+(``portal.entities.Query``) with the same value, scoped to the user as the list is.
+
+A fixed number of queries whatever the data: one count per item, one grouped count for the
+townships, one for this week's activities. ``?year=`` takes the items as of another year.
+"""
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bureau import permissions
+from bureau.models import Notification, WorkActivity
+from enterprises.models import Enterprise, HiTechApplication, SmeEvaluation
+from imports.models import ImportJob
+from imports.selectors import job_list_for_user
+from portal import registry
+from poverty.models import KeyVillage
+from reports.annual import selectors as report_selectors
+from reports.models import ExportJob, ReportReview
+from talents.models import TalentProject
+
+RECENT = datetime.timedelta(days=30)
+
+
+@dataclass
+class Item:
+    label: str
+    count: int
+    url: str
+    hint: str = ""
+    level: str = "primary"  # the badge's colour: primary, warning, danger
+
+
+def _named(user, model, name: str, value: str) -> tuple[int, str] | None:
+    """(count, list URL) of ``model``'s named selection for ``user``; None if they may not
+    see that list."""
+    viewset = registry.viewset_for(model)
+    if not permissions.can_view_model(user, model):
+        return None
+    query = viewset.declaration.queries[name]
+    count = query.apply(viewset.get_queryset(user), value).count()
+    url = f"{reverse(viewset.url_name('list'))}?{urlencode({name: value})}"
+    return count, url
+
+
+def work_items(user, year: int) -> list[Item]:
+    items: list[Item] = []
+
+    def add(label, model, name, value, hint="", level="primary"):
+        found = _named(user, model, name, value)
+        if found is not None:
+            items.append(Item(label, found[0], found[1], hint, level))
+
+    add(
+        _("高企证书将到期"),
+        HiTechApplication,
+        "certificate",
+        f"expiring-{year}",
+        _("%(y)s、%(n)s年到期，需重新认定") % {"y": year, "n": year + 1},
+        "warning",
+    )
+    add(
+        _("高企证书已过期未重新申报"),
+        HiTechApplication,
+        "certificate",
+        f"lapsed-{year}",
+        level="danger",
+    )
+    add(
+        _("科小待重新入库"),
+        SmeEvaluation,
+        "renewal",
+        str(year),
+        _("%(p)s年已入库、%(y)s年尚未入库") % {"p": year - 1, "y": year},
+        "warning",
+    )
+    add(_("人才工程项目待办理"), TalentProject, "waiting", "1", _("当前环节进行中或尚未推荐"))
+    add(_("规上企业缺年度指标"), Enterprise, "figures_missing", str(year))
+    add(_("规上企业缺研发机构全覆盖台账"), Enterprise, "coverage_missing", str(year))
+    days = settings.WORKBENCH_UNVISITED_DAYS
+    add(
+        _("重点村久未服务"),
+        KeyVillage,
+        "unvisited",
+        str(days),
+        _("超过%(d)s天没有服务记录") % {"d": days},
+        "warning",
+    )
+    if user.can_edit:
+        since = timezone.now() - RECENT
+        jobs = job_list_for_user(user).filter(created_at__gte=since)
+        waiting = jobs.filter(status=ImportJob.Status.PREVIEWED).count()
+        failed = jobs.filter(status=ImportJob.Status.FAILED).count()
+        url = reverse("imports:job-list")
+        items.append(Item(_("导入待确认"), waiting, url, _("预览已完成，等待确认写入")))
+        items.append(Item(_("导入失败"), failed, url, _("近30天"), "danger"))
+    if report_selectors.can_edit_reports(user):
+        failed_exports = ExportJob.objects.filter(
+            status=ExportJob.Status.FAILED, created_at__gte=timezone.now() - RECENT
+        ).count()
+        items.append(
+            Item(
+                _("报告导出失败"),
+                failed_exports,
+                reverse("reports:annual-list"),
+                _("近30天"),
+                "danger",
+            )
+        )
+        returned = [
+            report
+            for report in report_selectors.reports_with_last_action(ReportReview.Action.RETURNED)
+        ]
+        items.append(
+            Item(
+                _("报告被退回修改"),
+                len(returned),
+                returned[0].get_absolute_url()
+                if len(returned) == 1
+                else reverse("reports:annual-list"),
+                level="warning",
+            )
+        )
+    if report_selectors.can_approve_reports(user):
+        awaiting = list(report_selectors.reports_awaiting_approval())
+        items.append(
+            Item(
+                _("报告待审定"),
+                len(awaiting),
+                awaiting[0].get_absolute_url()
+                if len(awaiting) == 1
+                else reverse("reports:annual-list"),
+            )
+        )
+    return items
+
+
+def this_week(user, today: datetime.date) -> tuple[list, str]:
+    """Work activities planned from Monday to Sunday of ``today``'s week, and the list of the
+    month they fall in."""
+    monday = today - datetime.timedelta(days=today.weekday())
+    activities = permissions.scope_queryset(
+        user,
+        WorkActivity.objects.filter(
+            date__gte=monday, date__lte=monday + datetime.timedelta(days=6)
+        ),
+    ).order_by("date", "pk")[:20]
+    url = (
+        reverse("bureau:workactivity-list")
+        + "?"
+        + urlencode({"date__year": today.year, "date__month": today.month})
+    )
+    return list(activities), url
+
+
+def workbench(request):
+    user = request.user
+    if not permissions.has_role(user):
+        return render(request, "reports/workbench.html", {"items": [], "week": []}, status=200)
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    year = min(max(year, 2000), today.year + 1)
+    items = work_items(user, year)
+    week, week_url = this_week(user, today)
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)[:5]
+    return render(
+        request,
+        "reports/workbench.html",
+        {
+            "year": year,
+            "years": list(range(today.year + 1, today.year - 4, -1)),
+            "items": items,
+            "due": [item for item in items if item.count],
+            "week": week,
+            "week_url": week_url,
+            "notifications": list(unread),
+        },
+    )
