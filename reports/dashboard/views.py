@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from bureau import permissions
 from bureau.models import Township
 from reports import selectors
+from reports.annual import selectors as report_selectors
 
 # The big screen asks for fresh figures this often (the cache keeps them at most a minute).
 SCREEN_REFRESH_SECONDS = 60
@@ -115,8 +116,19 @@ def dashboard(request):
         "all_townships": [] if request.user.is_liaison else Township.objects.all(),
         "selected_township": township,
         "is_liaison": request.user.is_liaison,
+        "todo": _leader_todo(request.user),
     }
     return render(request, "reports/dashboard.html", context)
+
+
+def _leader_todo(user) -> list:
+    """A leader's own to-do card: the work items that wait for them (reports to approve)."""
+    if not getattr(user, "is_leader", False):
+        return []
+    return [
+        {"report": report, "url": report.get_absolute_url()}
+        for report in report_selectors.reports_awaiting_approval()
+    ]
 
 
 @require_GET

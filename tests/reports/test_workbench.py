@@ -153,3 +153,20 @@ def test_staff_and_liaisons_start_on_the_workbench_leaders_on_the_dashboard(
     assert staff_client.get("/").url == WORKBENCH
     assert liaison_client.get("/").url == WORKBENCH
     assert leader_client.get("/").url == reverse("reports:dashboard")
+
+
+def test_a_leader_sees_the_reports_to_approve_on_the_dashboard(
+    staff_user, leader_client, staff_client
+):
+    from reports.annual import services
+    from tests.reports.annual_data import YEAR, build_year
+
+    build_year()
+    report = services.report_create(year=YEAR, user=staff_user)
+    assert (
+        'id="leader-todo"' not in leader_client.get(reverse("reports:dashboard")).content.decode()
+    )
+    services.report_submit(report=report, user=staff_user, base=1)
+    page = leader_client.get(reverse("reports:dashboard")).content.decode()
+    assert 'id="leader-todo"' in page and "待审定" in page
+    assert 'id="leader-todo"' not in staff_client.get(reverse("reports:dashboard")).content.decode()
