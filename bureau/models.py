@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from bureau import indicator_keys
 from bureau.validators import validate_year
 
 
@@ -260,7 +261,7 @@ class AnnualTarget(DomainModel):
         ]
 
     def __str__(self):
-        return f"{self.year} {self.indicator}"
+        return f"{self.year} {indicator_keys.label_of(self.indicator)}"
 
 
 class WorkActivity(DomainModel):
@@ -315,7 +316,7 @@ class ExternalFigure(DomainModel):
         ]
 
     def __str__(self):
-        return f"{self.year} {self.key}"
+        return f"{self.year} {indicator_keys.label_of(self.key)}"
 
 
 class BureauProfile(models.Model):

@@ -38,10 +38,23 @@ from bureau.text import TEXT_MAX_LENGTH, CleanInputMixin, clean_data
 from bureau.validators import validate_date_range
 from portal.entities import Entity
 from portal.history import history_entries
-from portal.listing import Column, Table, columns_for, joined, plain_text
+from portal.listing import Column, Table, columns_for, joined, labelled, plain_text
 from portal.lookup import use_lookup_widgets
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+PLEASE_CHOOSE = gettext_lazy("请选择")
+
+
+def _ask_to_choose(field) -> None:
+    """An empty choice reads 请选择, not Django's "---------"."""
+    if isinstance(field, forms.ModelChoiceField) and field.empty_label is not None:
+        field.empty_label = PLEASE_CHOOSE
+    elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.MultipleChoiceField):
+        choices = list(field.choices)
+        if choices and choices[0][0] in ("", None):
+            field.choices = [("", PLEASE_CHOOSE), *choices[1:]]
 
 
 class ScopedFormMixin(CleanInputMixin):
@@ -60,6 +73,7 @@ class ScopedFormMixin(CleanInputMixin):
         for name, field in self.fields.items():
             if isinstance(field, forms.ModelChoiceField) and user is not None:
                 self._scope_choice(name, field, user)
+            _ask_to_choose(field)
             if isinstance(field, forms.DateField):
                 field.widget = DATE_WIDGET
                 field.validators.append(validate_date_range)
@@ -277,7 +291,7 @@ class CrudViewSet:
 
     @cached_property
     def columns(self) -> list[Column]:
-        return columns_for(self.model, self.list_columns or self.fields[:6])
+        return columns_for(self.model, self.list_columns or self.fields[:6], self.choices)
 
     @cached_property
     def select_related(self) -> list[str]:
@@ -404,7 +418,7 @@ class EntityDetailView(EntityViewMixin, generic.DetailView):
         context = super().get_context_data(**kwargs)
         obj = self.object
         context["fields"] = [
-            (field.verbose_name, _display_value(obj, field))
+            (field.verbose_name, _display_value(obj, field, self.viewset.choices.get(field.name)))
             for field in self.model._meta.get_fields()
             if field.concrete
             and not field.auto_created
@@ -513,7 +527,9 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _display_value(obj, field):
+def _display_value(obj, field, choices=None):
+    if choices is not None:
+        return labelled(choices)(getattr(obj, field.name))
     if field.many_to_many:
         return joined(getattr(obj, field.name).all())
     if field.choices:

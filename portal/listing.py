@@ -8,6 +8,7 @@ spent three quarters of a list page's time resolving and rendering its cells.)
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -30,14 +31,24 @@ class Column:
     orderable: bool = True
 
 
-def columns_for(model: type[models.Model], names: list[str]) -> list[Column]:
-    """Columns for the fields ``names`` of ``model``."""
-    return [_column(model, name) for name in names]
+def columns_for(model: type[models.Model], names: list[str], choices=None) -> list[Column]:
+    """Columns for the fields ``names`` of ``model``; ``choices`` maps a text field whose
+    values are keys (an annual target's indicator) to the function giving their labels."""
+    return [_column(model, name, (choices or {}).get(name)) for name in names]
 
 
-def _column(model, name: str) -> Column:
+def labelled(choices) -> Callable[[Any], str]:
+    """A key shown by its label ("coverage_rate" -> 规上工业企业研发机构覆盖率); an unknown key
+    as it is."""
+    return lambda value: dict(choices()).get(value, value) if value else EMPTY
+
+
+def _column(model, name: str, choices=None) -> Column:
     model_field = model._meta.get_field(name)
     label = model_field.verbose_name
+    if choices is not None:
+        show = labelled(choices)
+        return Column(name, label, lambda obj: str(show(getattr(obj, name))))
     if model_field.many_to_many:
         return Column(name, label, lambda obj: joined(getattr(obj, name).all()), False)
     if model_field.choices:
@@ -63,6 +74,10 @@ def plain_text(value) -> str:
         return value
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return formats.localize(value.quantize(Decimal(1)))  # 3, not 3.0000
+    if isinstance(value, Decimal) and value.as_tuple().exponent < -2:
+        return formats.localize(value.normalize())  # 46.35, not 46.3500
     return formats.localize(value)
 
 

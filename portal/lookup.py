@@ -64,7 +64,7 @@ class LookupSelectMixin:
         selected.discard(None)
         options = []
         if not self.allow_multiple_selected:
-            options.append(self.create_option(name, "", "---------", not selected, 0))
+            options.append(self.create_option(name, "", _("请选择"), not selected, 0))
         if selected:
             queryset = self.choices.queryset.filter(pk__in=selected)
             for index, obj in enumerate(queryset, start=len(options)):
