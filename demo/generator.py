@@ -32,12 +32,16 @@ from bureau.models import (
     Village,
     WorkActivity,
 )
+from bureau.validators import years_after
 from demo import names as N
 from enterprises.models import (
+    IP_CLASS_ONE_KINDS,
     Enterprise,
     EnterpriseYearlyFigure,
     HiTechApplication,
     InnovationCommunity,
+    IntellectualProperty,
+    IpKind,
     SmeEvaluation,
     TechContract,
 )
@@ -58,6 +62,14 @@ ENTERPRISES_PER_BLOCK = 400
 SERIAL_STRIDE = 1000
 
 Stage = TalentStage.Step
+IP_TITLE_SUFFIX = {
+    IpKind.INVENTION: "的方法",
+    IpKind.PLANT_VARIETY: "新品种",
+    IpKind.NEW_DRUG: "药物组合物",
+    IpKind.UTILITY_MODEL: "装置",
+    IpKind.SOFTWARE: "管理软件V1.0",
+    IpKind.DESIGN: "外观设计",
+}
 Result = TalentStage.Result
 
 
@@ -105,6 +117,8 @@ class Firm:
     founded_year: int
     figures: dict[int, EnterpriseYearlyFigure] = field(default_factory=dict)
     certified_until: int = 0
+    # (class-I held, class-II count) the SME scores were drawn with; None when not drawn
+    ip: tuple[bool, int] | None = None
 
 
 def money(value: float) -> Decimal:
@@ -207,6 +221,7 @@ class DemoGenerator:
         self._figures(block, b, firms)
         self._hitech(block, b, firms)
         self._sme(block, b, firms)
+        self._ip(block, b, firms)
         self._contracts(block, b, firms)
         self._communities(block, b, firms)
         self._talents(block, b, firms)
@@ -437,6 +452,7 @@ class DemoGenerator:
                 continue
             class_one_ip = rng.random() < (0.55 if firm.innovative else 0.15)
             class_two_ip = rng.randint(0, 5)
+            firm.ip = (class_one_ip, class_two_ip)
             for year, fig in firm.figures.items():
                 sales, assets = float(fig.sales_revenue), float(fig.total_assets)
                 if fig.staff_total > 500 or sales > 20000 or assets > 20000:
@@ -457,6 +473,60 @@ class DemoGenerator:
                         status=status,
                         registration_number=number if status != Status.REJECTED else "",
                         score=score,
+                    )
+                )
+
+    def _ip(self, block, b, firms: list[Firm]) -> None:
+        """知识产权 on a stream of its own (the other kinds' records do not move): the firms
+        whose SME scores were drawn hold the IP those scores assumed, valid over the three
+        years; of the others most hold none, a few one to three class-II items. Some hold an
+        item that lapsed or was transferred along the way."""
+        rng = self.rng("ip", b)
+        Status = IntellectualProperty.Status
+        class_one = [IpKind.INVENTION] * 8 + [IpKind.PLANT_VARIETY, IpKind.NEW_DRUG]
+        class_two = [IpKind.UTILITY_MODEL] * 6 + [IpKind.SOFTWARE] * 3 + [IpKind.DESIGN]
+        seq = 0
+        for firm in firms:
+            if firm.ip is not None:
+                ones, twos = (1 if firm.ip[0] else 0), firm.ip[1]
+            elif rng.random() < 0.12:
+                ones, twos = 0, rng.randint(1, 3)
+            else:
+                continue
+            kinds = [rng.choice(class_one) for _ in range(ones)]
+            kinds += [rng.choice(class_two) for _ in range(twos)]
+            lapsed = 1 if rng.random() < 0.15 else 0
+            kinds += [rng.choice(class_two) for _ in range(lapsed)]
+            topics = N.INDUSTRY[firm.industry].topics
+            for i, kind in enumerate(kinds):
+                seq += 1
+                first = max(firm.founded_year, self.years[0] - 12)
+                if first < self.years[0]:
+                    granted_year = rng.randint(first, self.years[0] - 1)
+                else:
+                    granted_year = firm.founded_year
+                granted = self.date(rng, granted_year, (1, 1), (6, 30))
+                term = 20 if kind in IP_CLASS_ONE_KINDS else 10
+                if kind == IpKind.SOFTWARE:
+                    term = 50
+                valid_until = years_after(granted, term) - datetime.timedelta(days=1)
+                status, lapsed_on = Status.VALID, None
+                if i >= ones + twos:  # the extra item: let lapse or transferred in a past year
+                    status = rng.choice([Status.LAPSED, Status.TRANSFERRED])
+                    lapsed_on = self.date(rng, self.years[0], (1, 1), (6, 30))
+                    if lapsed_on <= granted:
+                        lapsed_on = granted + datetime.timedelta(days=30)
+                prefix = {IpKind.SOFTWARE: "RZ", IpKind.PLANT_VARIETY: "PZ"}.get(kind, "ZL")
+                block.add(
+                    IntellectualProperty(
+                        enterprise=firm.obj,
+                        kind=kind,
+                        number=f"{prefix}{granted.year}{N.county_code(b)}{seq:06d}",
+                        title=f"{rng.choice(topics)}{IP_TITLE_SUFFIX[kind]}",
+                        granted_on=granted,
+                        valid_until=valid_until,
+                        status=status,
+                        lapsed_on=lapsed_on,
                     )
                 )
 

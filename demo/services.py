@@ -41,6 +41,7 @@ from enterprises.models import (
     EnterpriseYearlyFigure,
     HiTechApplication,
     InnovationCommunity,
+    IntellectualProperty,
     SmeEvaluation,
     TechContract,
 )
@@ -65,6 +66,7 @@ NATURAL_KEYS: dict[type[Model], tuple[str, ...]] = {
     EnterpriseYearlyFigure: ("enterprise__credit_code", "year"),
     HiTechApplication: ("enterprise__credit_code", "year"),
     SmeEvaluation: ("enterprise__credit_code", "year"),
+    IntellectualProperty: ("number",),
     TechContract: ("registration_number",),
     InnovationCommunity: ("name", "year"),
     TalentProject: ("enterprise__credit_code", "programme", "year", "candidate"),

@@ -8,6 +8,7 @@ from enterprises import models, selectors
 from portal.entities import (
     BY_TOWNSHIP,
     TOWNSHIP_ALIASES,
+    Code,
     Column,
     Entity,
     Extra,
@@ -69,6 +70,7 @@ ENTERPRISE = Entity(
         ("yearly_figures", _("年度指标")),
         ("hitech_applications", _("高企申报")),
         ("sme_evaluations", _("科小评价")),
+        ("intellectual_properties", _("知识产权")),
         ("contracts_sold", _("技术合同")),
         ("platforms", _("创新平台")),
         ("talent_projects", _("人才工程项目")),
@@ -405,11 +407,63 @@ INNOVATION_COMMUNITY = Entity(
     ),
 )
 
+INTELLECTUAL_PROPERTY = Entity(
+    models.IntellectualProperty,
+    fields=[
+        "enterprise",
+        "kind",
+        "number",
+        "title",
+        "granted_on",
+        "valid_until",
+        "status",
+        "lapsed_on",
+    ],
+    list_columns=["number", "title", "kind", "enterprise", "granted_on", "valid_until", "status"],
+    filter_fields={
+        "kind": ["exact", "in"],
+        "status": ["exact"],
+        "enterprise__township": ["exact"],
+        "granted_on": ["year"],
+    },
+    search_fields=["number", "title", "enterprise__name", "enterprise__credit_code"],
+    nav=Nav("innovation", _("知识产权"), order=45),
+    sheet=Sheet(
+        natural_key=("number",),
+        columns={
+            "enterprise": by_credit_code(),
+            "kind": Column(aliases=("类型", "知识产权类别", "专利类型", "类别")),
+            "number": Column(
+                aliases=("专利号", "登记号", "申请号", "证书号", "编号"), cell=Code(max_length=40)
+            ),
+            "title": Column(aliases=("专利名称", "作品名称", "品种名称", "题目")),
+            "granted_on": Column(aliases=("授权日", "授权公告日", "登记日期", "发证日期")),
+            "valid_until": Column(aliases=("有效期", "届满日期", "保护期至")),
+            "status": Column(aliases=("法律状态", "知识产权状态")),
+            "lapsed_on": Column(aliases=("失效日期", "转让日期", "终止日期")),
+        },
+        extra=[enterprise_name("enterprise")],
+        example={
+            "enterprise": "91350100M000100Y43",
+            "enterprise_name": "山东某某新材料有限公司",
+            "kind": "发明专利（含国防专利）",
+            "number": "ZL202510000001.X",
+            "title": "一种高强铝合金的制备方法",
+            "granted_on": "2025-03-18",
+            "valid_until": "2045-03-17",
+            "status": "有效",
+            "lapsed_on": "",
+        },
+        year_lookup="granted_on__year",
+    ),
+)
+
 ENTITIES = [
     ENTERPRISE,
     ENTERPRISE_YEARLY_FIGURE,
     HITECH_APPLICATION,
     SME_EVALUATION,
+    INTELLECTUAL_PROPERTY,
     TECH_CONTRACT,
     INNOVATION_COMMUNITY,
 ]

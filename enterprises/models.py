@@ -371,3 +371,106 @@ class InnovationCommunity(DomainModel):
 
     def __str__(self):
         return self.name
+
+
+class IpKind(models.TextChoices):
+    """The kinds of intellectual property, class Ⅰ first. ``cultivation.rules`` maps the same keys
+    to their class (IP_CLASS_ONE / IP_CLASS_TWO); a test keeps the two in step."""
+
+    INVENTION = "invention", _("发明专利（含国防专利）")
+    PLANT_VARIETY = "plant_variety", _("植物新品种")
+    CROP_VARIETY = "crop_variety", _("国家级农作物品种")
+    NEW_DRUG = "new_drug", _("国家新药")
+    TCM_VARIETY = "tcm_variety", _("国家一级中药保护品种")
+    IC_LAYOUT = "ic_layout", _("集成电路布图设计专有权")
+    UTILITY_MODEL = "utility_model", _("实用新型专利")
+    DESIGN = "design", _("外观设计专利")
+    SOFTWARE = "software", _("软件著作权")
+    OTHER = "other", _("其他（Ⅱ类）")
+
+
+IP_CLASS_ONE_KINDS = frozenset(
+    {
+        IpKind.INVENTION,
+        IpKind.PLANT_VARIETY,
+        IpKind.CROP_VARIETY,
+        IpKind.NEW_DRUG,
+        IpKind.TCM_VARIETY,
+        IpKind.IC_LAYOUT,
+    }
+)
+
+
+class IntellectualProperty(DomainModel):
+    """知识产权: a patent, variety, copyright or layout design an enterprise holds. Its class (Ⅰ/Ⅱ)
+    follows from its kind; it counts for a year when granted by the year's end and still valid
+    on its last day (``cultivation.rules.ip_counts_in``)."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("有效")
+        LAPSED = "lapsed", _("失效")
+        TRANSFERRED = "transferred", _("转让")
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("企业"),
+        on_delete=models.PROTECT,
+        related_name="intellectual_properties",
+    )
+    kind = models.CharField(_("知识产权类型"), max_length=20, choices=IpKind.choices)
+    number = models.CharField(
+        _("专利号（登记号）"),
+        max_length=40,
+        unique=True,
+        error_messages={"unique": _("该编号的知识产权已存在。")},
+    )
+    title = models.CharField(_("知识产权名称"), max_length=200)
+    granted_on = models.DateField(_("授权日期"))
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.VALID
+    )
+    lapsed_on = models.DateField(
+        _("失效（转让）日期"),
+        null=True,
+        blank=True,
+        help_text=_("状态为失效或转让时填写：自该日起不再计入本企业；未填写的不计入任何年度。"),
+    )
+    history = HistoricalRecords()
+    objects = SelectRelatedManager("enterprise")
+    township_lookup = "enterprise__township"
+    url_namespace = "enterprises"
+    lookup_fields = ("number", "title")
+
+    class Meta:
+        ordering = ["-granted_on", "-pk"]
+        verbose_name = _("知识产权")
+        verbose_name_plural = _("知识产权")
+        indexes = [models.Index(fields=["enterprise", "granted_on"], name="ip_enterprise_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("granted_on")),
+                name="ip_valid_after_grant",
+                violation_error_message=_("有效期至不能早于授权日期。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def ip_class(self) -> int:
+        return 1 if self.kind in IP_CLASS_ONE_KINDS else 2
+
+    def get_ip_class_display(self) -> str:
+        return _("Ⅰ类") if self.ip_class == 1 else _("Ⅱ类")
+
+    def clean(self):
+        errors = {}
+        if self.status == self.Status.VALID and self.lapsed_on:
+            errors["lapsed_on"] = _("有效的知识产权不应填写失效日期。")
+        if self.lapsed_on and self.granted_on and self.lapsed_on < self.granted_on:
+            errors["lapsed_on"] = _("失效日期不能早于授权日期。")
+        if errors:
+            raise ValidationError(errors)

@@ -175,6 +175,20 @@ CASES = [
         change=("score", 80),
     ),
     CrudCase(
+        f.IntellectualPropertyFactory,
+        make=lambda t: f.IntellectualPropertyFactory(enterprise=_enterprise(t)),
+        data=lambda t: {
+            "enterprise": _enterprise(t).pk,
+            "kind": "invention",
+            "number": "ZL202510000001.X",
+            "title": "一种高强铝合金的制备方法",
+            "granted_on": "2025-03-18",
+            "valid_until": "2045-03-17",
+            "status": "valid",
+        },
+        change=("title", "一种高强铝合金的热处理方法"),
+    ),
+    CrudCase(
         f.TechContractFactory,
         make=lambda t: f.TechContractFactory(seller=_enterprise(t)),
         data=lambda t: {

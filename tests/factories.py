@@ -146,6 +146,19 @@ class SmeEvaluationFactory(DjangoModelFactory):
     score = 75
 
 
+class IntellectualPropertyFactory(DjangoModelFactory):
+    class Meta:
+        model = ent.IntellectualProperty
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    kind = ent.IpKind.UTILITY_MODEL
+    number = factory.Sequence(lambda n: f"ZL20242{n:07d}.X")
+    title = factory.Sequence(lambda n: f"一种铝合金型材的挤压模具{n}")
+    granted_on = datetime.date(2024, 5, 10)
+    valid_until = datetime.date(2034, 5, 9)
+    status = ent.IntellectualProperty.Status.VALID
+
+
 class TechContractFactory(DjangoModelFactory):
     class Meta:
         model = ent.TechContract
