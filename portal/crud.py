@@ -172,6 +172,28 @@ class ScopedFilterSetMixin:
         return filter_
 
 
+class CommaSeparatedSelect(forms.SelectMultiple):
+    """A multiple select that also reads one comma-separated value, and shows it ticked."""
+
+    def value_from_datadict(self, data, files, name):
+        values = super().value_from_datadict(data, files, name) or []
+        return [part.strip() for item in values for part in str(item).split(",") if part.strip()]
+
+
+class CommaSeparatedChoices(forms.MultipleChoiceField):
+    """Several choices from a multiple select, or from one comma-separated value."""
+
+    widget = CommaSeparatedSelect(attrs={"size": 4})
+
+    def to_python(self, value):
+        values = super().to_python(value)
+        return [part.strip() for item in values for part in str(item).split(",") if part.strip()]
+
+
+class ChoiceInFilter(django_filters.MultipleChoiceFilter):
+    field_class = CommaSeparatedChoices
+
+
 class EntityFilterSet(ScopedFilterSetMixin, django_filters.FilterSet):
     """Filters declared per entity plus a free-text search over ``search_fields``."""
 
@@ -200,8 +222,16 @@ class EntityFilterSet(ScopedFilterSetMixin, django_filters.FilterSet):
         """Headed in Chinese by the field the path ends on, the lookup in brackets ("乡镇（街道）",
         "登记日期（年份）"), where django-filter strings every hop of the path together with
         spaces ("重点村 村 乡镇（街道）")."""
-        filter_ = super().filter_for_field(field, field_name, lookup_expr)
-        lookup = verbose_lookup_expr(filter_.lookup_expr)
+        if lookup_expr == "in" and field.choices:
+            # Several of a field's choices: ticked by their Chinese labels, never typed as
+            # comma-separated codes; a link may still name them "a,b" (the dashboard's).
+            filter_ = ChoiceInFilter(
+                field_name=field_name,
+                choices=[c for c in field.choices if c[0] not in ("", None)],
+            )
+        else:
+            filter_ = super().filter_for_field(field, field_name, lookup_expr)
+        lookup = verbose_lookup_expr(lookup_expr or filter_.lookup_expr)
         filter_.label = f"{field.verbose_name}（{lookup}）" if lookup else field.verbose_name
         return filter_
 
