@@ -287,6 +287,8 @@ GLOBAL_SEARCH_PER_KIND = env.int("GLOBAL_SEARCH_PER_KIND", default=5)
 
 # --- Workbench --- a key village with no service visit for this many days is listed as due.
 WORKBENCH_UNVISITED_DAYS = env.int("WORKBENCH_UNVISITED_DAYS", default=60)
+# 后备科小: enterprises up to this many points below the 科小 pass mark are candidates too.
+CULTIVATION_SME_MARGIN = env.int("CULTIVATION_SME_MARGIN", default=10)
 
 # --- Dashboard --- cached for a minute: a change shows within it, an import clears it.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)

@@ -50,6 +50,7 @@ urlpatterns = [
     path("notifications/read/", notifications.notification_read_all, name="notifications-read-all"),
     path("bureau/", include((bureau_patterns, "bureau"))),
     path("enterprises/", include("enterprises.urls")),
+    path("cultivation/", include("cultivation.urls")),
     path("talents/", include("talents.urls")),
     path("platforms/", include("platforms.urls")),
     path("poverty/", include("poverty.urls")),

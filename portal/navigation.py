@@ -47,6 +47,7 @@ def _can_edit(user) -> bool:
 GROUPS = (
     Group("reports", _("统计与报告"), "bi-bar-chart"),
     Group("innovation", _("创新主体"), "bi-building"),
+    Group("cultivation", _("培育库"), "bi-graph-up-arrow"),
     Group("talents", _("科技人才"), "bi-people"),
     Group("platforms", _("创新载体"), "bi-diagram-3"),
     Group("poverty", _("科技扶贫"), "bi-tree"),
@@ -62,6 +63,9 @@ LINKS = (
     Link("reports", 20, _("领导驾驶舱"), "reports:dashboard-screen"),
     Link("reports", 30, _("年度工作报告"), "reports:annual-list", _not_liaison),
     Link("reports", 40, _("导入记录"), "imports:job-list", _can_edit),
+    Link("cultivation", 10, _("后备科小"), "cultivation:sme"),
+    Link("cultivation", 20, _("后备高企"), "cultivation:hitech"),
+    Link("cultivation", 30, _("高企待重新认定"), "cultivation:renewal"),
     Link("admin", 10, _("单位信息"), "bureau:profile"),
     Link("admin", 60, _("用户管理"), "users"),
     Link("admin", 70, _("回收站"), "bureau:trash"),

@@ -1,0 +1,264 @@
+"""The records an evaluation reads, gathered for any number of enterprises in a fixed number of
+queries, and the evaluations computed from them (``cultivation.scoring``).
+
+Nothing is stored: every page computes from the records as they are, so a figure corrected a
+minute ago shows at once. The queries (whatever the number of enterprises):
+
+1. the enterprises (with township and industry);
+2. their yearly figures of the three years up to the year;
+3. their IP counting for the year, counted by class in SQL;
+4. their hi-tech applications up to the year (the valid certificate and the latest field);
+5. their recognised platforms of provincial level or above;
+6. their R&D-coverage rows naming an institution of provincial level or above;
+7. their recorded 科小评价 of the year.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from cultivation import scoring
+from cultivation.rules import IP_CLASS_ONE, hitech_rules_for
+from enterprises.models import (
+    Enterprise,
+    EnterpriseYearlyFigure,
+    HiTechApplication,
+    IntellectualProperty,
+    SmeEvaluation,
+)
+from platforms.models import Level, Platform, RdCoverage
+
+HT = HiTechApplication.Status
+PROVINCIAL_OR_ABOVE = (Level.NATIONAL, Level.PROVINCIAL)
+# Platforms that are R&D institutions (not incubators or maker spaces).
+RD_PLATFORM_KINDS = (
+    Platform.Kind.NEW_RD,
+    Platform.Kind.KEY_LAB,
+    Platform.Kind.INNOVATION_CENTRE,
+    Platform.Kind.ENGINEERING_CENTRE,
+    Platform.Kind.ACADEMICIAN,
+    Platform.Kind.RD_PLATFORM,
+)
+
+
+@dataclass
+class Assessment:
+    """One enterprise in one year: what the records say and what the rules make of it."""
+
+    enterprise: Enterprise
+    year: int
+    figures: dict[int, scoring.Figures]
+    holdings: scoring.Holdings
+    tech_field: str | None
+    certificate: HiTechApplication | None  # the certificate valid on the year's last day
+    recorded: SmeEvaluation | None  # the 科小评价 recorded for the year
+    sme: scoring.SmeEvaluation
+    hitech: scoring.HitechScreening
+
+    @property
+    def registered(self) -> bool:
+        return self.recorded is not None and self.recorded.status == SmeEvaluation.Status.REGISTERED
+
+    @property
+    def score_differs(self) -> bool:
+        """A recorded score that is not the computed total."""
+        return (
+            self.recorded is not None
+            and self.recorded.score is not None
+            and self.year in self.figures
+            and self.recorded.score != self.sme.total
+        )
+
+    @property
+    def sme_short(self) -> list[str]:
+        """What keeps the enterprise from 符合, in words (the reasons, then what would help)."""
+        if self.sme.verdict == scoring.QUALIFIED:
+            return []
+        if self.sme.verdict == scoring.INCOMPLETE:
+            return [f"缺{item}" for item in self.sme.missing]
+        return self.sme.reasons + self.sme.hints
+
+
+def ip_counting_in(year: int) -> Q:
+    """The IP that counts for ``year`` (``cultivation.rules.ip_counts_in``) as a filter: granted
+    by the year's end, not expired before its last day, not lapsed or transferred by then. One
+    marked 失效 or 转让 without the day counts for no year."""
+    end = datetime.date(year, 12, 31)
+    return (
+        Q(granted_on__lte=end)
+        & (Q(valid_until__isnull=True) | Q(valid_until__gte=end))
+        & (
+            Q(lapsed_on__isnull=True, status=IntellectualProperty.Status.VALID)
+            | Q(lapsed_on__gt=end)
+        )
+    )
+
+
+def _figures(row) -> scoring.Figures:
+    return scoring.Figures(
+        year=row["year"],
+        staff_total=row["staff_total"],
+        tech_staff=row["tech_staff"],
+        sales=row["sales_revenue"],
+        assets=row["total_assets"],
+        costs=row["total_costs"],
+        rd=row["rd_expense"],
+        hitech_income=row["hitech_product_income"],
+    )
+
+
+def assess(enterprises: QuerySet, year: int) -> list[Assessment]:
+    """Every enterprise of ``enterprises`` assessed for ``year``, in seven queries."""
+    firms = list(enterprises.select_related("township", "industry").order_by("pk"))
+    if not firms:
+        return []
+    ids = enterprises.values("pk")
+    window = hitech_rules_for(year).years_window
+    end = datetime.date(year, 12, 31)
+
+    figures: dict[int, dict[int, scoring.Figures]] = {}
+    rows = EnterpriseYearlyFigure.objects.filter(
+        enterprise__in=ids, year__gt=year - window, year__lte=year
+    ).values(
+        "enterprise_id",
+        "year",
+        "staff_total",
+        "tech_staff",
+        "sales_revenue",
+        "total_assets",
+        "total_costs",
+        "rd_expense",
+        "hitech_product_income",
+    )
+    for row in rows.order_by():
+        figures.setdefault(row["enterprise_id"], {})[row["year"]] = _figures(row)
+
+    class_one = Q(kind__in=list(IP_CLASS_ONE))
+    ip = {
+        row["enterprise_id"]: (row["one"], row["two"])
+        for row in IntellectualProperty.objects.filter(ip_counting_in(year), enterprise__in=ids)
+        .order_by()
+        .values("enterprise_id")
+        .annotate(one=Count("pk", filter=class_one), two=Count("pk", filter=~class_one))
+    }
+
+    certificates: dict[int, HiTechApplication] = {}
+    fields: dict[int, str] = {}
+    applications = (
+        HiTechApplication.objects.filter(enterprise__in=ids, year__lte=year)
+        .select_related(None)
+        .order_by("enterprise_id", "year")
+    )
+    for app in applications:
+        if app.tech_field:
+            fields[app.enterprise_id] = app.get_tech_field_display()
+        if (
+            app.status == HT.CERTIFIED
+            and app.issued_on is not None
+            and app.expires_on is not None
+            and app.issued_on <= end <= app.expires_on
+        ):
+            certificates[app.enterprise_id] = app
+
+    institutions = set(
+        Platform.objects.filter(
+            host__in=ids,
+            status=Platform.Status.RECOGNISED,
+            level__in=PROVINCIAL_OR_ABOVE,
+            kind__in=RD_PLATFORM_KINDS,
+            year__lte=year,
+        )
+        .order_by()
+        .values_list("host_id", flat=True)
+        .distinct()
+    )
+    institutions |= set(
+        RdCoverage.objects.filter(
+            enterprise__in=ids,
+            has_institution=True,
+            level__in=PROVINCIAL_OR_ABOVE,
+            year__lte=year,
+        )
+        .order_by()
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
+
+    recorded = {
+        row.enterprise_id: row
+        for row in SmeEvaluation.objects.filter(enterprise__in=ids, year=year).select_related(None)
+    }
+
+    out = []
+    for firm in firms:
+        own = figures.get(firm.pk, {})
+        one, two = ip.get(firm.pk, (0, 0))
+        holdings = scoring.Holdings(
+            class_one_ip=one,
+            class_two_ip=two,
+            hitech_certificate=firm.pk in certificates,
+            provincial_rd_institution=firm.pk in institutions,
+        )
+        field = fields.get(firm.pk)
+        out.append(
+            Assessment(
+                enterprise=firm,
+                year=year,
+                figures=own,
+                holdings=holdings,
+                tech_field=field,
+                certificate=certificates.get(firm.pk),
+                recorded=recorded.get(firm.pk),
+                sme=scoring.sme_evaluate(own.get(year), holdings, year),
+                hitech=scoring.hitech_screen(
+                    own, holdings, year, founded_on=firm.founded_on, tech_field=field
+                ),
+            )
+        )
+    return out
+
+
+def assess_one(enterprise: Enterprise, year: int) -> Assessment:
+    return assess(Enterprise.objects.filter(pk=enterprise.pk), year)[0]
+
+
+def latest_year() -> int:
+    """The latest year with yearly figures (last year when there are none)."""
+    from django.utils import timezone
+
+    found = EnterpriseYearlyFigure.objects.order_by("-year").values_list("year", flat=True).first()
+    return found or timezone.localdate().year - 1
+
+
+# --- the 培育库 lists ----------------------------------------------------------------------------
+
+
+def sme_candidates(assessments: list[Assessment], margin: int) -> list[Assessment]:
+    """后备科小: not registered in the year, with figures of the year, computed 符合 or within
+    ``margin`` points of the pass mark (size limits met)."""
+    out = []
+    for a in assessments:
+        if a.registered or a.year not in a.figures:
+            continue
+        sme = a.sme
+        if sme.verdict == scoring.QUALIFIED:
+            out.append(a)
+        elif sme.verdict == scoring.NOT_QUALIFIED and not any(
+            c.key.startswith("size_") and c.status == scoring.UNMET for c in sme.criteria
+        ):
+            if sme.total >= sme.rules.pass_score - margin:
+                out.append(a)
+    return out
+
+
+def hitech_candidates(assessments: list[Assessment]) -> list[Assessment]:
+    """后备高企: no certificate valid at the year's end, with figures of the year, and every
+    condition the records decide 满足 or only one short."""
+    return [
+        a
+        for a in assessments
+        if a.certificate is None and a.year in a.figures and len(a.hitech.short) <= 1
+    ]
