@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from bureau import permissions
 from bureau.models import Notification, WorkActivity
+from cultivation import selectors as cultivation
 from enterprises.models import Enterprise, HiTechApplication, SmeEvaluation
 from imports.models import ImportJob
 from imports.selectors import job_list_for_user
@@ -96,6 +97,8 @@ def work_items(user, year: int) -> list[Item]:
         _("超过%(d)s天没有服务记录") % {"d": days},
         "warning",
     )
+    if user.is_liaison:
+        items += _candidates(user, year)
     if user.can_edit:
         since = timezone.now() - RECENT
         jobs = job_list_for_user(user).filter(created_at__gte=since)
@@ -143,6 +146,32 @@ def work_items(user, year: int) -> list[Item]:
             )
         )
     return items
+
+
+def _candidates(user, year: int) -> list[Item]:
+    """A liaison's township's 培育库 candidates (后备科小, 后备高企), assessed on the latest
+    figures up to ``year``: eight queries whatever the number of enterprises."""
+    figures_year = min(year, cultivation.latest_year())
+    assessed = cultivation.assess(
+        permissions.scope_queryset(user, Enterprise.objects.all()), figures_year
+    )
+    sme = cultivation.sme_candidates(assessed, settings.CULTIVATION_SME_MARGIN)
+    hitech = cultivation.hitech_candidates(assessed)
+    query = urlencode({"year": figures_year})
+    return [
+        Item(
+            _("后备科小"),
+            len(sme),
+            f"{reverse('cultivation:sme')}?{query}",
+            _("按%(y)s年指标测算可入库或接近入库") % {"y": figures_year},
+        ),
+        Item(
+            _("后备高企"),
+            len(hitech),
+            f"{reverse('cultivation:hitech')}?{query}",
+            _("按%(y)s年指标测算可申报高企") % {"y": figures_year},
+        ),
+    ]
 
 
 def this_week(user, today: datetime.date) -> tuple[list, str]:

@@ -221,3 +221,16 @@ def test_a_liaison_cannot_open_another_townships_breakdown(liaison_client, recor
 
 def test_an_account_without_a_role_sees_nothing(outsider_client, records):
     assert outsider_client.get(reverse("cultivation:sme")).status_code == 403
+
+
+def test_a_liaison_sees_their_townships_candidates_on_the_workbench(
+    liaison_client, staff_client, records
+):
+    response = liaison_client.get(reverse("reports:workbench"), {"year": YEAR})
+    found = {item.label: item for item in response.context["items"]}
+    assert found["后备科小"].count == 1 and found["后备高企"].count == 1
+    assert liaison_client.get(found["后备科小"].url).context["rows"][0].enterprise.name == (
+        "甲科技有限公司"
+    )
+    staff = {item.label for item in staff_client.get(reverse("reports:workbench")).context["items"]}
+    assert "后备科小" not in staff
