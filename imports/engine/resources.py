@@ -192,8 +192,7 @@ class BureauResource(resources.ModelResource):
         if isinstance(f, models.BooleanField):
             return w.BoolWidget()
         if isinstance(f, models.DecimalField):
-            unit = "万元" if "万元" in str(f.verbose_name) else ""
-            return w.DecimalWidget(decimal_places=f.decimal_places, unit=unit)
+            return w.DecimalWidget.for_field(f)  # the unit the field declares
         if isinstance(f, models.IntegerField):
             return w.IntWidget()
         if isinstance(f, models.DateField):
