@@ -139,6 +139,15 @@ class _Row:
         self.failed = ()
 
 
+def _example_text(cell) -> str:
+    """A cell as the example's text: dates as 2015-06-18, whole numbers without .0."""
+    if hasattr(cell, "isoformat"):
+        return cell.isoformat()[:10]
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
 @dataclasses.dataclass(slots=True)
 class FieldChange:
     """A field a row changes on an existing record: its value before and in the file."""
@@ -218,7 +227,12 @@ class Importer:
         self.match = match
         self._bind(match)
 
+        self.skipped_example = None
         rows = self._convert(match.sheet, match.row_index)
+        if self.skipped_example:
+            result.notices.append(
+                _("第%(row)d行是模板的填写示例，未导入。") % {"row": self.skipped_example}
+            )
         result.total = len(rows)
         if not rows:
             result.file_error = _("表头（第%(row)d行）下没有数据行。") % {"row": match.row_number}
@@ -308,9 +322,27 @@ class Importer:
 
     # ---- cells -> values -------------------------------------------------------------------
 
+    def _is_example(self, raw) -> bool:
+        """The template's example row, left in by the person who filled it: every column that
+        has an example value holds exactly it. It is never imported."""
+        example = self.resource.example
+        checked = 0
+        for step in self.plan:
+            value = example.get(step.column.name)
+            if not value:
+                continue
+            cell = raw[step.index] if step.index < len(raw) else None
+            if cell is None or norm.compact(_example_text(cell)) != norm.compact(str(value)):
+                return False
+            checked += 1
+        return checked >= 2
+
     def _data_rows(self, sheet: Sheet, header_index: int):
         for index in range(header_index + 1, len(sheet.rows)):
             raw = sheet.rows[index]
+            if index == header_index + 1 and self._is_example(raw):
+                self.skipped_example = index + 1
+                continue
             filled = [
                 c for c in raw if c is not None and c != "" and not (type(c) is str and c.isspace())
             ]

@@ -90,7 +90,9 @@ def test_cells_that_would_start_a_formula_are_neutralised(township):
     assert "'=cmd" in text and "'@SUM(1)" in text
 
 
-def test_template_has_notes_drop_downs_and_an_example_row_that_imports(township, industry):
+def test_template_has_notes_drop_downs_and_an_example_row_that_is_never_imported(
+    township, industry
+):
     entity = get_entity("enterprise")
     buffer = io.BytesIO()
     exporting.write_template(entity.resource(), buffer)
@@ -103,8 +105,23 @@ def test_template_has_notes_drop_downs_and_an_example_row_that_imports(township,
     formulas = [dv.formula1 for dv in sheet.data_validations.dataValidation]
     assert any("选项" in formula for formula in formulas)
     assert sheet["B2"].value == "山东某某新材料有限公司"
-    result = run_import("enterprise", buffer.getvalue(), dry_run=True)
+    # Left in as it came, the example (a valid-looking company) is not imported.
+    untouched = run_import("enterprise", buffer.getvalue(), dry_run=True)
+    assert untouched.new == 0 and "第2行是模板的填写示例，未导入。" in untouched.notices
+    # Filled below the example, the real rows are.
+    sheet["A3"], sheet["B3"], sheet["C3"] = "91350100M000100Y43", "真实企业有限公司", township.name
+    sheet["A2"] = "91350100M000100Y43"  # the example's own code stays: still the example
+    filled = io.BytesIO()
+    workbook.save(filled)
+    result = run_import("enterprise", filled.getvalue(), dry_run=True)
     assert result.errors == [] and result.new == 1
+    assert "第2行是模板的填写示例，未导入。" in result.notices
+    # A row that only shares some of the example's values is a real row.
+    sheet["B2"] = "另一家真实企业"
+    sheet["A2"] = "91350100M000101Y8X"
+    changed = io.BytesIO()
+    workbook.save(changed)
+    assert "填写示例" not in " ".join(run_import("enterprise", changed.getvalue()).notices)
 
 
 def test_template_drop_downs_cover_every_row_an_import_accepts(settings):
