@@ -25,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from bureau.text import export_text
 from imports.engine import widgets as w
 from imports.engine.headers import required_fields
-from imports.engine.normalise import FORMULA_TRIGGERS
+from imports.engine.normalise import EXAMPLE_MARK, FORMULA_TRIGGERS
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 REQUIRED_FONT = Font(bold=True, color="C00000")
@@ -213,6 +213,9 @@ def write_template(resource, stream) -> None:
             # Every row an import accepts, below the header.
             column_letter = get_column_letter(index)
             validation.add(f"{column_letter}2:{column_letter}{settings.IMPORT_MAX_ROWS + 1}")
+    mark = sheet.cell(row=2, column=len(columns) + 1, value=EXAMPLE_MARK)
+    mark.font = Font(italic=True, color="808080")
+    sheet.column_dimensions[get_column_letter(len(columns) + 1)].width = 24
     sheet.freeze_panes = "A2"
     workbook.save(stream)
 

@@ -287,3 +287,8 @@ def column_letter(index: int) -> str:
         index, remainder = divmod(index - 1, 26)
         letters = chr(65 + remainder) + letters
     return letters
+
+
+# Written beside the template's example row, and recognised there by the importer: the example
+# is never imported, even when left in the file as it came.
+EXAMPLE_MARK = "【填写示例，导入时跳过】"

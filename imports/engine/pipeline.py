@@ -34,7 +34,7 @@ from imports.engine.headers import (
     missing_columns,
     missing_columns_error,
 )
-from imports.engine.normalise import CellError
+from imports.engine.normalise import EXAMPLE_MARK, CellError
 from imports.engine.reader import NO_RESULT, ImportFileError, Sheet, read_sheets
 from imports.engine.registry import Entity, get_entity
 from imports.engine.widgets import (
@@ -137,15 +137,6 @@ class _Row:
         self.key = None
         self.diff = None
         self.failed = ()
-
-
-def _example_text(cell) -> str:
-    """A cell as the example's text: dates as 2015-06-18, whole numbers without .0."""
-    if hasattr(cell, "isoformat"):
-        return cell.isoformat()[:10]
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell)
 
 
 @dataclasses.dataclass(slots=True)
@@ -323,24 +314,14 @@ class Importer:
     # ---- cells -> values -------------------------------------------------------------------
 
     def _is_example(self, raw) -> bool:
-        """The template's example row, left in by the person who filled it: every column that
-        has an example value holds exactly it. It is never imported."""
-        example = self.resource.example
-        checked = 0
-        for step in self.plan:
-            value = example.get(step.column.name)
-            if not value:
-                continue
-            cell = raw[step.index] if step.index < len(raw) else None
-            if cell is None or norm.compact(_example_text(cell)) != norm.compact(str(value)):
-                return False
-            checked += 1
-        return checked >= 2
+        """The template's example row, left in by the person who filled it: the template marks
+        it beside its last column (``EXAMPLE_MARK``). It is never imported."""
+        return any(type(cell) is str and cell.strip() == EXAMPLE_MARK for cell in raw)
 
     def _data_rows(self, sheet: Sheet, header_index: int):
         for index in range(header_index + 1, len(sheet.rows)):
             raw = sheet.rows[index]
-            if index == header_index + 1 and self._is_example(raw):
+            if self._is_example(raw):
                 self.skipped_example = index + 1
                 continue
             filled = [
