@@ -420,3 +420,36 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class FollowUpNote(models.Model):
+    """跟进记录: a dated note on a record (an enterprise, an application, a talent project, a
+    platform): who called or visited, what was asked for. Attached to any record whose entity
+    allows it; seen by whoever may see the record."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("电话")
+        VISIT = "visit", _("走访")
+        DOCUMENTS = "documents", _("材料补正")
+        OTHER = "other", _("其他")
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    date = models.DateField(_("日期"))
+    kind = models.CharField(_("方式"), max_length=20, choices=Kind.choices, default=Kind.CALL)
+    text = models.TextField(_("内容"), max_length=2000)
+    author = models.ForeignKey(
+        User, verbose_name=_("记录人"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("跟进记录")
+        verbose_name_plural = _("跟进记录")
+        indexes = [models.Index(fields=["content_type", "object_id", "-date"])]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()}"

@@ -5,7 +5,7 @@ from django.urls import include, path
 from bureau.forms import LoginForm
 from bureau.pages import accounts, notifications, views
 from ops import health
-from portal import lookup, manual, search
+from portal import lookup, manual, notes, search
 from portal.routing import entity_urls
 
 bureau_patterns = [
@@ -31,6 +31,12 @@ urlpatterns = [
     ),
     path("lookup/<str:label>/", lookup.lookup, name="lookup"),
     path("search/", search.search_page, name="search"),
+    path(
+        "follow-up/<int:content_type_id>/<int:object_id>/add/",
+        notes.note_add,
+        name="follow-up-add",
+    ),
+    path("follow-up/<int:pk>/delete/", notes.note_delete, name="follow-up-delete"),
     path("help/", manual.manual_for_user, name="manual-mine"),
     path("help/<str:name>/", manual.manual, name="manual"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

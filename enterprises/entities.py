@@ -126,6 +126,7 @@ ENTERPRISE = Entity(
             selectors.year_choices(_("缺{year}年度台账")),
         ),
     },
+    follow_up=True,
 )
 
 ENTERPRISE_YEARLY_FIGURE = Entity(
@@ -252,6 +253,7 @@ HITECH_APPLICATION = Entity(
             _("证书到期"), selectors.hitech_certificates_due, selectors.certificate_choices
         ),
     },
+    follow_up=True,
 )
 
 SME_EVALUATION = Entity(
@@ -288,6 +290,7 @@ SME_EVALUATION = Entity(
             selectors.year_choices(_("{year}年尚未重新入库")),
         ),
     },
+    follow_up=True,
 )
 
 TECH_CONTRACT = Entity(

@@ -65,6 +65,7 @@ PLATFORM = Entity(
         },
         year_lookup="year",
     ),
+    follow_up=True,
 )
 
 RD_COVERAGE = Entity(

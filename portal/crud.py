@@ -458,6 +458,17 @@ class EntityDetailView(EntityViewMixin, generic.DetailView):
             self._related_block(obj, name, title) for name, title in self.viewset.detail_related
         ]
         context["history"] = history_entries(obj)
+        if self.viewset.declaration.follow_up:
+            from django.contrib.contenttypes.models import ContentType
+
+            from bureau.follow_up import notes_for
+            from portal.notes import NoteForm
+
+            context["follow_up"] = {
+                "notes": notes_for(obj),
+                "form": NoteForm(),
+                "content_type_id": ContentType.objects.get_for_model(self.model).pk,
+            }
         return context
 
     def _related_block(self, obj, name, title):

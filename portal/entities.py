@@ -158,7 +158,8 @@ class Entity:
     - ``api``: served under ``/api/<app>/<entity>/``;
     - ``nav``: its sidebar link, if it has one;
     - ``sheet``: its Excel / CSV import and export, if it has them;
-    - ``queries``: named selections its list filters by (``Query``), for the workbench.
+    - ``queries``: named selections its list filters by (``Query``), for the workbench;
+    - ``follow_up``: its records take 跟进记录 (dated notes) on their pages.
     """
 
     model: type[models.Model]
@@ -174,6 +175,7 @@ class Entity:
     nav: Nav | None = None
     sheet: Sheet | None = None
     queries: Mapping[str, Query] = field(default_factory=dict)
+    follow_up: bool = False
 
     @property
     def name(self) -> str:

@@ -47,6 +47,7 @@ TALENT_PROJECT = Entity(
             _("待办理"), selectors.projects_waiting, (("1", _("当前环节进行中或尚未推荐")),)
         ),
     },
+    follow_up=True,
 )
 
 TALENT_STAGE = Entity(
