@@ -109,8 +109,8 @@ def sme_list(request):
                 [
                     a.enterprise.name,
                     a.enterprise.credit_code,
-                    a.enterprise.township,
-                    a.enterprise.industry or "",
+                    a.enterprise.township_name,
+                    a.enterprise.industry_name,
                     a.sme.total,
                     a.recorded.score if a.recorded else None,
                     a.sme.verdict,
@@ -154,8 +154,8 @@ def hitech_list(request):
                 [
                     a.enterprise.name,
                     a.enterprise.credit_code,
-                    a.enterprise.township,
-                    a.enterprise.industry or "",
+                    a.enterprise.township_name,
+                    a.enterprise.industry_name,
                     a.tech_field or "",
                     _("全部满足") if a.hitech.all_met else _("差1项"),
                     "；".join(f"{c.label}：{c.status}（{c.figure}）" for c in a.hitech.short),

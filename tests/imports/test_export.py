@@ -40,6 +40,9 @@ def make_all(township):
         enterprise=enterprise, status="certified", certificate_number="GR1", issued_on="2024-12-01"
     )
     f.SmeEvaluationFactory(enterprise=enterprise)
+    f.IntellectualPropertyFactory(
+        enterprise=enterprise, status="transferred", lapsed_on="2025-06-30", kind="invention"
+    )
     f.TechContractFactory(seller=enterprise)
     f.TalentStageFactory(project=project)
     f.WorkPermitFactory(expert=expert)
