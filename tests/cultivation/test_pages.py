@@ -234,3 +234,21 @@ def test_a_liaison_sees_their_townships_candidates_on_the_workbench(
     )
     staff = {item.label for item in staff_client.get(reverse("reports:workbench")).context["items"]}
     assert "后备科小" not in staff
+
+
+def test_ip_marked_lapsed_without_its_date_counts_for_no_year(records):
+    _a, b, _c = records
+    f.IntellectualPropertyFactory(
+        enterprise=b, kind=IpKind.INVENTION, status=IntellectualProperty.Status.TRANSFERRED
+    )
+    for year in (2023, YEAR):
+        found = _by_name(selectors.assess(Enterprise.objects.filter(pk=b.pk), year))
+        assert found["乙科技有限公司"].holdings.class_one_ip == 0
+
+
+def test_one_condition_short_is_still_a_hitech_candidate(staff_client, records):
+    a, _b, _c = records
+    a.hitech_applications.all().delete()  # no field recorded: 数据不全, one short
+    response = staff_client.get(reverse("cultivation:hitech"), {"year": YEAR})
+    (only,) = response.context["rows"]
+    assert [c.key for c in only.hitech.short] == ["field"]
