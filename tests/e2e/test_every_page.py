@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from demo.services import demo_accounts_ensure, demo_seed
 from portal import registry
@@ -57,7 +58,12 @@ def _look(page, path, errors) -> list[str]:
     found = [f"{path}: {problem}" for problem in problems_on(page)]
     for width in (1440, 390):
         page.set_viewport_size({"width": width, "height": 900})
-        if overflow(page) > 0:
+        # Charts redraw on the window's resize event: give the page a moment to settle.
+        try:
+            page.wait_for_function(
+                "document.documentElement.scrollWidth <= window.innerWidth", timeout=3000
+            )
+        except PlaywrightTimeout:
             found.append(f"{path}: scrolls sideways at {width} px ({overflow(page)} px)")
     page.set_viewport_size({"width": 1440, "height": 900})
     found += [f"{path}: console: {e}" for e in errors]
