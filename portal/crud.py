@@ -423,12 +423,16 @@ class EntityListView(EntityViewMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # ?print=1: every filtered row on one page (up to LIST_PRINT_MAX_ROWS), to print.
+        printing = self.request.GET.get("print") == "1"
         context["table"] = Table(
             self.viewset.columns,
             self.object_list,
             self.request.GET,
-            per_page=self.viewset.paginate_by,
+            per_page=settings.LIST_PRINT_MAX_ROWS if printing else self.viewset.paginate_by,
         )
+        context["printing"] = printing
+        context["print_max_rows"] = settings.LIST_PRINT_MAX_ROWS
         context["filter_cache_seconds"] = settings.LIST_FILTER_CACHE_SECONDS
         # The cached filter form lists the records this user may choose: keyed on their scope.
         context["filter_scope"] = permissions.scope_key(self.request.user)

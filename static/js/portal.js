@@ -5,4 +5,8 @@
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });
+  // A list opened to be printed (?print=1) opens the print dialog once drawn.
+  if (document.querySelector("[data-autoprint]")) {
+    window.addEventListener("load", function () { window.print(); });
+  }
 })();

@@ -123,3 +123,20 @@ def test_filters_are_headed_by_the_field_they_end_on(staff_client):
         for label in re.findall(r'<label[^>]*class="form-label"[^>]*>(.*?)</label>', html, re.S)
     ]
     assert labels == ["服务方式", "重点村", "乡镇（街道）", "日期（年份）", "日期（月份）", "搜索"]
+
+
+def test_print_all_puts_every_filtered_row_on_one_page_up_to_a_limit(
+    staff_client, township, settings
+):
+    from tests import factories as f
+
+    settings.LIST_PRINT_MAX_ROWS = 30
+    for n in range(40):
+        f.EnterpriseFactory(township=township, name=f"打印企业{n:02d}", is_above_scale=n < 35)
+    url = reverse("enterprises:enterprise-list")
+    page = staff_client.get(url, {"is_above_scale": "true", "print": "1"})
+    html = page.content.decode()
+    assert len(page.context["table"].page.object_list) == 30
+    assert "共 35 条记录" in html and "打印前 30 条" in html and "data-autoprint" in html
+    assert 'print=1"' in staff_client.get(url).content.decode()  # the 打印全部 button
+    assert len(staff_client.get(url).context["table"].page.object_list) == 25
