@@ -65,7 +65,38 @@ def search(user, text: str) -> list[Group]:
                 all_url=f"{list_url}?{urlencode({'q': text})}",
             )
         )
+    notes = _notes(user, text, per_kind)
+    if notes.items:
+        groups.append(notes)
     return groups
+
+
+def _notes(user, text: str, per_kind: int) -> Group:
+    """跟进记录 whose text matches, on records the user may see: one query per kind of record
+    that takes notes (the record's scope as a subquery)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from bureau.models import FollowUpNote
+
+    group = Group(label=str(FollowUpNote._meta.verbose_name_plural))
+    for viewset in registry.viewsets():
+        if not viewset.declaration.follow_up or not permissions.can_view_model(user, viewset.model):
+            continue
+        kind = ContentType.objects.get_for_model(viewset.model)
+        visible = viewset.get_queryset(user).values("pk")
+        found = list(
+            FollowUpNote.objects.filter(
+                content_type=kind, object_id__in=visible, text__icontains=text
+            )[: per_kind + 1]
+        )
+        for note in found[: per_kind - len(group.items)]:
+            url = reverse(viewset.url_name("detail"), args=[note.object_id]) + "#follow-up"
+            group.items.append((f"{note.date:%Y-%m-%d} {note.text[:40]}", url))
+        group.more = group.more or len(found) > per_kind
+        if len(group.items) >= per_kind:
+            group.more = True
+            break
+    return group
 
 
 def search_page(request):

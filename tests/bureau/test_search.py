@@ -79,3 +79,22 @@ def test_nothing_for_an_account_without_a_role_and_hostile_input_is_harmless(
         assert staff_client.get(SEARCH, {"q": hostile}).status_code == 200
     # A lone surrogate, as a browser would send it: bytes that are not UTF-8.
     assert staff_client.get(SEARCH + "?q=%00%ED%A0%80").status_code == 200
+
+
+def test_follow_up_notes_are_found_on_records_the_user_may_see(
+    staff_client, liaison_client, township, other_township
+):
+    from django.contrib.contenttypes.models import ContentType
+
+    from bureau.models import FollowUpNote
+
+    mine = f.EnterpriseFactory(township=township)
+    theirs = f.EnterpriseFactory(township=other_township)
+    kind = ContentType.objects.get_for_model(type(mine))
+    for record in (mine, theirs):
+        FollowUpNote.objects.create(
+            content_type=kind, object_id=record.pk, date="2026-03-01", text="催交研发费用辅助账"
+        )
+    assert len(groups(staff_client, "辅助账")["跟进记录"].items) == 2
+    found = groups(liaison_client, "辅助账")["跟进记录"].items
+    assert [url for _text, url in found] == [mine.get_absolute_url() + "#follow-up"]
