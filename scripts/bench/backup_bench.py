@@ -31,38 +31,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def _admin(url: str):
-    import psycopg2  # noqa: PLC0415
-
-    admin = psycopg2.connect(_with_database(url, "postgres"))
-    admin.autocommit = True
-    return admin
-
-
-def _ensure_database(url: str, name: str, *, fresh: bool) -> bool:
-    """Create database ``name`` if needed (dropped first when ``fresh``); True when created."""
-    admin = _admin(url)
-    with admin.cursor() as cursor:
-        if fresh:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        created = cursor.fetchone() is None
-        if created:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return created
-
+from benchdb import admin_connection, bench_database_url, ensure_database, with_database  # noqa: E402 - beside this script
 
 # --- one measurement, in a process of its own ------------------------------------------------
 
@@ -191,12 +165,9 @@ def main() -> None:
         _child(args)
         return
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL (the benchmark creates its own database).")
     name = f"bench_backup_{args.scale}"
-    source = _with_database(url, name)
-    created = _ensure_database(url, name, fresh=args.fresh)
+    source = url = bench_database_url(name)
+    created = ensure_database(url, name, fresh=args.fresh)
     work = Path(tempfile.mkdtemp(prefix="backup-bench-"))
     media = work / "media"
     media.mkdir()
@@ -246,20 +217,20 @@ def main() -> None:
 
     if args.restore:
         target_name = f"{name}_r"
-        target = _with_database(url, target_name)
+        target = with_database(url, target_name)
         restored = {}
-        _ensure_database(url, target_name, fresh=True)
+        ensure_database(url, target_name, fresh=True)
         restored["portal"] = _measure("restore", archives["portal"], target, media)
-        _ensure_database(url, target_name, fresh=True)
+        ensure_database(url, target_name, fresh=True)
         _manage(target, media, "migrate", "--no-input", "-v", "0")  # the JSON path needs it
         restored["json"] = _measure("restore", archives["json"], target, media)
-        _ensure_database(url, target_name, fresh=True)
+        ensure_database(url, target_name, fresh=True)
         restored["floor"] = _measure("pg_restore", archives["floor"], target, media)
         print("\nrestore                                  time   vs floor   peak resident memory")
         print(_row("portal: manage.py restore", restored["portal"], restored["floor"]))
         print(_row("old path: restore of the JSON", restored["json"], restored["floor"]))
         print(_row("floor: bare pg_restore -1", restored["floor"], restored["floor"]))
-        admin = _admin(url)
+        admin = admin_connection(url)
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{target_name}"')
         admin.close()

@@ -20,38 +20,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-
-def _bench_database_url(scale: str) -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL (the benchmark creates its own database).")
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/bench_dashboard_{scale}"))
-
-
-def _ensure_database(url: str, fresh: bool) -> bool:
-    """Create the benchmark database if needed; True when it must be seeded."""
-    import psycopg2  # noqa: PLC0415
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        if fresh:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        created = cursor.fetchone() is None
-        if created:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return created
+from benchdb import bench_database_url, ensure_database  # noqa: E402 - beside this script
 
 
 def _timed_renders(client, url: str, runs: int) -> tuple[list[float], int]:
@@ -78,8 +52,8 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="rebuild the benchmark database")
     args = parser.parse_args()
 
-    url = _bench_database_url(args.scale)
-    must_seed = _ensure_database(url, args.fresh)
+    url = bench_database_url(f"bench_dashboard_{args.scale}")
+    must_seed = ensure_database(url, fresh=args.fresh)
     os.environ["DATABASE_URL"] = url
 
     import django  # noqa: PLC0415

@@ -25,37 +25,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-
-def _bench_database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL (the benchmark creates its own database).")
-    return urlunsplit(urlsplit(url)._replace(path="/bench_report"))
-
-
-def _ensure_database(url: str, fresh: bool) -> bool:
-    """Create the benchmark database if needed; True when it must be seeded."""
-    import psycopg2  # noqa: PLC0415
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        if fresh:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        created = cursor.fetchone() is None
-        if created:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return created
+from benchdb import bench_database_url, ensure_database  # noqa: E402 - beside this script
 
 
 def _timed(render, version, runs: int) -> tuple[list[float], list[float], bytes]:
@@ -158,8 +133,8 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="rebuild the benchmark database")
     args = parser.parse_args()
 
-    url = _bench_database_url()
-    must_seed = _ensure_database(url, args.fresh)
+    url = bench_database_url("bench_report")
+    must_seed = ensure_database(url, fresh=args.fresh)
     os.environ["DATABASE_URL"] = url
 
     import django  # noqa: PLC0415
