@@ -54,6 +54,13 @@ def _named(user, model, name: str, value: str) -> tuple[int, str] | None:
     return count, url
 
 
+def _reports_item(label: str, reports, level: str = "primary") -> Item:
+    """Reports waiting at one step: the report itself when there is one, else their list."""
+    reports = list(reports)
+    url = reports[0].get_absolute_url() if len(reports) == 1 else reverse("reports:annual-list")
+    return Item(label, len(reports), url, level=level)
+
+
 def work_items(user, year: int) -> list[Item]:
     items: list[Item] = []
 
@@ -120,31 +127,11 @@ def work_items(user, year: int) -> list[Item]:
                 "danger",
             )
         )
-        returned = [
-            report
-            for report in report_selectors.reports_with_last_action(ReportReview.Action.RETURNED)
-        ]
-        items.append(
-            Item(
-                _("报告被退回修改"),
-                len(returned),
-                returned[0].get_absolute_url()
-                if len(returned) == 1
-                else reverse("reports:annual-list"),
-                level="warning",
-            )
-        )
+        returned = report_selectors.reports_with_last_action(ReportReview.Action.RETURNED)
+        items.append(_reports_item(_("报告被退回修改"), returned, level="warning"))
     if report_selectors.can_approve_reports(user):
-        awaiting = list(report_selectors.reports_awaiting_approval())
-        items.append(
-            Item(
-                _("报告待审定"),
-                len(awaiting),
-                awaiting[0].get_absolute_url()
-                if len(awaiting) == 1
-                else reverse("reports:annual-list"),
-            )
-        )
+        awaiting = report_selectors.reports_awaiting_approval()
+        items.append(_reports_item(_("报告待审定"), awaiting))
     return items
 
 

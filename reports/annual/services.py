@@ -348,6 +348,20 @@ def _title(report: AnnualReport) -> str:
     }
 
 
+def _review(version: ReportVersion, action: str, comment: str, user) -> ReportReview:
+    """Record one step of the approval flow on ``version``, with its words cleaned."""
+    review = ReportReview(
+        report=version.report,
+        version=version,
+        action=action,
+        comment=clean_text(comment or "").strip()[:2000],
+        by=user,
+    )
+    review.full_clean()
+    review.save()
+    return review
+
+
 def _missing_count(version: ReportVersion) -> int:
     return sum(len(MISSING_MARKER.findall(p.text)) for p in version.paragraphs.all())
 
@@ -369,15 +383,7 @@ def report_submit(*, report: AnnualReport, user, base: int | None, note: str = "
         raise ValidationError(
             _("v%(number)s 已提交审定，请等待局领导审定。") % {"number": latest.number}
         )
-    review = ReportReview(
-        report=report,
-        version=latest,
-        action=ReportReview.Action.SUBMITTED,
-        comment=clean_text(note or "").strip()[:2000],
-        by=user,
-    )
-    review.full_clean()
-    review.save()
+    review = _review(latest, ReportReview.Action.SUBMITTED, note, user)
     notify(
         recipients=leaders(),
         text=_("%(title)s v%(number)s 已提交审定（%(who)s）")
@@ -411,15 +417,7 @@ def report_version_approve(*, version: ReportVersion, user, opinion: str = "") -
     version.approved_at = timezone.now()
     version.full_clean()
     version.save(update_fields=["approved_by", "approved_at"])
-    review = ReportReview(
-        report=version.report,
-        version=version,
-        action=ReportReview.Action.APPROVED,
-        comment=clean_text(opinion or "").strip()[:2000],
-        by=user,
-    )
-    review.full_clean()
-    review.save()
+    _review(version, ReportReview.Action.APPROVED, opinion, user)
     notify(
         recipients=_submitters(version.report, version),
         text=_("%(title)s v%(number)s 已由%(who)s审定")
@@ -440,15 +438,7 @@ def report_version_return(*, version: ReportVersion, user, comment: str) -> Repo
     comment = clean_text(comment or "").strip()
     if not comment:
         raise ValidationError(_("请填写退回意见，说明需要修改的内容。"))
-    review = ReportReview(
-        report=version.report,
-        version=version,
-        action=ReportReview.Action.RETURNED,
-        comment=comment[:2000],
-        by=user,
-    )
-    review.full_clean()
-    review.save()
+    review = _review(version, ReportReview.Action.RETURNED, comment, user)
     notify(
         recipients=_submitters(version.report, version),
         text=_("%(title)s v%(number)s 被%(who)s退回修改：%(comment)s")
