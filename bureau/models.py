@@ -453,3 +453,58 @@ class FollowUpNote(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.get_kind_display()}"
+
+
+class SavedView(models.Model):
+    """我的筛选: a list page's filters and sort saved under a name, to open again with one click
+    (from the list or the workbench). ``query`` is the list's querystring as it was (without
+    the page): it is checked again each time it opens, so a filter that no longer validates (a
+    removed choice) is dropped with a note rather than failing.
+
+    ``shared`` makes it visible to the users of the owner's role (there are no departments of
+    people: ``Department`` is the unit that 帮包 townships). Only the owner changes it."""
+
+    NAME_MAX_LENGTH = 40
+    QUERY_MAX_LENGTH = 2000
+
+    owner = models.ForeignKey(
+        User, verbose_name=_("创建人"), on_delete=models.CASCADE, related_name="saved_views"
+    )
+    entity = models.CharField(_("列表"), max_length=100)  # the model's label: "enterprises.enterprise"
+    name = models.CharField(
+        _("名称"),
+        max_length=NAME_MAX_LENGTH,
+        error_messages={
+            "blank": _("请填写筛选的名称。"),
+            "max_length": _("名称最多%(limit_value)d个字（现有%(show_value)d个）。"),
+        },
+    )
+    query = models.CharField(
+        _("筛选条件"),
+        max_length=QUERY_MAX_LENGTH,
+        blank=True,
+        error_messages={"max_length": _("筛选条件太长，无法保存。")},
+    )
+    shared = models.BooleanField(
+        _("与同角色用户共享"),
+        default=False,
+        help_text=_("共享后，与您角色相同的用户也能在列表和工作台看到并打开它，但不能修改。"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("我的筛选")
+        verbose_name_plural = _("我的筛选")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "entity", "name"],
+                name="saved_view_unique_name",
+                violation_error_message=_("您在这个列表已有同名的筛选，请换一个名称。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["entity", "shared"])]
+
+    def __str__(self):
+        return self.name
