@@ -470,7 +470,8 @@ class SavedView(models.Model):
     owner = models.ForeignKey(
         User, verbose_name=_("创建人"), on_delete=models.CASCADE, related_name="saved_views"
     )
-    entity = models.CharField(_("列表"), max_length=100)  # the model's label: "enterprises.enterprise"
+    # The list's model, by its label: "enterprises.enterprise".
+    entity = models.CharField(_("列表"), max_length=100)
     name = models.CharField(
         _("名称"),
         max_length=NAME_MAX_LENGTH,

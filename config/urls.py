@@ -5,7 +5,7 @@ from django.urls import include, path
 from bureau.forms import LoginForm
 from bureau.pages import accounts, notifications, views
 from ops import health
-from portal import lookup, manual, notes, search
+from portal import lookup, manual, notes, saved_views, search
 from portal.routing import entity_urls
 
 bureau_patterns = [
@@ -37,6 +37,11 @@ urlpatterns = [
         name="follow-up-add",
     ),
     path("follow-up/<int:pk>/delete/", notes.note_delete, name="follow-up-delete"),
+    path("saved-views/", saved_views.manage, name="saved-views"),
+    path("saved-views/save/", saved_views.save, name="saved-view-save"),
+    path("saved-views/<int:pk>/", saved_views.open_view, name="saved-view-open"),
+    path("saved-views/<int:pk>/edit/", saved_views.update, name="saved-view-update"),
+    path("saved-views/<int:pk>/delete/", saved_views.delete, name="saved-view-delete"),
     path("help/", manual.manual_for_user, name="manual-mine"),
     path("help/<str:name>/", manual.manual, name="manual"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

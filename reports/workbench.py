@@ -6,6 +6,9 @@ and links to the list of exactly those records: the entity's named selection
 
 A fixed number of queries whatever the data: one count per item, one grouped count for the
 townships, one for this week's activities. ``?year=`` takes the items as of another year.
+
+Below them, 我的筛选: the lists the user saved (or was shared) with the number of records each
+opens now (``portal.saved_views.workbench_views``: three queries however many there are).
 """
 
 import datetime
@@ -25,6 +28,7 @@ from enterprises.models import Enterprise, HiTechApplication, SmeEvaluation
 from imports.models import ImportJob
 from imports.selectors import job_list_for_user
 from portal import registry
+from portal.saved_views import workbench_views
 from poverty.models import KeyVillage
 from reports.annual import selectors as report_selectors
 from reports.models import ExportJob, ReportReview
@@ -203,5 +207,6 @@ def workbench(request):
             "week": week,
             "week_url": week_url,
             "notifications": list(unread),
+            "saved_views": workbench_views(request),
         },
     )
