@@ -20,6 +20,7 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.validators import UniqueValidator
 
+from api.bulk import BulkActionsMixin
 from api.exceptions import Conflict, validation_error_detail
 from api.permissions import EntityPermission
 from bureau import permissions
@@ -113,7 +114,7 @@ class EntityFilterSet(ScopedFilterSetMixin, filters.FilterSet):
         return queryset
 
 
-class EntityViewSet(viewsets.ModelViewSet):
+class EntityViewSet(BulkActionsMixin, viewsets.ModelViewSet):
     """List, retrieve, create, update, delete one entity, with the pages' rules."""
 
     crud: CrudViewSet
@@ -248,6 +249,8 @@ def build_viewset(crud: CrudViewSet) -> type[EntityViewSet]:
         "update": _("修改%(n)s") % {"n": name},
         "partial_update": _("部分修改%(n)s") % {"n": name},
         "destroy": _("删除%(n)s") % {"n": name},
+        "bulk_update": _("批量修改%(p)s") % {"p": plural},
+        "bulk_delete": _("批量删除%(p)s") % {"p": plural},
     }
     tag = str(meta.app_config.verbose_name) if meta.app_config.verbose_name else meta.app_label
     return extend_schema_view(

@@ -288,6 +288,10 @@ GLOBAL_SEARCH_PER_KIND = env.int("GLOBAL_SEARCH_PER_KIND", default=5)
 # --- Printing --- a list's 打印全部 prints every filtered row, up to this many.
 LIST_PRINT_MAX_ROWS = env.int("LIST_PRINT_MAX_ROWS", default=1000)
 
+# --- Bulk actions --- 批量修改 / 批量删除 on more records than this run as a Celery job with a
+# progress page, as an import does; fewer are written within the request.
+BULK_JOB_THRESHOLD = env.int("BULK_JOB_THRESHOLD", default=2000)
+
 # --- Workbench --- a key village with no service visit for this many days is listed as due.
 WORKBENCH_UNVISITED_DAYS = env.int("WORKBENCH_UNVISITED_DAYS", default=60)
 # 后备科小: enterprises up to this many points below the 科小 pass mark are candidates too.

@@ -5,7 +5,7 @@ from django.urls import include, path
 from bureau.forms import LoginForm
 from bureau.pages import accounts, notifications, views
 from ops import health
-from portal import lookup, manual, notes, saved_views, search
+from portal import bulk, lookup, manual, notes, saved_views, search
 from portal.routing import entity_urls
 
 bureau_patterns = [
@@ -31,6 +31,7 @@ urlpatterns = [
     ),
     path("lookup/<str:label>/", lookup.lookup, name="lookup"),
     path("search/", search.search_page, name="search"),
+    path("bulk/jobs/<int:pk>/", bulk.bulk_job, name="bulk-job"),
     path(
         "follow-up/<int:content_type_id>/<int:object_id>/add/",
         notes.note_add,

@@ -63,6 +63,7 @@ ENTERPRISE = Entity(
         "contact_phone",
         "address",
     ],
+    bulk_fields=["township", "village", "industry", "is_above_scale"],
     list_columns=["name", "credit_code", "township", "industry", "is_above_scale", "founded_on"],
     filter_fields=["township", "industry", "is_above_scale"],
     search_fields=["name", "credit_code", "legal_representative"],
@@ -144,6 +145,7 @@ ENTERPRISE_YEARLY_FIGURE = Entity(
         "industrial_output",
         "hitech_output",
     ],
+    bulk_fields=["year"],
     list_columns=[
         "enterprise",
         "year",
@@ -202,6 +204,7 @@ HITECH_APPLICATION = Entity(
         "certificate_number",
         "issued_on",
     ],
+    bulk_fields=["year", "kind", "tech_field", "status", "issued_on"],
     list_columns=[
         "enterprise",
         "year",
@@ -259,6 +262,7 @@ HITECH_APPLICATION = Entity(
 SME_EVALUATION = Entity(
     models.SmeEvaluation,
     fields=["enterprise", "year", "status", "registration_number", "score"],
+    bulk_fields=["year", "status"],
     list_columns=["enterprise", "year", "status", "registration_number", "score"],
     filter_fields=["year", "status", "enterprise__township"],
     search_fields=["enterprise__name", "registration_number"],
@@ -306,6 +310,7 @@ TECH_CONTRACT = Entity(
         "signed_on",
         "registered_on",
     ],
+    bulk_fields=["kind", "registered_on"],
     list_columns=[
         "registration_number",
         "title",
@@ -365,6 +370,7 @@ INNOVATION_COMMUNITY = Entity(
         "member_units",
         "status",
     ],
+    bulk_fields=["year", "industry", "status"],
     list_columns=["name", "year", "lead_enterprise", "industry", "status"],
     filter_fields={
         "year": ["exact"],
@@ -422,6 +428,7 @@ INTELLECTUAL_PROPERTY = Entity(
         "status",
         "lapsed_on",
     ],
+    bulk_fields=["kind", "status", "valid_until", "lapsed_on"],
     list_columns=["number", "title", "kind", "enterprise", "granted_on", "valid_until", "status"],
     filter_fields={
         "kind": ["exact", "in"],

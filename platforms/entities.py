@@ -20,6 +20,7 @@ PLATFORM = Entity(
         "recognised_on",
         "upgraded",
     ],
+    bulk_fields=["kind", "level", "status", "year", "upgraded"],
     list_columns=["name", "kind", "level", "host", "status", "year", "upgraded"],
     filter_fields={
         "year": ["exact"],
@@ -79,6 +80,7 @@ RD_COVERAGE = Entity(
         "level",
         "established_on",
     ],
+    bulk_fields=["year", "has_institution", "institution_type", "level"],
     list_columns=[
         "enterprise",
         "year",
@@ -137,6 +139,7 @@ COVERAGE_MILESTONE = Entity(
         "document",
         "township",
     ],
+    bulk_fields=["year", "kind", "township"],
     list_columns=["title", "year", "date", "kind", "participants"],
     filter_fields=["year", "kind"],
     search_fields=["title", "document"],

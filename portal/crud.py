@@ -353,11 +353,20 @@ class CrudViewSet:
             ("<int:pk>/edit/", EntityUpdateView, "update"),
             ("<int:pk>/delete/", EntityDeleteView, "delete"),
         ]
+        from portal.bulk import bulk_action  # noqa: PLC0415 - it builds on this module
+
         return [
+            *(
+                path(
+                    f"{self.entity}/{route}",
+                    view.as_view(viewset=self),
+                    name=f"{self.entity}-{action}",
+                )
+                for route, view, action in views
+            ),
             path(
-                f"{self.entity}/{route}", view.as_view(viewset=self), name=f"{self.entity}-{action}"
-            )
-            for route, view, action in views
+                f"{self.entity}/bulk/", bulk_action, {"viewset": self}, name=f"{self.entity}-bulk"
+            ),
         ]
 
 
@@ -432,6 +441,16 @@ class EntityListView(EntityViewMixin, FilterView):
             per_page=settings.LIST_PRINT_MAX_ROWS if printing else self.viewset.paginate_by,
         )
         context["printing"] = printing
+        if context["can_change"] and not printing:
+            # The list's own query, without its page and sort: what "select all matching" acts on.
+            query = self.request.GET.copy()
+            for key in ("page", "sort", "print"):
+                query.pop(key, None)
+            context["bulk"] = {
+                "url": reverse(self.viewset.url_name("bulk")),
+                "query": query.urlencode(),
+                "can_edit": bool(self.viewset.declaration.bulk_fields),
+            }
         context["print_max_rows"] = settings.LIST_PRINT_MAX_ROWS
         context["filter_cache_seconds"] = settings.LIST_FILTER_CACHE_SECONDS
         # The cached filter form lists the records this user may choose: keyed on their scope.

@@ -159,7 +159,9 @@ class Entity:
     - ``nav``: its sidebar link, if it has one;
     - ``sheet``: its Excel / CSV import and export, if it has them;
     - ``queries``: named selections its list filters by (``Query``), for the workbench;
-    - ``follow_up``: its records take 跟进记录 (dated notes) on their pages.
+    - ``follow_up``: its records take 跟进记录 (dated notes) on their pages;
+    - ``bulk_fields``: the fields 批量修改 sets on many records at once (statuses, township,
+      industry, year, flags); with none, a selection can only be deleted.
     """
 
     model: type[models.Model]
@@ -176,6 +178,7 @@ class Entity:
     sheet: Sheet | None = None
     queries: Mapping[str, Query] = field(default_factory=dict)
     follow_up: bool = False
+    bulk_fields: Sequence[str] = ()
 
     @property
     def name(self) -> str:

@@ -15,8 +15,9 @@ from portal.listing import EMPTY, plain_text
 
 
 def history_entries(obj, limit: int = 50) -> list[dict]:
-    """The newest ``limit`` changes of ``obj``: ``record``, ``user``, ``date``, ``type`` and
-    ``changes``, a list of ``(label, before, after)`` texts."""
+    """The newest ``limit`` changes of ``obj``: ``record``, ``user``, ``date``, ``type``,
+    ``reason`` (a bulk action names itself: "批量修改：状态") and ``changes``, a list of
+    ``(label, before, after)`` texts."""
     if not hasattr(obj, "history"):
         return []
     records = list(
@@ -57,6 +58,7 @@ def history_entries(obj, limit: int = 50) -> list[dict]:
                 "user": newer.history_user,
                 "date": newer.history_date,
                 "type": kinds[newer.history_type],
+                "reason": getattr(newer, "history_change_reason", "") or "",
                 "changes": [
                     (field.verbose_name, _text(field, old, names), _text(field, new, names))
                     for field, old, new in found

@@ -89,6 +89,7 @@ def _formatter(get: Callable[[Any], Any]) -> Callable[[Any], str]:
 class Row:
     url: str
     cells: list[str]
+    pk: int | None = None
 
 
 @dataclass
@@ -142,7 +143,7 @@ class Table:
     def rows(self) -> list[Row]:
         formats_ = [column.format for column in self.columns]
         return [
-            Row(obj.get_absolute_url(), [format_cell(obj) for format_cell in formats_])
+            Row(obj.get_absolute_url(), [format_cell(obj) for format_cell in formats_], obj.pk)
             for obj in self.page.object_list
         ]
 

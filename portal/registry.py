@@ -101,6 +101,11 @@ def check(entity: Entity) -> None:
     for name in entity.choices:
         if name not in own:
             fail(f"choices names {name!r}, which is not one of its fields.")
+    for name in entity.bulk_fields:
+        if name not in own:
+            fail(f"bulk_fields names {name!r}, which is not one of its fields.")
+        if model._meta.get_field(name).many_to_many:
+            fail(f"bulk_fields names {name!r}, a many-to-many field: one value cannot replace it.")
     sheet = entity.sheet
     if sheet is None:
         return

@@ -22,6 +22,7 @@ BY_KEY_VILLAGE = Lookup(
 KEY_VILLAGE = Entity(
     models.KeyVillage,
     fields=["village", "designated_year", "households", "is_active", "note"],
+    bulk_fields=["designated_year", "is_active"],
     list_columns=["village", "designated_year", "households", "is_active"],
     list_select_related=["village__township"],
     filter_fields={
@@ -81,6 +82,7 @@ KEY_VILLAGE = Entity(
 COMMISSIONER = Entity(
     models.Commissioner,
     fields=["name", "sending_unit", "specialty", "phone", "is_active"],
+    bulk_fields=["sending_unit", "is_active"],
     list_columns=["name", "sending_unit", "specialty", "phone", "is_active"],
     filter_fields=["is_active", "sending_unit"],
     search_fields=["name", "sending_unit", "specialty"],
@@ -108,6 +110,7 @@ COMMISSIONER = Entity(
 SERVICE_VISIT = Entity(
     models.ServiceVisit,
     fields=["date", "village", "commissioners", "mode", "content", "farmers_trained"],
+    bulk_fields=["date", "mode"],
     list_columns=["date", "village", "mode", "content", "farmers_trained"],
     list_select_related=["village__village__township"],
     filter_fields={
@@ -147,6 +150,7 @@ SERVICE_VISIT = Entity(
 AGRI_STATION = Entity(
     models.AgriStation,
     fields=["name", "village", "host", "built_on"],
+    bulk_fields=["host"],
     list_columns=["name", "village", "host", "built_on"],
     list_select_related=["village__village__township"],
     filter_fields={"village__village__township": ["exact"], "built_on": ["year"]},
@@ -173,6 +177,7 @@ AGRI_STATION = Entity(
 DEMO_BASE = Entity(
     models.DemoBase,
     fields=["name", "village", "operator", "year", "status"],
+    bulk_fields=["year", "status"],
     list_columns=["name", "village", "operator", "year", "status"],
     list_select_related=["village__village__township"],
     filter_fields=["year", "status", "village__village__township"],
@@ -201,6 +206,7 @@ DEMO_BASE = Entity(
 ACHIEVEMENT = Entity(
     models.Achievement,
     fields=["title", "holder", "village", "year", "status"],
+    bulk_fields=["year", "status"],
     list_columns=["title", "holder", "village", "year", "status"],
     list_select_related=["village__village__township"],
     filter_fields=["year", "status"],

@@ -11,6 +11,7 @@ from talents import models, selectors
 TALENT_PROJECT = Entity(
     models.TalentProject,
     fields=["programme", "year", "enterprise", "candidate", "title"],
+    bulk_fields=["programme", "year"],
     list_columns=["candidate", "programme", "year", "enterprise", "title"],
     filter_fields=["year", "programme", "enterprise__township", "stages__step"],
     search_fields=["candidate", "title", "enterprise__name"],
@@ -53,6 +54,7 @@ TALENT_PROJECT = Entity(
 TALENT_STAGE = Entity(
     models.TalentStage,
     fields=["project", "step", "date", "result", "note"],
+    bulk_fields=["result", "date", "step"],
     list_columns=["project", "step", "date", "result", "note"],
     list_select_related=["project__enterprise"],
     filter_fields=[
@@ -96,6 +98,7 @@ TALENT_STAGE = Entity(
 FOREIGN_EXPERT = Entity(
     models.ForeignExpert,
     fields=["name", "nationality", "passport_number", "employer", "specialty"],
+    bulk_fields=["nationality", "employer"],
     list_columns=["name", "nationality", "employer", "specialty"],
     filter_fields=["nationality", "employer__township"],
     search_fields=["name", "passport_number", "employer__name"],
@@ -139,6 +142,7 @@ WORK_PERMIT = Entity(
         "valid_from",
         "valid_to",
     ],
+    bulk_fields=["category", "business", "valid_to"],
     list_columns=["permit_number", "expert", "category", "business", "issued_on", "valid_to"],
     list_select_related=["expert__employer"],
     filter_fields={
@@ -194,6 +198,7 @@ WORK_PERMIT = Entity(
 INTRO_PROJECT = Entity(
     models.IntroProject,
     fields=["title", "host", "experts", "expert_names", "year", "status"],
+    bulk_fields=["year", "status"],
     list_columns=["title", "host", "year", "status", "expert_names"],
     filter_fields=["year", "status", "host__township"],
     search_fields=["title", "host__name", "expert_names"],

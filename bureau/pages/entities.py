@@ -35,6 +35,7 @@ TOWNSHIP = Entity(
 VILLAGE = Entity(
     models.Village,
     fields=["township", "code", "name"],
+    bulk_fields=["township"],
     list_columns=["name", "code", "township"],
     filter_fields=["township"],
     search_fields=["code", "name"],
@@ -75,6 +76,7 @@ DEPARTMENT = Entity(
 INDUSTRY = Entity(
     models.Industry,
     fields=["name", "is_key_chain"],
+    bulk_fields=["is_key_chain"],
     list_columns=["name", "is_key_chain"],
     filter_fields=["is_key_chain"],
     search_fields=["name"],
@@ -93,6 +95,7 @@ INDUSTRY = Entity(
 ANNUAL_TARGET = Entity(
     models.AnnualTarget,
     fields=["year", "indicator", "value", "note"],
+    bulk_fields=["year"],
     list_columns=["year", "indicator", "value", "note"],
     filter_fields=["year"],
     search_fields=["indicator", "note"],
@@ -113,6 +116,7 @@ ANNUAL_TARGET = Entity(
 WORK_ACTIVITY = Entity(
     models.WorkActivity,
     fields=["date", "kind", "topic", "township", "participants", "organiser", "note"],
+    bulk_fields=["kind", "township"],
     list_columns=["date", "kind", "topic", "township", "participants"],
     filter_fields={"kind": ["exact"], "township": ["exact"], "date": ["year", "month"]},
     search_fields=["topic", "organiser", "note"],
@@ -142,6 +146,7 @@ WORK_ACTIVITY = Entity(
 EXTERNAL_FIGURE = Entity(
     models.ExternalFigure,
     fields=["year", "key", "value", "unit", "source", "as_of"],
+    bulk_fields=["year", "source", "as_of"],
     list_columns=["year", "key", "value", "unit", "source", "as_of"],
     filter_fields=["year"],
     search_fields=["key", "source"],
