@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.db.models import IntegerField, Q, QuerySet, Subquery
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -159,7 +159,7 @@ def _related_in_bulk(filter_forms) -> None:
             if not isinstance(field, forms.ModelChoiceField) or name not in form.data:
                 continue
             queryset = field.queryset
-            key = (queryset.model, str(queryset.query))
+            key = (queryset.model, _sql(queryset))
             pks = wanted.setdefault(key, (queryset, set()))[1]
             for value in form.data.getlist(name):
                 try:
@@ -187,6 +187,15 @@ def _related_in_bulk(filter_forms) -> None:
                 required=False,
                 empty_value=None,
             )
+
+
+def _sql(queryset: QuerySet) -> str:
+    """What tells two choices' querysets apart (the same records for the same user)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return ""
+    return f"{sql} {params!r}"
 
 
 class _Count(Subquery):
