@@ -12,6 +12,7 @@ from django.urls import reverse
 from bureau.models import Township
 from enterprises.models import Enterprise, HiTechApplication
 from portal import registry
+from portal.models import BulkJob
 from tests import factories as f
 from tests.crud_cases import CASES
 
@@ -281,6 +282,44 @@ def test_selection_and_preview_pages_read_a_fixed_number_of_queries(step, townsh
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_job_refused_by_one_record_writes_nothing_and_says_why(
+    township, staff_client, settings, django_capture_on_commit_callbacks
+):
+    settings.BULK_JOB_THRESHOLD = 1  # two records make a job (run inline in the tests)
+    ready = f.HiTechApplicationFactory(
+        enterprise__township=township,
+        certificate_number="GR202537000003",
+        issued_on=datetime.date(2025, 12, 1),
+    )
+    unready = f.HiTechApplicationFactory(enterprise__township=township, certificate_number="")
+    url = _url(HiTechApplication)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(url, _certify_data([ready, unready]))
+    job = BulkJob.objects.get()
+    assert response.url == job.get_absolute_url()
+    assert job.status == BulkJob.Status.REFUSED and job.written == 0
+    assert [refusal["pk"] for refusal in job.refused] == [unready.pk]
+    assert not HiTechApplication.objects.filter(status=HiTechApplication.Status.CERTIFIED).exists()
+    page = staff_client.get(job.get_absolute_url()).content.decode()
+    assert "未通过校验，未写入任何记录" in page and "认定通过的申报须填写证书编号" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(url, _certify_data([ready, unready], skip_invalid="1"))
+    job = BulkJob.objects.order_by("-pk").first()
+    assert job.status == BulkJob.Status.DONE and job.written == 1
+    ready.refresh_from_db()
+    assert ready.status == HiTechApplication.Status.CERTIFIED
+
+
+def test_a_job_page_is_its_owners(township, staff_user, client_for, django_user_model):
+    job = BulkJob.objects.create(
+        user=staff_user, entity="enterprises.enterprise", action="delete", reason="批量删除"
+    )
+    other = django_user_model.objects.create_user("other", password="x", role="staff")
+    assert client_for(other).get(job.get_absolute_url()).status_code == 404
+    assert client_for(staff_user).get(job.get_absolute_url()).status_code == 200
 
 
 # ---- the API -------------------------------------------------------------------------------
