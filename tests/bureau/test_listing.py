@@ -105,7 +105,11 @@ def test_cells_read_as_words_not_python_values(staff_client, township):
         founded_on=datetime.date(2018, 12, 1),
     )
     html = staff_client.get(LIST).content.decode()
-    row = re.search(r"<tr><td><a[^>]*>甲公司</a></td>(.*?)</tr>", html).group(1)
+    # (after the tick that selects the row for a bulk action)
+    row = re.search(
+        r"<tr><td class=\"bulk-cell[^>]*>.*?</td><td><a[^>]*>甲公司</a></td>(.*?)</tr>", html
+    )
+    row = row.group(1)
     cells = re.findall(r"<td>(.*?)</td>", row)
     assert cells[1:] == [township.name, "—", "否", "2018年12月1日"]
 
