@@ -141,12 +141,47 @@ def _copy_insert(model, instances, *, user, reason, now) -> None:
         get = operator.attrgetter(*(f.attname for f in fields))
         _copy(cursor, meta.db_table, fields, map(get, instances))
         if hasattr(model, "history"):
-            _copy(
-                cursor,
-                *_history_rows(
-                    model, instances, history_type="+", user=user, reason=reason, now=now
-                ),
-            )
+            _history(cursor, model, instances, history_type="+", user=user, reason=reason, now=now)
+
+
+def _history(cursor, model, instances, *, history_type: str, user, reason: str, now) -> None:
+    """The history rows of ``instances``, just written: copied from the table by the server
+    (``INSERT ... SELECT``), so they hold what the table holds and never cross the wire;
+    through ``COPY`` when a history column has no column of the same field in the table."""
+    history = model.history.model
+    qn = connection.ops.quote_name
+    special = ("history_date", "history_type", "history_user", "history_change_reason")
+    own = [
+        f
+        for f in history._meta.concrete_fields
+        if f.name not in special and f.attname != "history_id"
+    ]
+    names = {f.name: f.column for f in model._meta.concrete_fields}
+    if any(f.name not in names for f in own):
+        _copy(
+            cursor,
+            *_history_rows(
+                model, instances, history_type=history_type, user=user, reason=reason, now=now
+            ),
+        )
+        return
+    targets = [f.column for f in own] + [history._meta.get_field(name).column for name in special]
+    sources = ", ".join(f"m.{qn(names[f.name])}" for f in own)
+    pk = qn(model._meta.pk.column)
+    pks = [instance.pk for instance in instances]
+    for start in range(0, len(pks), COPY_CHUNK * 5):
+        cursor.execute(
+            f"INSERT INTO {qn(history._meta.db_table)} ({', '.join(qn(c) for c in targets)}) "
+            f"SELECT {sources}, %s, %s, %s, %s FROM {qn(model._meta.db_table)} AS m "
+            f"WHERE m.{pk} = ANY(%s) ORDER BY m.{pk}",
+            [
+                now,
+                history_type,
+                getattr(user, "pk", None),
+                reason,
+                pks[start : start + COPY_CHUNK * 5],
+            ],
+        )
 
 
 def _copy_update(model, instances, fields: list[str], *, user, reason, now) -> None:
@@ -169,9 +204,4 @@ def _copy_update(model, instances, fields: list[str], *, user, reason, now) -> N
         )
         cursor.execute(f"DROP TABLE {qn(temp)}")
         if hasattr(model, "history"):
-            _copy(
-                cursor,
-                *_history_rows(
-                    model, instances, history_type="~", user=user, reason=reason, now=now
-                ),
-            )
+            _history(cursor, model, instances, history_type="~", user=user, reason=reason, now=now)
