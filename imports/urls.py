@@ -1,6 +1,6 @@
 from django.urls import path
 
-from imports import views
+from imports import notes, views
 
 app_name = "imports"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("<str:entity>/", views.upload, name="upload"),
     path("<str:entity>/template/", views.template, name="template"),
     path("<str:entity>/export/", views.export, name="export"),
+    path("<str:entity>/export/notes/", notes.export_notes, name="export-notes"),
 ]
