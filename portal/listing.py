@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import models
 from django.http import QueryDict
 from django.utils import formats
 from django.utils.translation import gettext as _
+
+from portal.pagination import CappedPaginator
 
 EMPTY = "—"
 PAGE_WINDOW = 3  # page links shown either side of the current page
@@ -124,7 +126,8 @@ class Table:
             self.sort = sort
             # the primary key breaks ties, so a record never shows up on two pages
             self.queryset = self.queryset.order_by(sort, "-pk" if sort.startswith("-") else "pk")
-        self.page = Paginator(self.queryset, self.per_page).get_page(self.params.get("page"))
+        # counts at most COUNT_CAP + 1 rows: see portal/pagination.py
+        self.page = CappedPaginator(self.queryset, self.per_page).get_page(self.params.get("page"))
 
     @property
     def headings(self) -> list[Heading]:
