@@ -15,13 +15,17 @@ nothing from each other and can be written by parallel workers.
 """
 
 import datetime
+import itertools
 import math
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
 from bureau.models import (
     AnnualTarget,
@@ -121,6 +125,74 @@ class Firm:
     ip: tuple[bool, int] | None = None
 
 
+M = TypeVar("M", bound=Model)
+# Per model: every field's default by attname, and how each keyword is set (see ``_plan``).
+_PLANS: dict[type[Model], tuple[dict[str, object], dict[str, tuple | None]]] = {}
+
+
+def new(model: type[M], **values) -> M:
+    """``model(**values)``, built without ``Model.__init__``.
+
+    A province is 2.6 million records, and ``Model.__init__`` (about 23 µs: signals, every
+    field looked up and set through its descriptor) was half the generator's time; this takes
+    about 4 µs. The result is the same instance: every field set in ``__dict__``, defaults for
+    the fields not given, a related record cached and its id copied to the attname as the
+    foreign key's descriptor does (``None`` while the parent is unsaved; the writers fill it
+    in), a one-to-one's reverse side cached too. The generated models have no callable
+    defaults and no ``pre_init`` / ``post_init`` receivers; ``tests/demo`` compares whole
+    blocks built both ways.
+    """
+    plan = _PLANS.get(model)
+    if plan is None:
+        plan = _PLANS[model] = _plan(model)
+    defaults, names = plan
+    obj = model.__new__(model)
+    fields = obj.__dict__
+    fields.update(defaults)
+    state = fields["_state"] = ModelState()
+    for name, value in values.items():
+        try:
+            relation = names[name]
+        except KeyError:
+            raise TypeError(f"{model.__name__}() got an unexpected argument {name!r}") from None
+        if relation is None:
+            fields[name] = value
+            continue
+        attname, reverse = relation
+        fields[attname] = None if value is None else value.pk
+        state.fields_cache[name] = value
+        if reverse and value is not None:
+            value._state.fields_cache[reverse] = obj
+    return obj
+
+
+def _plan(model: type[Model]) -> tuple[dict[str, object], dict[str, tuple | None]]:
+    """Defaults by attname; per keyword None (a plain value) or (attname, the reverse cache
+    name of a one-to-one) for a relation."""
+    if model_has_init_receivers(model):
+        raise TypeError(f"{model.__name__} has pre_init / post_init receivers")
+    defaults, names = {}, {}
+    for f in model._meta.concrete_fields:
+        if f.has_default() and callable(f.default):
+            raise TypeError(f"{model.__name__}.{f.name}: a callable default needs Model.__init__")
+        defaults[f.attname] = None if f.is_relation else f.get_default()
+        names[f.attname] = None
+        if f.is_relation:
+            reverse = f.remote_field.cache_name if f.one_to_one else None
+            names[f.name] = (f.attname, reverse)
+    return defaults, names
+
+
+def model_has_init_receivers(model: type[Model]) -> bool:
+    return pre_init.has_listeners(model) or post_init.has_listeners(model)
+
+
+def cumulative(weights: Iterable[float]) -> list[float]:
+    """Weights as ``random.choices(cum_weights=...)`` takes them, to sum them once per list
+    rather than on every draw (the draws are the same)."""
+    return list(itertools.accumulate(weights))
+
+
 def money(value: float) -> Decimal:
     return Decimal(f"{max(value, 0):.2f}")
 
@@ -210,7 +282,7 @@ class DemoGenerator:
         if b == 0 or not self.industries:
             self._industries(block if b == 0 else Block(index=b))
         if b > 0 and not self.departments:
-            self.departments = [Department(name=name) for name in N.DEPARTMENTS]
+            self.departments = [new(Department, name=name) for name in N.DEPARTMENTS]
         townships, villages = self._townships(block, b)
         if b == 0:
             self._departments(block, townships)
@@ -241,7 +313,7 @@ class DemoGenerator:
     def _industries(self, block: Block) -> None:
         for spec in N.INDUSTRIES:
             self.industries[spec.name] = block.add(
-                Industry(name=spec.name, is_key_chain=spec.key_chain)
+                new(Industry, name=spec.name, is_key_chain=spec.key_chain)
             )
 
     def _townships(self, block: Block, b: int):
@@ -255,7 +327,7 @@ class DemoGenerator:
             else:
                 names = (self.prefix + N.place_name(rng) + kind for _ in range(50))
                 name = self.claim("township", names)
-            townships.append(block.add(Township(code=county + suffix, name=name)))
+            townships.append(block.add(new(Township, code=county + suffix, name=name)))
         villages: dict[str, list[Village]] = {}
         for township in townships:
             urban = township.code[6:] < "100"
@@ -270,14 +342,14 @@ class DemoGenerator:
                 used.add(name)
                 code = f"{township.code}{(1 if urban else 201) + i:03d}"
                 villages[township.code].append(
-                    block.add(Village(township=township, code=code, name=name))
+                    block.add(new(Village, township=township, code=code, name=name))
                 )
         return townships, villages
 
     def _departments(self, block: Block, townships: list[Township]) -> None:
         self.departments = []
         for i, name in enumerate(N.DEPARTMENTS):
-            department = Department(name=name)
+            department = new(Department, name=name)
             self.departments.append(department)
             block.add(department, townships=townships[i::4])
 
@@ -289,15 +361,18 @@ class DemoGenerator:
         county_name = N.county_name(b)
         # Townships outside the district already start with their county's name.
         place_of_county = f"{N.CITY}{N.DISTRICT}" if b == 0 else N.PROVINCE
-        weights = [spec.share for spec in N.INDUSTRIES]
+        # Cumulative weights, summed once: the same draws as weights summed on every call.
+        weights = cumulative(spec.share for spec in N.INDUSTRIES)
+        township_weights = {
+            spec.name: cumulative(self._township_weight(t, spec.name) for t in townships)
+            for spec in N.INDUSTRIES
+        }
         firms = []
         for k in range(self.per_block):
-            spec = rng.choices(N.INDUSTRIES, weights)[0]
+            spec = rng.choices(N.INDUSTRIES, cum_weights=weights)[0]
             industry, words = spec.name, spec.words
             industrial = industry not in N.SERVICE_INDUSTRIES
-            township = rng.choices(
-                townships, [self._township_weight(t, industry) for t in townships]
-            )[0]
+            township = rng.choices(townships, cum_weights=township_weights[industry])[0]
             village = rng.choice(villages[township.code]) if rng.random() < 0.5 else None
             if rng.random() < 0.06:
                 founded_year = rng.choice(self.years)
@@ -329,7 +404,8 @@ class DemoGenerator:
                 modern=founded_year >= 2015,
             )
             road = village.name if village else rng.choice(N.ROADS)
-            obj = Enterprise(
+            obj = new(
+                Enterprise,
                 credit_code=code,
                 name=name,
                 township=township,
@@ -386,7 +462,8 @@ class DemoGenerator:
                     hitech_share = min(hitech_share * rng.uniform(1.0, 1.08), 0.97)
                 staff = max(5, round(sales / per_head))
                 output = sales * rng.uniform(0.97, 1.1) if firm.industrial else None
-                figure = EnterpriseYearlyFigure(
+                figure = new(
+                    EnterpriseYearlyFigure,
                     enterprise=firm.obj,
                     year=year,
                     staff_total=staff,
@@ -429,7 +506,8 @@ class DemoGenerator:
                     status = rng.choice(current)
                 else:
                     status = Status.CERTIFIED if rng.random() < 0.78 else Status.REJECTED
-                app = HiTechApplication(
+                app = new(
+                    HiTechApplication,
                     enterprise=firm.obj,
                     year=year,
                     kind=HiTechApplication.Kind.RENEWAL
@@ -467,7 +545,8 @@ class DemoGenerator:
                     status = Status.REVOKED
                 number = f"{year}{N.county_code(b)}{'0' if passed else '9'}{k:04d}"
                 block.add(
-                    SmeEvaluation(
+                    new(
+                        SmeEvaluation,
                         enterprise=firm.obj,
                         year=year,
                         status=status,
@@ -518,7 +597,8 @@ class DemoGenerator:
                         lapsed_on = granted + datetime.timedelta(days=30)
                 prefix = {IpKind.SOFTWARE: "RZ", IpKind.PLANT_VARIETY: "PZ"}.get(kind, "ZL")
                 block.add(
-                    IntellectualProperty(
+                    new(
+                        IntellectualProperty,
                         enterprise=firm.obj,
                         kind=kind,
                         number=f"{prefix}{granted.year}{N.county_code(b)}{seq:06d}",
@@ -536,7 +616,8 @@ class DemoGenerator:
         rng = self.rng("contract", b)
         kinds = list(N.CONTRACT_KIND_SUFFIX)
         sellers = [f for f in firms if f.innovative or f.industry == "科技服务"] or firms
-        weights = [3 if f.obj.is_above_scale else 1 for f in sellers]
+        weights = cumulative(3 if f.obj.is_above_scale else 1 for f in sellers)
+        kind_weights = cumulative([40, 15, 10, 10, 25])
         # A few 亿元 a year, growing: about 2.6, 3.3 and (to date) 4.0 亿元 for a district.
         total = rng.uniform(24000, 28000)
         seq = 0
@@ -544,8 +625,8 @@ class DemoGenerator:
             target = total * self.volume
             signed_sum = 0.0
             while signed_sum < target:
-                seller = rng.choices(sellers, weights)[0]
-                kind = rng.choices(kinds, [40, 15, 10, 10, 25])[0]
+                seller = rng.choices(sellers, cum_weights=weights)[0]
+                kind = rng.choices(kinds, cum_weights=kind_weights)[0]
                 topics = N.INDUSTRY[seller.industry].topics
                 amount = min(max(rng.lognormvariate(math.log(90), 1.0), 5), 3000)
                 signed = self.date(rng, year, (1, 1), (12, 5))
@@ -562,7 +643,8 @@ class DemoGenerator:
                     buyer = f"{place}{N.brand(rng)}{trade}有限公司"
                 seq += 1
                 block.add(
-                    TechContract(
+                    new(
+                        TechContract,
                         registration_number=self.contract_number(b, year, seq),
                         title=f"{rng.choice(topics)}{N.CONTRACT_KIND_SUFFIX[kind]}合同",
                         kind=kind,
@@ -598,7 +680,8 @@ class DemoGenerator:
                         f"{self.prefix}{lead.short}{chain}创新创业共同体",
                     ],
                 )
-                community = InnovationCommunity(
+                community = new(
+                    InnovationCommunity,
                     name=name,
                     year=year,
                     lead_enterprise=lead.obj,
@@ -674,7 +757,8 @@ class DemoGenerator:
                     firm = self.pick(rng, firms, lambda f: f.innovative and f.obj.is_above_scale)
                 topics = N.INDUSTRY[firm.industry].topics
                 project = block.add(
-                    TalentProject(
+                    new(
+                        TalentProject,
                         programme=programme,
                         year=year,
                         enterprise=firm.obj,
@@ -700,7 +784,7 @@ class DemoGenerator:
                         result = last_result
                     if step == Stage.FINAL and result == Result.PASSED:
                         result = Result.SELECTED
-                    block.add(TalentStage(project=project, step=step, date=day, result=result))
+                    block.add(new(TalentStage, project=project, step=step, date=day, result=result))
 
     def _foreign(self, block, b, firms: list[Firm]) -> None:
         rng = self.rng("foreign", b)
@@ -721,7 +805,8 @@ class DemoGenerator:
             given, family = N.FOREIGN_NAMES[nationality]
             serial = b * 100 + k
             expert = block.add(
-                ForeignExpert(
+                new(
+                    ForeignExpert,
                     name=f"{rng.choice(given)} {rng.choice(family)}",
                     nationality=nationality,
                     passport_number=f"{rng.choice('CEGKMNPT')}{N.permute(serial, 10**8, self.seed):08d}",
@@ -741,7 +826,8 @@ class DemoGenerator:
                     business = Business.CHANGE
                 issued = self.date(rng, year, (1, 5), (11, 30))
                 block.add(
-                    WorkPermit(
+                    new(
+                        WorkPermit,
                         expert=expert,
                         permit_number=f"{N.county_code(b)}{year}{k:02d}{rng.randrange(1000):03d}",
                         category=category,
@@ -772,7 +858,8 @@ class DemoGenerator:
                     else rng.choice([Status.APPROVED, Status.FINISHED, Status.REJECTED])
                 )
                 block.add(
-                    IntroProject(
+                    new(
+                        IntroProject,
                         title=title,
                         host=employer.obj,
                         expert_names=f"{expert.nationality}{expert.specialty}专家{expert.name}",
@@ -867,7 +954,8 @@ class DemoGenerator:
                 name = self.claim(
                     f"platform{kind}{level}{year}", [self.prefix + c for c in candidates]
                 )
-                platform = Platform(
+                platform = new(
+                    Platform,
                     name=name,
                     kind=kind,
                     level=level,
@@ -920,7 +1008,8 @@ class DemoGenerator:
                     continue
                 has = since is not None and since <= year
                 block.add(
-                    RdCoverage(
+                    new(
+                        RdCoverage,
                         enterprise=firm.obj,
                         year=year,
                         has_institution=has,
@@ -977,7 +1066,8 @@ class DemoGenerator:
                 start = datetime.date(year, month, day) + datetime.timedelta(days=rng.randrange(21))
                 date = min(start, self.today)
                 block.add(
-                    CoverageMilestone(
+                    new(
+                        CoverageMilestone,
                         year=year,
                         date=date,
                         kind=kind,
@@ -989,7 +1079,8 @@ class DemoGenerator:
                 )
             for township in rng.sample(townships, 3):
                 block.add(
-                    CoverageMilestone(
+                    new(
+                        CoverageMilestone,
                         year=year,
                         date=self.date(rng, year, (6, 1), (11, 20)),
                         kind=Kind.INSPECTION,
@@ -1008,7 +1099,8 @@ class DemoGenerator:
         for village in sorted(rng.sample(rural, min(20, len(rural))), key=lambda v: v.code):
             keys.append(
                 block.add(
-                    KeyVillage(
+                    new(
+                        KeyVillage,
                         village=village,
                         designated_year=rng.randint(2016, 2019),
                         households=rng.randint(20, 120),
@@ -1021,7 +1113,8 @@ class DemoGenerator:
             serial = b * 100 + k
             commissioners.append(
                 block.add(
-                    Commissioner(
+                    new(
+                        Commissioner,
                         name=N.person_name(rng),
                         sending_unit=rng.choice(N.COMMISSIONER_UNITS),
                         specialty=rng.choice(N.COMMISSIONER_SPECIALTIES),
@@ -1049,7 +1142,8 @@ class DemoGenerator:
                     continue
                 seen.add((day, village.village.code, content))
                 block.add(
-                    ServiceVisit(
+                    new(
+                        ServiceVisit,
                         date=day,
                         village=village,
                         mode=mode,
@@ -1068,7 +1162,8 @@ class DemoGenerator:
                 key = free.pop()
                 village = key.village
                 block.add(
-                    AgriStation(
+                    new(
+                        AgriStation,
                         name=self.claim(
                             "station", [f"{village.township.name}{village.name}农科驿站"]
                         ),
@@ -1087,7 +1182,8 @@ class DemoGenerator:
                 key = rng.choice(keys)
                 crop = rng.choice(N.CROPS)
                 block.add(
-                    DemoBase(
+                    new(
+                        DemoBase,
                         name=self.claim(
                             f"base{year}",
                             [
@@ -1104,7 +1200,8 @@ class DemoGenerator:
                 crop, practice = rng.choice(N.CROPS), rng.choice(N.PRACTICES)
                 holder = rng.choice(N.COMMISSIONER_UNITS + [rng.choice(agri).obj.name])
                 block.add(
-                    Achievement(
+                    new(
+                        Achievement,
                         title=self.claim(
                             f"achievement{year}",
                             [
@@ -1166,7 +1263,8 @@ class DemoGenerator:
                         continue
                     seen.add(key)
                     block.add(
-                        WorkActivity(
+                        new(
+                            WorkActivity,
                             date=day,
                             kind=activity_kind,
                             topic=topic,
@@ -1192,8 +1290,12 @@ class DemoGenerator:
             }
             for indicator, (value, note) in values.items():
                 block.add(
-                    AnnualTarget(
-                        year=year, indicator=indicator, value=Decimal(str(value)), note=note
+                    new(
+                        AnnualTarget,
+                        year=year,
+                        indicator=indicator,
+                        value=Decimal(str(value)),
+                        note=note,
                     )
                 )
 
@@ -1209,7 +1311,8 @@ class DemoGenerator:
                 ("hitech_output_share_city", round(rng.uniform(45, 55), 2), "%"),
             ]:
                 block.add(
-                    ExternalFigure(
+                    new(
+                        ExternalFigure,
                         year=year,
                         key=key,
                         value=Decimal(str(value)),

@@ -4,19 +4,22 @@ idempotence, the bulk path of the larger scales and the demo accounts.
 The district is seeded once for the module (with fewer enterprises, to stay fast) inside a
 transaction that is rolled back at the end, so nothing leaks into other tests."""
 
+import contextlib
 import io
+from collections import Counter
 
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from bureau.models import DomainModel, ReferenceModel, Role, User
+from bureau.models import Department, DomainModel, Industry, ReferenceModel, Role, User
 from bureau.validators import validate_credit_code
 from demo import generator as demo_generator
+from demo import pgcopy
 from demo.generator import DemoGenerator
 from demo.services import DEMO_ACCOUNTS, DEMO_PASSWORD, NATURAL_KEYS, demo_seed, natural_key
 from enterprises.models import Enterprise, TechContract
@@ -26,11 +29,7 @@ ENTERPRISES = 40  # per county: enough for every figure, fast enough for the sui
 
 
 def domain_models():
-    return [
-        model
-        for model in apps.get_models()
-        if issubclass(model, DomainModel | ReferenceModel)
-    ]
+    return [model for model in apps.get_models() if issubclass(model, DomainModel | ReferenceModel)]
 
 
 def seed(*args) -> str:
@@ -186,3 +185,212 @@ def test_generated_enterprises_pass_model_validation():
             row.obj.clean_fields(exclude=["township", "village", "industry"])
         except ValidationError as error:  # pragma: no cover - shows the record that failed
             pytest.fail(f"{row.obj.name}: {error}")
+
+
+# -- the generator's shortcut and the COPY path of the larger scales ----------------------------
+
+
+def snapshot_block(generator: DemoGenerator, b: int) -> list:
+    block = generator.block(b)
+    rows = []
+    for model, records in block.rows.items():
+        for row in records:
+            values = {k: v for k, v in row.obj.__dict__.items() if k != "_state"}
+            rows.append((model.__name__, values, sorted(row.obj._state.fields_cache)))
+    return rows
+
+
+def test_new_builds_the_instance_model_init_would(monkeypatch):
+    fast = snapshot_block(DemoGenerator(seed=9, enterprises_per_block=ENTERPRISES), 0)
+    monkeypatch.setattr(demo_generator, "new", lambda model, **values: model(**values))
+    slow = snapshot_block(DemoGenerator(seed=9, enterprises_per_block=ENTERPRISES), 0)
+    assert fast == slow
+
+
+def test_new_refuses_what_model_init_would_refuse():
+    with pytest.raises(TypeError):
+        demo_generator.new(Enterprise, no_such_field=1)
+
+
+def copied_models():
+    return [m for m in NATURAL_KEYS if m not in (Industry, Department)]
+
+
+@pytest.fixture
+def city(seeded_db, monkeypatch):
+    """Two counties more than the district, through the path of the larger scales (COPY on
+    PostgreSQL, bulk_create on SQLite), with the blocks they were made of."""
+    monkeypatch.setitem(demo_generator.SCALE_BLOCKS, "city", 3)
+    result = demo_seed(scale="city", enterprises_per_block=ENTERPRISES)
+    generator = DemoGenerator(enterprises_per_block=ENTERPRISES)
+    generator.block(0)
+    return result, [generator.block(1), generator.block(2)]
+
+
+def test_city_scale_adds_every_record_of_the_new_counties(city):
+    result, blocks = city
+    expected = Counter()
+    for block in blocks:
+        for model, rows in block.rows.items():
+            expected[model] += len(rows)
+    assert {m: result.added[m] for m in expected} == dict(expected)
+    district = DemoGenerator(enterprises_per_block=ENTERPRISES).block(0)
+    for model in copied_models():
+        assert model.objects.count() == len(district.rows.get(model, [])) + expected[model], model
+
+
+def test_records_written_in_bulk_are_stored_as_generated(city):
+    # every field of every record read back equals the generator's value (COPY's escaping of
+    # the line breaks in a community's member units, decimals, dates, booleans, NULLs), and
+    # every relation points at the record generated for it
+    _, blocks = city
+    for model in copied_models():
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if f.name not in ("id", "created_at", "updated_at")
+        ]
+        relations = [f.name for f in fields if f.is_relation]
+        keys = NATURAL_KEYS[model]
+        stored = {natural_key(obj, keys): obj for obj in model.objects.select_related(*relations)}
+        for block in blocks:
+            for row in block.rows.get(model, []):
+                obj, generated = stored[natural_key(row.obj, keys)], row.obj
+                for f in fields:
+                    if f.is_relation:
+                        mine, theirs = getattr(generated, f.name), getattr(obj, f.name)
+                        assert (mine is None) == (theirs is None), (model.__name__, f.name, obj)
+                        assert mine is None or str(mine) == str(theirs), (model.__name__, f.name)
+                    elif f.name != "expires_on":  # derived by clean() on the way in
+                        mine, theirs = getattr(generated, f.name), getattr(obj, f.name)
+                        assert mine == theirs, (model.__name__, f.name, obj)
+
+
+def test_records_written_in_bulk_pass_the_models_validation(city):
+    # a sample of every kind (every fifth record and the first), as a form would check them
+    for model in copied_models():
+        for obj in list(model.objects.order_by("pk"))[::5]:
+            try:
+                obj.full_clean()
+            except ValidationError as error:  # pragma: no cover - shows the record that failed
+                pytest.fail(f"{model.__name__} {obj}: {error}")
+
+
+def test_every_reference_written_in_bulk_points_at_a_record(city):
+    quote = connection.ops.quote_name
+    checked = 0
+    models = list(NATURAL_KEYS)
+    models += [f.remote_field.through for m in models for f in m._meta.local_many_to_many]
+    with connection.cursor() as cursor:
+        for model in models:
+            for f in model._meta.concrete_fields:
+                if not f.is_relation:
+                    continue
+                cursor.execute(
+                    f"SELECT count(*) FROM {quote(model._meta.db_table)} c "
+                    f"LEFT JOIN {quote(f.related_model._meta.db_table)} p "
+                    f"ON p.{quote(f.target_field.column)} = c.{quote(f.column)} "
+                    f"WHERE c.{quote(f.column)} IS NOT NULL AND p.{quote(f.target_field.column)} IS NULL"
+                )
+                assert cursor.fetchone()[0] == 0, (model.__name__, f.name)
+                checked += 1
+    assert checked > 30
+
+
+def test_the_next_record_saved_after_a_bulk_load_gets_a_fresh_id(city):
+    largest = Enterprise.objects.order_by("-pk").values_list("pk", flat=True).first()
+    enterprise = Enterprise.objects.first()
+    enterprise.pk = None
+    enterprise.credit_code = "91370302MA3C000017"
+    enterprise.name = "新增测试企业"
+    enterprise.save()
+    assert enterprise.pk > largest
+
+
+needs_postgresql = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="COPY is PostgreSQL's"
+)
+
+
+@needs_postgresql
+def test_city_scale_writes_with_copy_and_checks_each_kind(seeded_db, monkeypatch):
+    from demo import services
+
+    monkeypatch.setitem(demo_generator.SCALE_BLOCKS, "city", 2)
+    copied, prepared = [], Counter()
+    original, prepare = pgcopy.copy_lines, services.record_prepare
+    monkeypatch.setattr(
+        pgcopy, "copy_lines", lambda table, *a: copied.append(table) or original(table, *a)
+    )
+
+    def counting(*, instance, **kwargs):
+        prepared[type(instance)] += 1
+        return prepare(instance=instance, **kwargs)
+
+    monkeypatch.setattr(services, "record_prepare", counting)
+    result = demo_seed(scale="city", enterprises_per_block=ENTERPRISES)
+    assert Enterprise._meta.db_table in copied and result.added[Enterprise] == ENTERPRISES
+    # the first of each kind and every COPY_VALIDATE_EVERY-th through all of record_prepare
+    for model in copied_models():
+        added = result.added[model]
+        if added:
+            assert prepared[model] == -(-added // services.COPY_VALIDATE_EVERY), model
+
+
+@needs_postgresql
+def test_history_rows_are_copied_with_the_records(seeded_db, monkeypatch):
+    monkeypatch.setitem(demo_generator.SCALE_BLOCKS, "city", 2)
+    before = {m: m.history.count() for m in copied_models()}
+    result = demo_seed(scale="city", enterprises_per_block=ENTERPRISES, history=True)
+    for model in copied_models():
+        new = model.history.count() - before[model]
+        assert new == result.added[model], model
+    enterprise = Enterprise.objects.order_by("-pk").first()
+    [row] = enterprise.history.all()
+    assert row.history_type == "+" and row.history_change_reason == "演示数据"
+    assert (row.name, row.credit_code, row.township_id) == (
+        enterprise.name,
+        enterprise.credit_code,
+        enterprise.township_id,
+    )
+
+
+@needs_postgresql
+def test_a_county_with_a_record_already_there_is_written_in_bulk_instead(seeded_db, monkeypatch):
+    monkeypatch.setitem(demo_generator.SCALE_BLOCKS, "city", 2)
+    generated = DemoGenerator(enterprises_per_block=ENTERPRISES)
+    generated.block(0)
+    code = generated.block(1).rows[Enterprise][5].obj.credit_code
+    existing = Enterprise.objects.first()
+    existing.pk, existing.credit_code, existing.name = None, code, "已录入的企业"
+    existing.save()
+    result = demo_seed(scale="city", enterprises_per_block=ENTERPRISES)
+    assert result.existing[Enterprise] == ENTERPRISES + 1  # the district's and this one
+    assert result.added[Enterprise] == ENTERPRISES - 1
+    assert Enterprise.objects.get(credit_code=code).name == "已录入的企业"
+
+
+@needs_postgresql
+def test_the_reference_check_finds_a_row_pointing_nowhere(db):
+    from bureau.models import Village
+
+    with transaction.atomic():
+        with pgcopy.row_triggers_skipped() as skipped:
+            if not skipped:
+                pytest.skip("the role may not skip row triggers here")
+            pgcopy.copy_lines(
+                Village._meta.db_table,
+                ["id", "created_at", "updated_at", "code", "name", "township_id"],
+                ["987654\t2026-01-01 00:00+00\t2026-01-01 00:00+00\t370302001999\t无处村\t987654"],
+            )
+            with pytest.raises(IntegrityError, match="bureau_township"):
+                pgcopy.check_references(Village, 987654, 987654)
+        transaction.set_rollback(True)
+
+
+@needs_postgresql
+def test_with_row_triggers_the_database_checks_the_references(seeded_db, monkeypatch):
+    monkeypatch.setitem(demo_generator.SCALE_BLOCKS, "city", 2)
+    monkeypatch.setattr(pgcopy, "row_triggers_skipped", lambda: contextlib.nullcontext(False))
+    result = demo_seed(scale="city", enterprises_per_block=ENTERPRISES)
+    assert result.added[Enterprise] == ENTERPRISES
