@@ -63,8 +63,13 @@ class BulkResultSerializer(serializers.Serializer):
     refused = RefusalSerializer(many=True, help_text=gettext_lazy("未通过校验的记录及原因"))
 
 
-class BulkRefusedSerializer(BulkResultSerializer):
-    detail = serializers.CharField()
+class BulkRefusedSerializer(serializers.Serializer):
+    """A 400: the records refused (nothing written), or the request's own errors by field."""
+
+    detail = serializers.CharField(required=False)
+    written = serializers.IntegerField(required=False)
+    unchanged = serializers.IntegerField(required=False)
+    refused = RefusalSerializer(many=True, required=False)
 
 
 class BulkJobQueuedSerializer(serializers.Serializer):
