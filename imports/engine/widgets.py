@@ -274,7 +274,10 @@ class LookupWidget(widgets.ForeignKeyWidget, CellWidget):
         """Load every record any of ``values`` may name; later ``clean`` calls hit memory
         (``chunk`` names per query, ``IMPORT_QUERY_CHUNK`` unless said)."""
         chunk = chunk or settings.IMPORT_QUERY_CHUNK
-        texts = {norm.clean_text(v) for v in values if not norm.is_blank(v)}
+        # A column names the same few records again and again: each distinct cell once (by
+        # type too: 1, 1.0 and True are equal keys but read differently).
+        distinct = {(v.__class__, v) for v in values}
+        texts = {norm.clean_text(v) for _kind, v in distinct if not norm.is_blank(v)}
         maps = {key: {} for key in self.keys}
         self._maps = maps
         if not texts:
