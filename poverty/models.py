@@ -45,6 +45,8 @@ class Commissioner(DomainModel):
         ordering = ["name"]
         verbose_name = _("科技特派员")
         verbose_name_plural = _("科技特派员")
+        # in the list's order: a list page reads its 25 rows off the index (province scale)
+        indexes = [models.Index(fields=["name"], name="commissioner_list_order_idx")]
 
     def __str__(self):
         return self.name
@@ -76,7 +78,11 @@ class ServiceVisit(DomainModel):
         ordering = ["-date", "-pk"]
         verbose_name = _("服务记录")
         verbose_name_plural = _("服务记录")
-        indexes = [models.Index(fields=["date"])]
+        # in the list's order: a list page reads its 25 rows off the index (province scale)
+        indexes = [
+            models.Index(fields=["date"]),
+            models.Index(fields=["-date", "-id"], name="visit_list_order_idx"),
+        ]
 
     def __str__(self):
         return f"{self.date} {self.village}"
@@ -98,6 +104,8 @@ class AgriStation(DomainModel):
         ordering = ["-built_on"]
         verbose_name = _("农科驿站")
         verbose_name_plural = _("农科驿站")
+        # in the list's order: a list page reads its 25 rows off the index (province scale)
+        indexes = [models.Index(fields=["-built_on"], name="station_list_order_idx")]
 
     def __str__(self):
         return self.name
@@ -130,6 +138,8 @@ class DemoBase(DomainModel):
         ordering = ["-year", "name"]
         verbose_name = _("省科技扶贫示范基地")
         verbose_name_plural = _("省科技扶贫示范基地")
+        # in the list's order: a list page reads its 25 rows off the index (province scale)
+        indexes = [models.Index(fields=["-year", "name"], name="demobase_list_order_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["name", "year"],
@@ -169,6 +179,8 @@ class Achievement(DomainModel):
         ordering = ["-year", "title"]
         verbose_name = _("省科技扶贫科技成果")
         verbose_name_plural = _("省科技扶贫科技成果")
+        # in the list's order: a list page reads its 25 rows off the index (province scale)
+        indexes = [models.Index(fields=["-year", "title"], name="achievement_list_order_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["title", "year"],

@@ -39,6 +39,10 @@ class TalentProject(DomainModel):
         ordering = ["-year", "programme", "candidate"]
         verbose_name = _("人才工程项目")
         verbose_name_plural = _("人才工程项目")
+        # in the list's order: a list page reads its 25 rows off the index (province scale)
+        indexes = [
+            models.Index(fields=["-year", "programme", "candidate"], name="talent_list_order_idx")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["programme", "year", "enterprise", "candidate"],
@@ -146,6 +150,8 @@ class ForeignExpert(DomainModel):
         ordering = ["name"]
         verbose_name = _("外国专家")
         verbose_name_plural = _("外国专家")
+        # in the list's order: a list page reads its 25 rows off the index (province scale)
+        indexes = [models.Index(fields=["name"], name="expert_list_order_idx")]
 
     def __str__(self):
         return self.name
@@ -188,6 +194,8 @@ class WorkPermit(DomainModel):
         ordering = ["-issued_on", "-pk"]
         verbose_name = _("外国人来华工作许可")
         verbose_name_plural = _("外国人来华工作许可")
+        # in the list's order: a list page reads its 25 rows off the index (province scale)
+        indexes = [models.Index(fields=["-issued_on", "-id"], name="permit_list_order_idx")]
 
     def __str__(self):
         return f"{self.permit_number} {self.expert}"
@@ -227,6 +235,8 @@ class IntroProject(DomainModel):
         ordering = ["-year", "title"]
         verbose_name = _("引智项目")
         verbose_name_plural = _("引智项目")
+        # in the list's order: a list page reads its 25 rows off the index (province scale)
+        indexes = [models.Index(fields=["-year", "title"], name="intro_list_order_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["title", "year"],
