@@ -89,6 +89,11 @@ def test_bulk_edit_sets_a_field_on_every_entity_with_history(
     client = _client_of(case, admin_user, staff_user, client_for)
     viewset = registry.viewset_for(case.model)
     records = [case.make(township) for _ in range(2)]
+    if "year" in viewset.fields:
+        # Keyed rows (a year per registry key) count their years down across the session.
+        case.model.objects.filter(pk__in=[r.pk for r in records]).update(year=2025)
+        for record in records:
+            record.refresh_from_db()
     name, posted, expected = _pick(records[0], viewset)
     pks = [record.pk for record in records]
     url = _url(case.model)
