@@ -6,7 +6,6 @@ transaction, exactly as from the list page. A selection larger than ``BULK_JOB_T
 queued as a job (202, with the job's page).
 """
 
-from django.conf import settings
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from bureau.bulk import BulkOutcome, BulkRefused
-from portal.bulk import Selection, SelectionError, bulk_form, bulk_job_start, bulk_run
+from portal.bulk import Selection, SelectionError, bulk_form, bulk_submit
 from portal.models import BulkJob
 
 
@@ -144,25 +143,15 @@ class BulkActionsMixin:
             records = selection.resolve(crud, request.user)
         except SelectionError as error:
             raise ValidationError({"detail": str(error)}) from error
-        total = records.count()
-        if total > settings.BULK_JOB_THRESHOLD:
-            job = bulk_job_start(
+        try:
+            outcome, job = bulk_submit(
                 viewset=crud,
                 user=request.user,
                 action=action_name,
                 selection=selection,
-                data=form_data,
-                skip_invalid=data["skip_invalid"],
-                total=total,
-            )
-            body = {"job": job.pk, "url": job.get_absolute_url(), "total": total}
-            return Response(body, status=status.HTTP_202_ACCEPTED)
-        try:
-            outcome = bulk_run(
-                viewset=crud,
-                user=request.user,
-                action=action_name,
                 records=records,
+                total=records.count(),
+                form_data=form_data,
                 changes=changes,
                 skip_invalid=data["skip_invalid"],
             )
@@ -173,6 +162,9 @@ class BulkActionsMixin:
                 "n": len(refused.outcome.refused)
             }
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        if job is not None:
+            body = {"job": job.pk, "url": job.get_absolute_url(), "total": job.total}
+            return Response(body, status=status.HTTP_202_ACCEPTED)
         return Response(_result(outcome))
 
     @extend_schema(

@@ -225,6 +225,42 @@ def bulk_run(
     return records_bulk_update(records=rows, changes=changes, **common)
 
 
+def bulk_submit(
+    *,
+    viewset,
+    user,
+    action: str,
+    selection: "Selection",
+    records: models.QuerySet,
+    total: int,
+    form_data: dict,
+    changes: dict | None,
+    skip_invalid: bool,
+) -> tuple[BulkOutcome | None, BulkJob | None]:
+    """Write now, or above ``BULK_JOB_THRESHOLD`` records queue a job: ``(outcome, None)`` or
+    ``(None, job)``; ``BulkRefused`` as ``bulk_run``. The page and the API both submit here."""
+    if total > settings.BULK_JOB_THRESHOLD:
+        job = bulk_job_start(
+            viewset=viewset,
+            user=user,
+            action=action,
+            selection=selection,
+            data=form_data,
+            skip_invalid=skip_invalid,
+            total=total,
+        )
+        return None, job
+    outcome = bulk_run(
+        viewset=viewset,
+        user=user,
+        action=action,
+        records=records,
+        changes=changes,
+        skip_invalid=skip_invalid,
+    )
+    return outcome, None
+
+
 def bulk_job_start(
     *, viewset, user, action: str, selection: Selection, data: dict, skip_invalid: bool, total
 ):
@@ -242,7 +278,12 @@ def bulk_job_start(
         total=total,
     )
     django_cache.set(job.progress_key, 0, 6 * 3600)
-    transaction.on_commit(lambda: bulk_job_run.delay(job.pk))
+
+    def queue():
+        task = bulk_job_run.delay(job.pk)
+        BulkJob.objects.filter(pk=job.pk, task_id="").update(task_id=task.id or "")
+
+    transaction.on_commit(queue)
     return job
 
 
@@ -369,34 +410,27 @@ def bulk_action(request, viewset):
         changes = form.changes if form is not None else None
         context["preview"] = _preview(viewset, records, changes)
         return render(request, "crud/bulk_preview.html", context)
-    skip_invalid = request.POST.get("skip_invalid") == "1"
-    if total > settings.BULK_JOB_THRESHOLD:
-        data = {key: request.POST.get(key) for key in (form.data if form is not None else {})}
-        for key in ("csrfmiddlewaretoken", "pk", "all", "query", "bulk_step", "action"):
-            data.pop(key, None)
-        job = bulk_job_start(
+    data = {key: request.POST.get(key) for key in (form.data if form is not None else {})}
+    for key in ("csrfmiddlewaretoken", "pk", "all", "query", "bulk_step", "action"):
+        data.pop(key, None)
+    try:
+        outcome, job = bulk_submit(
             viewset=viewset,
             user=request.user,
             action=action,
             selection=selection,
-            data=data,
-            skip_invalid=skip_invalid,
-            total=total,
-        )
-        return redirect(job.get_absolute_url())
-    try:
-        outcome = bulk_run(
-            viewset=viewset,
-            user=request.user,
-            action=action,
             records=records,
+            total=total,
+            form_data=data,
             changes=form.changes if form is not None else None,
-            skip_invalid=skip_invalid,
+            skip_invalid=request.POST.get("skip_invalid") == "1",
         )
     except BulkRefused as refused:
         context["outcome"] = refused.outcome
         context["preview"] = _preview(viewset, records, form.changes if form else None)
         return render(request, "crud/bulk_preview.html", context, status=400)
+    if job is not None:
+        return redirect(job.get_absolute_url())
     _report_outcome(request, action, outcome)
     return redirect(context["list_url"])
 
