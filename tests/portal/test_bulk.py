@@ -416,3 +416,17 @@ def _text_of(response) -> str:
     html = response.content.decode()
     main = html.split("<main", 1)[-1].split("</main>", 1)[0]
     return " ".join(re.sub(r"<[^>]+>", " ", main).split())[:1500]
+
+
+def test_bulk_deleted_records_wait_in_the_trash(township, staff_client, admin_client_):
+    records = f.EnterpriseFactory.create_batch(2, township=township)
+    data = {"action": "delete", "pk": [r.pk for r in records], "bulk_step": "confirm"}
+    staff_client.post(_url(Enterprise), data)
+    assert not Enterprise.objects.exists()
+    trash = admin_client_.get(reverse("bureau:trash")).content.decode()
+    assert all(record.name in trash for record in records)
+    deleted = Enterprise.history.get(id=records[0].pk, history_type="-")
+    admin_client_.post(
+        reverse("bureau:trash-restore", args=["enterprises", "enterprise", deleted.history_id])
+    )
+    assert list(Enterprise.objects.values_list("pk", flat=True)) == [records[0].pk]
