@@ -18,8 +18,10 @@ from __future__ import annotations
 import datetime
 import gc
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from cultivation import scoring
 from cultivation.rules import IP_CLASS_ONE, hitech_rules_for
@@ -151,21 +153,35 @@ def _figures(row) -> scoring.Figures:
 
 def assess(enterprises: QuerySet, year: int) -> list[Assessment]:
     """Every enterprise of ``enterprises`` assessed for ``year``, in seven queries."""
+    return assess_many(enterprises, [year])[year]
+
+
+def assess_many(enterprises: QuerySet, years) -> dict[int, list[Assessment]]:
+    """Every enterprise of ``enterprises`` assessed for each of ``years``: {year: assessments}.
+
+    The same seven queries as for one year, whatever the number of years (the indicator
+    registry asks for five years of 后备高企 at once): the figures of every window, the IP
+    counted by class for each year in one grouped query, every application up to the last
+    year, the first year of each R&D institution, the recorded evaluations of the years."""
+    years = sorted(set(years))
     firms = [
         Firm(pk, name, code, founded_on, township or "", industry or "")
         for pk, name, code, founded_on, township, industry in enterprises.order_by(
             "pk"
         ).values_list("pk", "name", "credit_code", "founded_on", "township__name", "industry__name")
     ]
-    if not firms:
-        return []
+    if not firms or not years:
+        return {year: [] for year in years}
     ids = enterprises.values("pk")
-    window = hitech_rules_for(year).years_window
-    end = datetime.date(year, 12, 31)
+    windows = {year: hitech_rules_for(year).years_window for year in years}
+    last = years[-1]
+    ends = {year: datetime.date(year, 12, 31) for year in years}
 
     figures: dict[int, dict[int, scoring.Figures]] = {}
     rows = EnterpriseYearlyFigure.objects.filter(
-        enterprise__in=ids, year__gt=year - window, year__lte=year
+        enterprise__in=ids,
+        year__gt=min(year - windows[year] for year in years),
+        year__lte=last,
     ).values(
         "enterprise_id",
         "year",
@@ -181,23 +197,31 @@ def assess(enterprises: QuerySet, year: int) -> list[Assessment]:
         figures.setdefault(row["enterprise_id"], {})[row["year"]] = _figures(row)
 
     class_one = Q(kind__in=list(IP_CLASS_ONE))
-    ip = {
-        row["enterprise_id"]: (row["one"], row["two"])
-        for row in IntellectualProperty.objects.filter(ip_counting_in(year), enterprise__in=ids)
+    counting = {year: ip_counting_in(year) for year in years}
+    ip_rows = (
+        IntellectualProperty.objects.filter(reduce(or_, counting.values()), enterprise__in=ids)
         .order_by()
         .values("enterprise_id")
-        .annotate(one=Count("pk", filter=class_one), two=Count("pk", filter=~class_one))
-    }
+        .annotate(
+            **{f"one_{year}": Count("pk", filter=counting[year] & class_one) for year in years},
+            **{f"two_{year}": Count("pk", filter=counting[year] & ~class_one) for year in years},
+        )
+    )
+    ip: dict[int, dict[int, tuple[int, int]]] = {year: {} for year in years}
+    for row in ip_rows:
+        for year in years:
+            ip[year][row["enterprise_id"]] = (row[f"one_{year}"], row[f"two_{year}"])
 
-    certificates: dict[int, Certificate] = {}
-    fields: dict[int, str] = {}
+    certificates: dict[int, dict[int, Certificate]] = {year: {} for year in years}
+    fields: dict[int, dict[int, str]] = {year: {} for year in years}
     field_names = {key: str(label) for key, label in TechField.choices}
     applications = (
-        HiTechApplication.objects.filter(enterprise__in=ids, year__lte=year)
+        HiTechApplication.objects.filter(enterprise__in=ids, year__lte=last)
         .order_by("enterprise_id", "year")
         .values_list(
             "pk",
             "enterprise_id",
+            "year",
             "tech_field",
             "status",
             "certificate_number",
@@ -205,57 +229,86 @@ def assess(enterprises: QuerySet, year: int) -> list[Assessment]:
             "expires_on",
         )
     )
-    for pk, firm_pk, tech_field, status, number, issued_on, expires_on in applications:
-        if tech_field:
-            fields[firm_pk] = field_names.get(tech_field, tech_field)
-        if (
-            status == HT.CERTIFIED
-            and issued_on is not None
-            and expires_on is not None
-            and issued_on <= end <= expires_on
-        ):
-            certificates[firm_pk] = Certificate(pk, number, issued_on, expires_on)
+    for pk, firm_pk, filed, tech_field, status, number, issued_on, expires_on in applications:
+        certified = status == HT.CERTIFIED and issued_on is not None and expires_on is not None
+        for year in years:
+            if filed > year:
+                continue
+            if tech_field:
+                fields[year][firm_pk] = field_names.get(tech_field, tech_field)
+            if certified and issued_on <= ends[year] <= expires_on:
+                certificates[year][firm_pk] = Certificate(pk, number, issued_on, expires_on)
 
-    institutions = set(
+    # The first year each enterprise had an R&D institution of provincial level or above.
+    since: dict[int, int] = dict(
         Platform.objects.filter(
             host__in=ids,
             status=Platform.Status.RECOGNISED,
             level__in=PROVINCIAL_OR_ABOVE,
             kind__in=RD_PLATFORM_KINDS,
-            year__lte=year,
+            year__lte=last,
         )
         .order_by()
-        .values_list("host_id", flat=True)
-        .distinct()
+        .values("host_id")
+        .annotate(first=Min("year"))
+        .values_list("host_id", "first")
     )
-    institutions |= set(
+    covered = (
         RdCoverage.objects.filter(
             enterprise__in=ids,
             has_institution=True,
             level__in=PROVINCIAL_OR_ABOVE,
-            year__lte=year,
+            year__lte=last,
         )
         .order_by()
-        .values_list("enterprise_id", flat=True)
-        .distinct()
+        .values("enterprise_id")
+        .annotate(first=Min("year"))
+        .values_list("enterprise_id", "first")
     )
-
-    recorded = {
-        firm_pk: Recorded(status, score)
-        for firm_pk, status, score in SmeEvaluation.objects.filter(enterprise__in=ids, year=year)
-        .order_by()
-        .values_list("enterprise_id", "status", "score")
+    for firm_pk, first in covered:
+        since[firm_pk] = min(first, since.get(firm_pk, first))
+    institutions = {
+        year: {firm_pk for firm_pk, first in since.items() if first <= year} for year in years
     }
+
+    recorded: dict[int, dict[int, Recorded]] = {year: {} for year in years}
+    for firm_pk, year, status, score in (
+        SmeEvaluation.objects.filter(enterprise__in=ids, year__in=years)
+        .order_by()
+        .values_list("enterprise_id", "year", "status", "score")
+    ):
+        recorded[year][firm_pk] = Recorded(status, score)
 
     # The scoring makes a few dozen small objects per enterprise: at city scale the cyclic
     # collector's passes over them would cost a third of the time, and none of them is cyclic.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return [
-            _assessment(firm, year, figures, ip, certificates, fields, institutions, recorded)
-            for firm in firms
-        ]
+        out = {}
+        for year in years:
+            first = year - windows[year]
+            own = (
+                figures
+                if len(years) == 1
+                else {
+                    firm_pk: {y: row for y, row in by_year.items() if first < y <= year}
+                    for firm_pk, by_year in figures.items()
+                }
+            )
+            out[year] = [
+                _assessment(
+                    firm,
+                    year,
+                    own,
+                    ip[year],
+                    certificates[year],
+                    fields[year],
+                    institutions[year],
+                    recorded[year],
+                )
+                for firm in firms
+            ]
+        return out
     finally:
         if collecting:
             gc.enable()
@@ -327,3 +380,13 @@ def hitech_candidates(assessments: list[Assessment]) -> list[Assessment]:
         for a in assessments
         if a.certificate is None and a.year in a.figures and len(a.hitech.short) <= 1
     ]
+
+
+def hitech_reserve(enterprises: QuerySet, years) -> dict[int, list[Assessment]]:
+    """后备高企 (``hitech_candidates``) of each of ``years``: {year: assessments}, in the seven
+    queries of ``assess_many`` whatever the number of years. Only enterprises with yearly figures
+    of one of the years are read and scored: the others are candidates of none of them."""
+    years = sorted(set(years))
+    with_figures = EnterpriseYearlyFigure.objects.filter(year__in=years).values("enterprise")
+    assessed = assess_many(enterprises.filter(pk__in=with_figures), years)
+    return {year: hitech_candidates(found) for year, found in assessed.items()}

@@ -72,6 +72,14 @@ TOWNSHIP_KEYS = [
     "service_visits",
 ]
 DETAIL_KEYS = {"coverage_milestones", *TOWNSHIP_KEYS}
+# Every figure the page shows: the dashboard computes these and no other indicator.
+SHOWN_KEYS = list(dict.fromkeys([*KPI_KEYS, *TREND_KEYS, *DETAIL_KEYS]))
+
+# The 培育库 pipeline card: 科小入库 → 后备高企 → 高企申报 → 认定, each step against the one
+# before it. 后备高企 is scored from the records over every enterprise (cultivation/): the card
+# is a request of its own (``pipeline_data``), so the page never waits for the scoring.
+PIPELINE_KEYS = ["sme_registered", "hitech_reserve", "hitech_applications", "hitech_certified"]
+PIPELINE_READY_KEY = "hitech_reserve_ready"
 
 # A figure counts as behind schedule from the fourth quarter on, when the share of the target
 # reached is below the share of the year gone by.
@@ -434,8 +442,8 @@ def build_dashboard(year: int, township=None, today: datetime.date | None = None
     # Five years of the tables the trends chart, two years (this and last) of the others:
     # every table is still read once, and the large ones the trends skip only for two years.
     trend_models = {REGISTRY[key].model for key in TREND_KEYS}
-    long_keys = [key for key, ind in REGISTRY.items() if ind.model in trend_models]
-    short_keys = [key for key in REGISTRY if key not in long_keys]
+    long_keys = [key for key in SHOWN_KEYS if REGISTRY[key].model in trend_models]
+    short_keys = [key for key in SHOWN_KEYS if key not in long_keys]
     details = DETAIL_KEYS if pk is None else set()  # a township's page has neither
     trends = compute_many(years, pk, long_keys, detail_year=year, detail_keys=details)
     values = compute_many([year - 1, year], pk, short_keys, detail_year=year, detail_keys=details)
@@ -492,6 +500,60 @@ def dashboard_refresh(year: int, township=None, today: datetime.date | None = No
     data["cache_key"] = key  # the page caches its largest rendered parts under it
     if cache_seconds():
         cache.set(key, data, cache_seconds())
+    return data
+
+
+def _share(value, previous) -> Decimal | None:
+    if not value or not previous:
+        return None
+    return (Decimal(value) * 100 / Decimal(previous)).quantize(Decimal("0.1"))
+
+
+def build_pipeline(year: int, township=None) -> dict:
+    """The pipeline card of ``year`` (one township's when given): each step's count, the link to
+    its records and its share of the step before; of the 后备高企, those meeting every
+    condition the records decide. A fixed number of queries: two for the applications and
+    evaluations, seven for the scoring (``cultivation.selectors.hitech_reserve``), one for the
+    targets."""
+    pk = township_pk(township)
+    values = compute_many([year], pk, [*PIPELINE_KEYS, PIPELINE_READY_KEY], detail_keys=())[year]
+    labels = {
+        "sme_registered": _("科小入库"),
+        "hitech_reserve": _("后备高企"),
+        "hitech_applications": _("高企申报"),
+        "hitech_certified": _("高企认定"),
+    }
+    steps, previous = [], None
+    for key in PIPELINE_KEYS:
+        item = values[key]
+        steps.append(
+            {
+                "key": key,
+                "label": labels[key],
+                "title": item.label,
+                "value": item.value,
+                "url": item.records_url,
+                "share": _share(item.value, previous) if previous is not None else None,
+            }
+        )
+        previous = item.value
+    ready = values[PIPELINE_READY_KEY]
+    return {
+        "year": year,
+        "steps": steps,
+        "ready": {"value": ready.value, "url": ready.records_url, "title": ready.label},
+    }
+
+
+def pipeline_data(year: int, township=None, today: datetime.date | None = None) -> dict:
+    """``build_pipeline`` through the dashboard's cache (the same key, so a clear or an import
+    renews both)."""
+    key = f"{dashboard_cache_key(year, township_pk(township), today)}:pipeline"
+    data = cache.get(key) if cache_seconds() else None
+    if data is None:
+        data = build_pipeline(year, township)
+        if cache_seconds():
+            cache.set(key, data, cache_seconds())
     return data
 
 

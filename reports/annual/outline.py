@@ -207,10 +207,13 @@ def _communities(context):
 def _hitech(context):
     segments = fill(
         "组织我区{sme_registered}家企业完成科技型中小企业评价并入库，组织{hitech_applications}"
-        "家企业申报高新技术企业，{hitech_certified}家通过认定。"
-        "着力提升高新技术产业产值占规模以上工业产值比重，",
+        "家企业申报高新技术企业，{hitech_certified}家通过认定。",
         context,
     )
+    if _none_or_positive(context, "hitech_reserve"):
+        # The 培育库's 后备高企 of the year, scored from the records (cultivation/).
+        segments += fill("建立高新技术企业后备培育库，入库企业{hitech_reserve}家。", context)
+    segments += fill("着力提升高新技术产业产值占规模以上工业产值比重，", context)
     period = f"{context.year}年" if context.full_year else context.extra.get("as_of") or "截至目前"
     segments += fill(
         f"{period}全区高新技术产业产值占规模以上工业产值比重{{hitech_output_share:.2f}}%", context
@@ -1079,6 +1082,7 @@ USED_INDICATOR_KEYS = {
     "sme_registered",
     "hitech_applications",
     "hitech_certified",
+    "hitech_reserve",
     "hitech_output_share",
     "hitech_output_share_city",
     "hitech_output_share_rank",

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("screen/", views.dashboard_screen, name="dashboard-screen"),
     path("data.json", views.dashboard_json, name="dashboard-data"),
+    path("pipeline/", views.dashboard_pipeline, name="dashboard-pipeline"),
 ]

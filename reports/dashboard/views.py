@@ -132,6 +132,14 @@ def _leader_todo(user) -> list:
 
 
 @require_GET
+def dashboard_pipeline(request):
+    """The 培育库 pipeline card, fetched by the dashboard after the page (htmx)."""
+    year, township = _scope(request)
+    context = {"pipeline": selectors.pipeline_data(year, township)}
+    return render(request, "reports/_dashboard_pipeline.html", context)
+
+
+@require_GET
 def dashboard_screen(request):
     """Big-screen mode for the meeting room: full screen, dark, refreshing itself."""
     year, township = _scope(request)

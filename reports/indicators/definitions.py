@@ -6,12 +6,14 @@ repeat each condition as filter parameters of the records' list page, so a numbe
 dashboard opens exactly the records behind it.
 """
 
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q
 
 from bureau.models import WorkActivity
+from cultivation import selectors as cultivation
 from enterprises.models import (
     Enterprise,
     EnterpriseYearlyFigure,
@@ -93,9 +95,11 @@ class AboveScaleCoverage(CustomIndicator):
                 enterprises.values_list("township__name").annotate(n=Count("pk")).order_by()
             )
             covered: dict = {}
+            # One ledger row per enterprise and year (coverage_unique_year): counting rows
+            # counts enterprises, without the sort COUNT(DISTINCT) makes.
             rows = (
                 ledger.values_list("year", "enterprise__township__name")
-                .annotate(n=Count("enterprise", distinct=True))
+                .annotate(n=Count("pk"))
                 .order_by()
             )
             for year, township, n in rows:
@@ -158,6 +162,56 @@ class AboveScaleCoverage(CustomIndicator):
         if pk is not None:
             params[self.township_param] = pk
         return f"{base}?{urlencode(params)}" if base else None
+
+
+class HitechReserve(CustomIndicator):
+    """The 后备高企 of a year, computed from the records on every call, never stored: the
+    enterprises ``cultivation.selectors.hitech_candidates`` finds (no certificate valid at the
+    year's end, figures of the year, every condition the records decide 满足 or one short).
+    ``measure`` is ``all`` (the list) or ``ready`` (those of them with every decidable condition
+    满足). Both share seven queries (``cultivation.selectors.hitech_reserve``) whatever the
+    number of years; the scoring itself runs in Python over the enterprises with figures."""
+
+    model = Enterprise
+    measure: str = "all"
+
+    def _mine(self, assessments) -> list:
+        if self.measure == "ready":
+            return [a for a in assessments if a.hitech.all_met]
+        return assessments
+
+    def _reserve(self, years, pk, memo) -> dict:
+        key = ("hitech_reserve", tuple(years), pk)
+        if key not in memo:
+            enterprises = Enterprise.objects.all()
+            if pk is not None:
+                enterprises = enterprises.filter(township=pk)
+            memo[key] = cultivation.hitech_reserve(enterprises, years)
+        return memo[key]
+
+    def evaluate_custom(self, years, pk, detail_year, memo):
+        reserve = self._reserve(years, pk, memo)
+        values = {year: len(self._mine(reserve[year])) for year in years}
+        by_township = Counter(a.enterprise.township_name for a in self._mine(reserve[detail_year]))
+        return values, dict(sorted(by_township.items()))
+
+    def queryset(self, year, township=None):
+        """The enterprises behind the value (scored now, as the list page scores them)."""
+        pk = township_pk(township)
+        mine = self._mine(self._reserve([year], pk, {})[year])
+        return Enterprise.objects.filter(pk__in=[a.enterprise.pk for a in mine])
+
+    def records_url(self, year, township=None):
+        """The 后备高企 list of the year (and township): it lists the enterprises of ``all`` and
+        marks those of ``ready`` 全部满足; it is not an entity list, so its filters are its own."""
+        base = list_url("cultivation:hitech")
+        if base is None:
+            return None
+        params = {"year": year}
+        pk = township_pk(township)
+        if pk is not None:
+            params["township"] = pk
+        return f"{base}?{urlencode(params)}"
 
 
 def _status_in(statuses):
@@ -251,6 +305,27 @@ INDICATORS = [
         url_params={"status": HT.CERTIFIED.value},
         distinct="enterprise",
         breakdown_field="enterprise__township__name",
+    ),
+    HitechReserve(
+        "hitech_reserve",
+        "高新技术企业后备培育库入库企业",
+        "家",
+        "（一）2",
+        """后备高企 of year Y: enterprises without a 高企 certificate valid on 31 December of Y,
+        with yearly figures of Y, whose every condition the records decide (registered a year,
+        core IP, technical field, 科技人员 share, three-year R&D share, hi-tech income share;
+        docs/cultivation.md) is 满足, or all but one; computed from the records now, as the
+        培育库's 后备高企 list shows them. Breakdown by township.""",
+        measure="all",
+    ),
+    HitechReserve(
+        "hitech_reserve_ready",
+        "后备高企中可判定条件全部满足",
+        "家",
+        "（一）2",
+        """Of ``hitech_reserve`` of year Y, the enterprises with every decidable condition 满足
+        (none short; the list marks them 全部满足). Breakdown by township.""",
+        measure="ready",
     ),
     RatioIndicator(
         "hitech_output_share",

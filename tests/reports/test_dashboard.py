@@ -16,6 +16,7 @@ from reports import selectors
 from reports.indicators import REGISTRY
 from tests import factories as f
 from tests.conftest import PERSONAS
+from tests.reports.pipeline_data import reserve_firm
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,7 @@ THIS_YEAR = datetime.date.today().year
 DASHBOARD = reverse("reports:dashboard")
 SCREEN = reverse("reports:dashboard-screen")
 DATA = reverse("reports:dashboard-data")
+PIPELINE = reverse("reports:dashboard-pipeline")
 
 
 @pytest.fixture(autouse=True)
@@ -355,3 +357,91 @@ def test_beat_also_warms_each_liaisons_township_and_no_other(
         data = selectors.dashboard_data(year, township)
     assert data["cache_key"] == selectors.dashboard_cache_key(year, township.pk)
     assert len(queries) <= 3  # served from the cache, nothing built
+
+
+# ---- the 培育库 pipeline card ---------------------------------------------------------------------
+
+
+def _pipeline_records(township, other_township, n=1):
+    """In 2025, per township and ``n`` times: 科小入库 2 (one of them the candidate 甲), 后备高企 2
+    (甲 meets every decidable condition, 乙 lacks IP), 高企申报 1 submitted, which is certified.
+    Beside them what must not count: 丁 two conditions short, a rejected SME evaluation, an
+    application still 培育."""
+    for t in (township, other_township):
+        for i in range(n):
+            ready = reserve_firm(t, f"{t.name}甲{i}")
+            reserve_firm(t, f"{t.name}乙{i}", ip=False)
+            reserve_firm(t, f"{t.name}丁{i}", ip=False, tech_staff=5)
+            f.SmeEvaluationFactory(enterprise=ready, year=2025)
+            f.SmeEvaluationFactory(enterprise__township=t, year=2025)
+            f.SmeEvaluationFactory(enterprise__township=t, year=2025, status="rejected")
+            f.HiTechApplicationFactory(
+                enterprise__township=t,
+                year=2025,
+                status="certified",
+                certificate_number=f"GR2025{t.pk}{i}",
+                issued_on=D(2025, 11, 1),
+            )
+            f.HiTechApplicationFactory(enterprise__township=t, year=2025, status="cultivating")
+
+
+def _steps(response):
+    return {step["key"]: step for step in response.context["pipeline"]["steps"]}
+
+
+def test_pipeline_card_counts_each_step_with_its_share_and_links(
+    staff_client, township, other_township
+):
+    _pipeline_records(township, other_township)
+
+    response = staff_client.get(PIPELINE, {"year": 2025})
+    steps = _steps(response)
+    values = [steps[key]["value"] for key in selectors.PIPELINE_KEYS]
+    assert values == [4, 4, 2, 2]  # both townships: 2 + 2, 2 + 2, 1 + 1, 1 + 1
+    shares = [steps[key]["share"] for key in selectors.PIPELINE_KEYS]
+    assert shares == [None, Decimal("100.0"), Decimal("50.0"), Decimal("100.0")]
+    assert response.context["pipeline"]["ready"]["value"] == 2
+    for key in selectors.PIPELINE_KEYS:
+        assert steps[key]["url"] == REGISTRY[key].records_url(2025)
+    assert steps["hitech_reserve"]["url"] == f"{reverse('cultivation:hitech')}?year=2025"
+    html = response.content.decode()
+    assert f'href="{steps["hitech_applications"]["url"]}"'.replace("&", "&amp;") in html
+    # The list behind the 后备高企 shows the same enterprises, two of them 全部满足.
+    rows = staff_client.get(steps["hitech_reserve"]["url"]).context["rows"]
+    assert len(rows) == 4 and sum(a.hitech.all_met for a in rows) == 2
+
+
+def test_pipeline_card_of_a_liaison_is_their_township(liaison_client, township, other_township):
+    _pipeline_records(township, other_township)
+    reserve_firm(other_township, "东山镇又一家")
+
+    response = liaison_client.get(PIPELINE, {"year": 2025, "township": other_township.pk})
+    steps = _steps(response)
+    assert [steps[key]["value"] for key in selectors.PIPELINE_KEYS] == [2, 2, 1, 1]
+    assert steps["hitech_reserve"]["url"].endswith(f"township={township.pk}")
+    assert f"enterprise__township={township.pk}" in steps["sme_registered"]["url"]
+    assert "东山镇" not in response.content.decode()
+
+
+def test_the_dashboard_fetches_the_pipeline_card_after_the_page(liaison_client, leader_client):
+    html = leader_client.get(DASHBOARD, {"year": 2025}).content.decode()
+    assert f'hx-get="{PIPELINE}?year=2025"' in html
+    html = liaison_client.get(DASHBOARD, {"year": 2025}).content.decode()
+    assert f'hx-get="{PIPELINE}?year=2025"' in html  # their township comes from their account
+
+
+@pytest.mark.usefixtures("no_cache")
+def test_pipeline_card_queries_do_not_grow_with_rows_or_townships(
+    staff_client, liaison_client, township, other_township
+):
+    _pipeline_records(township, other_township, n=1)
+    url = f"{PIPELINE}?year=2025"
+    staff_client.get(url)
+    small = _count_queries(staff_client, url)
+    small_liaison = _count_queries(liaison_client, url)
+    _pipeline_records(township, other_township, n=3)
+    extra = f.TownshipFactory(code="370302230", name="新增乡")
+    _pipeline_records(extra, township, n=1)
+    assert _count_queries(staff_client, url) == small
+    assert _count_queries(liaison_client, url) == small_liaison
+    assert small <= 20  # session and user, two for the records, seven to score, the targets
