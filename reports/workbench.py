@@ -7,6 +7,12 @@ and links to the list of exactly those records: the entity's named selection
 A fixed number of queries whatever the data: one count per item, one grouped count for the
 townships, one for this week's activities. ``?year=`` takes the items as of another year.
 
+The counts of records (the first seven items, a liaison's candidates) are kept in the cache
+``WORKBENCH_CACHE_SECONDS`` per role, township and year, as the dashboard keeps its figures: at
+province scale each is a count over hundreds of thousands of records (a whole page took 0.5-1 s),
+and everyone of a role and township sees the same ones. What is the user's own (imports,
+reports, notifications, saved lists) is read on every visit.
+
 Below them, 我的筛选: the lists the user saved (or was shared) with the number of records each
 opens now (``portal.saved_views.workbench_views``: three queries however many there are).
 """
@@ -16,9 +22,10 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bureau import permissions
@@ -35,6 +42,7 @@ from reports.models import ExportJob, ReportReview
 from talents.models import TalentProject
 
 RECENT = datetime.timedelta(days=30)
+WORKBENCH_CACHE_SECONDS = 60
 
 
 @dataclass
@@ -66,6 +74,18 @@ def _reports_item(label: str, reports, level: str = "primary") -> Item:
 
 
 def work_items(user, year: int) -> list[Item]:
+    key = (
+        f"workbench:records:{user.role}:{user.township_id or 0}:{year}:{translation.get_language()}"
+    )
+    items = cache.get(key)
+    if items is None:
+        items = record_items(user, year)
+        cache.set(key, items, WORKBENCH_CACHE_SECONDS)
+    return items + own_items(user)
+
+
+def record_items(user, year: int) -> list[Item]:
+    """The items counting records, the same for everyone of ``user``'s role and township."""
     items: list[Item] = []
 
     def add(label, model, name, value, hint="", level="primary"):
@@ -110,6 +130,12 @@ def work_items(user, year: int) -> list[Item]:
     )
     if user.is_liaison:
         items += _candidates(user, year)
+    return items
+
+
+def own_items(user) -> list[Item]:
+    """The items of ``user``'s own work: imports, report exports, reports to rework or approve."""
+    items: list[Item] = []
     if user.can_edit:
         since = timezone.now() - RECENT
         jobs = job_list_for_user(user).filter(created_at__gte=since)

@@ -170,3 +170,22 @@ def test_a_leader_sees_the_reports_to_approve_on_the_dashboard(
     page = leader_client.get(reverse("reports:dashboard")).content.decode()
     assert 'id="leader-todo"' in page and "待审定" in page
     assert 'id="leader-todo"' not in staff_client.get(reverse("reports:dashboard")).content.decode()
+
+
+def test_record_counts_are_kept_a_minute_per_role_and_township_own_items_are_live(
+    staff_client, township, staff_user
+):
+    from django.core.cache import cache
+
+    from imports.models import ImportJob
+
+    assert items(staff_client)["规上企业缺年度指标"].count == 0
+    f.EnterpriseFactory(township=township, is_above_scale=True)
+    ImportJob.objects.create(
+        user=staff_user, entity="enterprise", file_name="a.xlsx", status=ImportJob.Status.FAILED
+    )
+    now = items(staff_client)
+    assert now["规上企业缺年度指标"].count == 0  # as counted a moment ago, for everyone of staff
+    assert now["导入失败"].count == 1  # the user's own, read on every visit
+    cache.clear()
+    assert items(staff_client)["规上企业缺年度指标"].count == 1
