@@ -96,7 +96,7 @@ class Assessment:
     tech_field: str | None
     certificate: Certificate | None  # the certificate valid on the year's last day
     recorded: Recorded | None  # the 科小评价 recorded for the year
-    sme: scoring.SmeEvaluation
+    sme: scoring.SmeEvaluation | None  # None when assessed for the 高企 screening alone
     hitech: scoring.HitechScreening
 
     @property
@@ -156,13 +156,15 @@ def assess(enterprises: QuerySet, year: int) -> list[Assessment]:
     return assess_many(enterprises, [year])[year]
 
 
-def assess_many(enterprises: QuerySet, years) -> dict[int, list[Assessment]]:
+def assess_many(enterprises: QuerySet, years, *, sme: bool = True) -> dict[int, list[Assessment]]:
     """Every enterprise of ``enterprises`` assessed for each of ``years``: {year: assessments}.
 
     The same seven queries as for one year, whatever the number of years (the indicator
     registry asks for five years of 后备高企 at once): the figures of every window, the IP
     counted by class for each year in one grouped query, every application up to the last
-    year, the first year of each R&D institution, the recorded evaluations of the years."""
+    year, the first year of each R&D institution, the recorded evaluations of the years.
+    ``sme=False`` leaves the 科小 evaluation out (``Assessment.sme`` is None): the 后备高企
+    need only the 高企 screening, and the scoring is most of the time at scale."""
     years = sorted(set(years))
     firms = [
         Firm(pk, name, code, founded_on, township or "", industry or "")
@@ -305,6 +307,7 @@ def assess_many(enterprises: QuerySet, years) -> dict[int, list[Assessment]]:
                     fields[year],
                     institutions[year],
                     recorded[year],
+                    sme=sme,
                 )
                 for firm in firms
             ]
@@ -314,7 +317,7 @@ def assess_many(enterprises: QuerySet, years) -> dict[int, list[Assessment]]:
             gc.enable()
 
 
-def _assessment(firm, year, figures, ip, certificates, fields, institutions, recorded):
+def _assessment(firm, year, figures, ip, certificates, fields, institutions, recorded, *, sme=True):
     own = figures.get(firm.pk, {})
     one, two = ip.get(firm.pk, (0, 0))
     holdings = scoring.Holdings(
@@ -332,7 +335,7 @@ def _assessment(firm, year, figures, ip, certificates, fields, institutions, rec
         tech_field=field,
         certificate=certificates.get(firm.pk),
         recorded=recorded.get(firm.pk),
-        sme=scoring.sme_evaluate(own.get(year), holdings, year),
+        sme=scoring.sme_evaluate(own.get(year), holdings, year) if sme else None,
         hitech=scoring.hitech_screen(
             own, holdings, year, founded_on=firm.founded_on, tech_field=field
         ),
@@ -384,9 +387,26 @@ def hitech_candidates(assessments: list[Assessment]) -> list[Assessment]:
 
 def hitech_reserve(enterprises: QuerySet, years) -> dict[int, list[Assessment]]:
     """后备高企 (``hitech_candidates``) of each of ``years``: {year: assessments}, in the seven
-    queries of ``assess_many`` whatever the number of years. Only enterprises with yearly figures
-    of one of the years are read and scored: the others are candidates of none of them."""
+    queries of ``assess_many`` whatever the number of years, screened for the 高企 alone.
+
+    Only enterprises that could be candidates of one of the years are read and scored: those
+    with yearly figures of the year, and with IP granted by its end or a hi-tech application
+    naming a field up to it. Without either, both the IP and the field conditions are short
+    (the rules ask for at least one IP of a class, ``min_class_one`` / ``min_class_two`` ≥ 1),
+    one more than a candidate may be; the others are most of the enterprises."""
     years = sorted(set(years))
-    with_figures = EnterpriseYearlyFigure.objects.filter(year__in=years).values("enterprise")
-    assessed = assess_many(enterprises.filter(pk__in=with_figures), years)
+    rules = [hitech_rules_for(year) for year in years]
+    assert all(r.min_class_one >= 1 and r.min_class_two >= 1 for r in rules), "IP may be none"
+    last = datetime.date(years[-1], 12, 31)
+    possible = enterprises.filter(
+        pk__in=EnterpriseYearlyFigure.objects.filter(year__in=years).values("enterprise")
+    ).filter(
+        Q(pk__in=IntellectualProperty.objects.filter(granted_on__lte=last).values("enterprise"))
+        | Q(
+            pk__in=HiTechApplication.objects.filter(year__lte=years[-1])
+            .exclude(tech_field="")
+            .values("enterprise")
+        )
+    )
+    assessed = assess_many(possible, years, sme=False)
     return {year: hitech_candidates(found) for year, found in assessed.items()}

@@ -19,6 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 
 from bureau.services import record_delete
+from cultivation import selectors
+from enterprises.models import Enterprise
 from platforms.models import Level, Platform
 from reports.indicators import REGISTRY, compute_all, compute_many, get_indicator
 from reports.indicators.base import ExternalIndicator
@@ -125,6 +127,23 @@ def test_hitech_reserve_counts_the_candidates_and_those_meeting_every_condition(
     assert REGISTRY["hitech_reserve"].compute(Y).breakdown == {"东山镇": 1, "城关街道": 2}
     names = set(REGISTRY["hitech_reserve"].queryset(Y).values_list("name", flat=True))
     assert names == {"甲", "乙", "丙"}
+
+
+def test_hitech_reserve_reads_only_possible_candidates_and_finds_what_the_list_finds(township):
+    """The registry scores only enterprises with IP or a field on record: without both, two
+    conditions are short. It finds the same enterprises as the 后备高企 list's full screening."""
+    reserve_firm(township, "甲")
+    reserve_firm(township, "乙", ip=False)
+    no_field = reserve_firm(township, "丙")  # IP but its application is 2026's: no field
+    no_field.hitech_applications.update(year=2026)
+    bare = reserve_firm(township, "丁", ip=False)  # neither: never read
+    bare.hitech_applications.all().delete()
+    f.IntellectualPropertyFactory(enterprise=reserve_firm(township, "戊", ip=False))  # Ⅱ类 1项
+    for year in (2024, Y):
+        everyone = selectors.hitech_candidates(selectors.assess(Enterprise.objects.all(), year))
+        reserve = selectors.hitech_reserve(Enterprise.objects.all(), [year])[year]
+        assert [a.enterprise.name for a in reserve] == [a.enterprise.name for a in everyone]
+    assert {a.enterprise.name for a in reserve} == {"甲", "乙", "丙", "戊"}
 
 
 def test_hitech_reserve_queries_do_not_grow_with_years_or_enterprises(township):
