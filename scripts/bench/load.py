@@ -1,17 +1,21 @@
-"""Load test: concurrent users against gunicorn on PostgreSQL with the city demo data.
+"""Load test: concurrent users against gunicorn on PostgreSQL with city or province demo data.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python \\
-        scripts/bench/load.py [--users 50] [--seconds 60] [--think 2] [--ramp 20] [--workers 3]
+        scripts/bench/load.py [--scale city|province] [--users N] [--seconds 60] [--think 2] \\
+        [--ramp 20] [--workers 3]
 
-Uses its own database ``bureau_load`` on the same server (created, migrated and seeded with
-``seed_demo --scale city`` when empty, then kept for the next run). Starts
-``gunicorn config.wsgi:application`` on a free loopback port in production mode (DEBUG off,
-a throw-away secret key; the client sends ``X-Forwarded-Proto: https`` as a TLS proxy would),
-then each simulated user arrives within ``--ramp`` seconds, logs in through the login page with
-its CSRF token and loops over list pages (a random page of 1-5), detail pages of random records
-and the leaders' dashboard until ``--seconds`` have passed or ``--max-requests`` have been sent.
-Users alternate between the demo staff and leader accounts (both see the whole district, so no
-detail page is a 404).
+Uses its own database on the same server, ``bureau_load`` for the city (20,000 enterprises,
+50 users by default) and ``bureau_load_province`` for the province (200,000 enterprises, 2.6
+million records, 100 users): created, migrated, seeded with ``seed_demo --scale <scale>`` and
+vacuumed when empty, then kept for the next run. Starts ``gunicorn config.wsgi:application`` on
+a free loopback port in production mode (DEBUG off, a throw-away secret key; the client sends
+``X-Forwarded-Proto: https`` as a TLS proxy would), then each simulated user arrives within
+``--ramp`` seconds (20, or 60 for the province), logs in through the login page with its CSRF token, opens the page it lands
+on (staff the 工作台, leaders the dashboard) and then clicks until ``--seconds`` have passed or
+``--max-requests`` have been sent: a list page (a random page of 1-5) 35% of the time, the
+detail page of a random record 40%, the header search for a name, a code or a fragment of one
+10%, the dashboard 7.5% and the 工作台 7.5%. Users alternate between the demo staff and leader
+accounts (both see the whole district, so no detail page is a 404).
 
 A user reads each page for ``--think`` seconds on average (0.5x to 1.5x) before the next click,
 as people do; 2 s is a brisk reader. ``--think 0`` is a stress test instead: every user fires
@@ -33,7 +37,7 @@ import threading
 import time
 from collections import defaultdict
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -45,31 +49,39 @@ from tests.portal_process import (  # noqa: E402 - after the path
     start_gunicorn,
 )
 
-DATABASE = "bureau_load"
+# scale: (database, enterprises that mean it is seeded, default users, ramp-up and seconds)
+SCALES = {
+    "city": ("bureau_load", 10_000, 50, 20, 60),
+    # a hundred logins (PBKDF2, most of a second of CPU each) spread over a minute, not 20 s
+    "province": ("bureau_load_province", 100_000, 100, 60, 150),
+}
 PASSWORD = "Bureau-2026"  # the demo accounts' password (demo.services.DEMO_PASSWORD)
 ACCOUNTS = ["staff", "leader"]
+LANDING = {"staff": "/reports/workbench/", "leader": "/reports/"}
 DETAILS_PER_MODEL = 50
+SEARCHES = 40  # distinct search texts
 
 
-def load_database_url() -> str:
+def load_database_url(scale: str) -> str:
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not url.startswith("postgres"):
         sys.exit("DATABASE_URL must point at PostgreSQL (the load test creates its own database).")
-    return urlunsplit(urlsplit(url)._replace(path=f"/{DATABASE}"))
+    return urlunsplit(urlsplit(url)._replace(path=f"/{SCALES[scale][0]}"))
 
 
-def ensure_database(url: str) -> None:
-    """Create the database if missing; migrate; seed the city demo data if it has none."""
+def ensure_database(url: str, scale: str) -> None:
+    """Create the database if missing; migrate; seed the scale's demo data if it has less."""
     import psycopg2  # noqa: PLC0415
 
+    database, seeded, *_ = SCALES[scale]
     parts = urlsplit(url)
     admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE])
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
         if cursor.fetchone() is None:
-            print(f"creating database {DATABASE}")
-            cursor.execute(f'CREATE DATABASE "{DATABASE}"')
+            print(f"creating database {database}")
+            cursor.execute(f'CREATE DATABASE "{database}"')
     admin.close()
     manage = [sys.executable, str(ROOT / "manage.py")]
     env = {**os.environ, "DATABASE_URL": url}
@@ -82,16 +94,25 @@ def ensure_database(url: str) -> None:
     django.setup()
     from enterprises.models import Enterprise  # noqa: PLC0415
 
-    if Enterprise.objects.count() < 10_000:
-        print("seeding the city demo data (about two minutes)")
-        subprocess.run([*manage, "seed_demo", "--scale", "city"], cwd=ROOT, env=env, check=True)
+    if Enterprise.objects.count() < seeded:
+        print(f"seeding the {scale} demo data")
+        subprocess.run([*manage, "seed_demo", "--scale", scale], cwd=ROOT, env=env, check=True)
+        # as a database that has been in use would be: visibility map and hint bits set
+        connection = psycopg2.connect(url)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        connection.close()
 
 
-def build_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
-    """(label, path) of every list page, of sampled detail pages, and of the dashboard."""
+def build_pages() -> dict[str, list[tuple[str, str]]]:
+    """(label, path) of every list page, of sampled detail pages, of searches, and of the
+    dashboard and the 工作台."""
     from django.urls import reverse  # noqa: PLC0415
 
+    from enterprises.models import Enterprise  # noqa: PLC0415
     from portal import registry  # noqa: PLC0415
+    from talents.models import TalentProject  # noqa: PLC0415
 
     domain = ("enterprises", "talents", "platforms", "poverty")
     lists, details = [], []
@@ -102,8 +123,25 @@ def build_pages() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tu
             (viewset.url_name("detail"), reverse(viewset.url_name("detail"), args=[pk]))
             for pk in ids
         ]
-    dashboards = [("reports:dashboard", reverse("reports:dashboard"))]
-    return lists, details, dashboards
+    # what people type: part of an enterprise's name, a whole credit code, a candidate's name
+    sample = list(Enterprise.objects.order_by("?").values_list("name", "credit_code")[:SEARCHES])
+    texts = [name[2:5] for name, _ in sample[: SEARCHES // 2]]
+    texts += [code for _, code in sample[SEARCHES // 2 : SEARCHES * 3 // 4]]
+    texts += list(
+        TalentProject.objects.order_by("?").values_list("candidate", flat=True)[: SEARCHES // 4]
+    )
+    searches = [("search", f"{reverse('search')}?{urlencode({'q': t})}") for t in texts]
+    return {
+        "list": lists,
+        "detail": details,
+        "search": searches,
+        "dashboard": [("reports:dashboard", reverse("reports:dashboard"))],
+        "workbench": [("reports:workbench", reverse("reports:workbench"))],
+    }
+
+
+# share of the clicks after the landing page
+MIX = [("list", 0.35), ("detail", 0.40), ("search", 0.10), ("dashboard", 0.075)]
 
 
 class Recorder:
@@ -143,7 +181,6 @@ def user(index, base, pages, recorder, deadline, think=0.0, delay=0.0):
 
     time.sleep(delay)  # users arrive over the ramp-up, not all in the same second
 
-    lists, details, dashboards = pages
     rng = random.Random(index)
     session = browser_session(base)
 
@@ -170,23 +207,27 @@ def user(index, base, pages, recorder, deadline, think=0.0, delay=0.0):
     login = get("login (GET)", "/accounts/login/")
     if login is None or login.status_code != 200:
         return
-    data = login_data(login.text, ACCOUNTS[index % len(ACCOUNTS)], PASSWORD)
+    account = ACCOUNTS[index % len(ACCOUNTS)]
+    data = login_data(login.text, account, PASSWORD)
     if get("login (POST)", "/accounts/login/", expect=302, method="POST", data=data) is None:
         return
+    path = LANDING[account]  # where the login leads
+    label = "reports:workbench" if "workbench" in path else "reports:dashboard"
     while time.monotonic() < deadline:
-        roll = rng.random()
-        if roll < 0.4:
-            label, path = rng.choice(lists)
-            path += f"?page={rng.randint(1, 5)}"
-        elif roll < 0.85:
-            label, path = rng.choice(details)
-        else:
-            label, path = rng.choice(dashboards)
         if get(label, path) is None:
             return
         if think:
             # a person reads the page before the next click: 0.5x to 1.5x the mean think time
             time.sleep(rng.uniform(0.5 * think, 1.5 * think))
+        roll, kind = rng.random(), "workbench"
+        for name, share in MIX:
+            if roll < share:
+                kind = name
+                break
+            roll -= share
+        label, path = rng.choice(pages[kind])
+        if kind == "list":
+            path += f"?page={rng.randint(1, 5)}"
 
 
 def warm_up(base: str, workers: int) -> None:
@@ -197,12 +238,68 @@ def warm_up(base: str, workers: int) -> None:
         requests.get(base + "/accounts/login/", headers={"X-Forwarded-Proto": "https"}, timeout=60)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of process ``pid`` so far (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU used by gunicorn's workers and by the PostgreSQL backends serving ``database``
+    between ``start()`` and ``stop()``, read from /proc (the server runs on this machine)."""
+
+    def __init__(self, server_pid: int, url: str, database: str):
+        self.server_pid, self.url, self.database = server_pid, url, database
+
+    def _pids(self) -> dict[str, list[int]]:
+        import psycopg2  # noqa: PLC0415
+
+        workers = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.server_pid:
+                    workers.append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        admin = psycopg2.connect(urlunsplit(urlsplit(self.url)._replace(path="/postgres")))
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database])
+            backends = [pid for (pid,) in cursor.fetchall()]
+        admin.close()
+        return {"app": workers, "database": backends}
+
+    def _read(self) -> dict[str, dict[int, float]]:
+        return {
+            kind: {pid: cpu_seconds(pid) for pid in pids} for kind, pids in self._pids().items()
+        }
+
+    def start(self) -> None:
+        self.before = self._read()
+        self.client_before = sum(os.times()[:2])
+
+    def stop(self) -> dict[str, float]:
+        after = self._read()
+        used = {
+            kind: sum(seconds - self.before[kind].get(pid, 0.0) for pid, seconds in pids.items())
+            for kind, pids in after.items()
+        }
+        used["client"] = sum(os.times()[:2]) - self.client_before
+        return used
+
+
+def loadavg() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def report(recorder: Recorder, elapsed: float, users: int) -> None:
+def report(recorder: Recorder, elapsed: float, users: int, cpu: dict[str, float]) -> None:
     every = [v for values in recorder.latencies.values() for v in values]
     errors = sum(recorder.errors.values())
     ms = lambda v: f"{v * 1000:.0f} ms"  # noqa: E731
@@ -217,6 +314,12 @@ def report(recorder: Recorder, elapsed: float, users: int) -> None:
             f"steady      p50 {ms(percentile(steady, 50))}   p95 {ms(percentile(steady, 95))}"
             f"   p99 {ms(percentile(steady, 99))}   ({len(steady)} requests after the ramp-up)"
         )
+    served = max(len(every), 1)
+    print(
+        f"CPU         {cpu['app'] * 1000 / served:.0f} ms gunicorn + "
+        f"{cpu['database'] * 1000 / served:.0f} ms PostgreSQL a request "
+        f"({cpu['app']:.0f} s + {cpu['database']:.0f} s; the client {cpu['client']:.0f} s)"
+    )
     print("\nper page (slowest p95 first):")
     print(f"  {'page':42} {'n':>6} {'p50':>8} {'p95':>8} {'errors':>7}")
     rows = sorted(recorder.latencies.items(), key=lambda item: -percentile(item[1], 95))
@@ -230,22 +333,32 @@ def report(recorder: Recorder, elapsed: float, users: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--scale", choices=list(SCALES), default="city")
+    parser.add_argument("--users", type=int, default=None, help="default: 50 city, 100 province")
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="default: 60 city, 150 province"
+    )
     parser.add_argument("--max-requests", type=int, default=200_000, help="budget over all users")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument(
         "--think", type=float, default=2.0, help="mean seconds a user reads a page (0: stress)"
     )
     parser.add_argument(
-        "--ramp", type=float, default=20.0, help="seconds over which the users arrive and log in"
+        "--ramp",
+        type=float,
+        default=None,
+        help="seconds over which the users arrive and log in (default: 20 city, 60 province)",
     )
     args = parser.parse_args()
+    _, _, users, ramp, seconds = SCALES[args.scale]
+    args.users = args.users or users
+    args.ramp = ramp if args.ramp is None else args.ramp
+    args.seconds = args.seconds or seconds
     if not (1 <= args.users <= 200 and 0 < args.seconds <= 600):
         sys.exit("--users must be 1-200 and --seconds at most 600")
 
-    url = load_database_url()
-    ensure_database(url)
+    url = load_database_url(args.scale)
+    ensure_database(url, args.scale)
     pages = build_pages()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"load-gunicorn-{os.getpid()}.log"
     try:
@@ -254,10 +367,13 @@ def main() -> None:
         sys.exit(str(error))
     try:
         print(
-            f"gunicorn ({args.workers} workers) on {base}; {args.users} users for {args.seconds:g} s,"
-            f" think time {args.think:g} s"
+            f"gunicorn ({args.workers} workers) on {base}, {args.scale} demo data;"
+            f" {args.users} users for {args.seconds:g} s, think time {args.think:g} s;"
+            f" load average before {loadavg()}"
         )
         warm_up(base, args.workers)
+        meter = CpuMeter(server.pid, url, SCALES[args.scale][0])
+        meter.start()
         recorder = Recorder(args.max_requests)
         started = time.monotonic()
         deadline = started + args.seconds
@@ -274,7 +390,8 @@ def main() -> None:
             thread.start()
         for thread in threads:
             thread.join(timeout=args.seconds + 60)
-        report(recorder, time.monotonic() - started, args.users)
+        report(recorder, time.monotonic() - started, args.users, meter.stop())
+        print(f"load average after {loadavg()}")
     finally:
         server.send_signal(signal.SIGTERM)
         try:
