@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 
 from cultivation import scoring
 from cultivation.rules import IP_CLASS_ONE, hitech_rules_for
@@ -386,8 +386,9 @@ def hitech_candidates(assessments: list[Assessment]) -> list[Assessment]:
 
 
 def hitech_reserve(enterprises: QuerySet, years) -> dict[int, list[Assessment]]:
-    """后备高企 (``hitech_candidates``) of each of ``years``: {year: assessments}, in the seven
-    queries of ``assess_many`` whatever the number of years, screened for the 高企 alone.
+    """后备高企 (``hitech_candidates``) of each of ``years``: {year: assessments}, in eight
+    queries whatever the number of years (the possible candidates, then ``assess_many``'s
+    seven), screened for the 高企 alone.
 
     Only enterprises that could be candidates of one of the years are read and scored: those
     with yearly figures of the year, and with IP granted by its end or a hi-tech application
@@ -398,15 +399,19 @@ def hitech_reserve(enterprises: QuerySet, years) -> dict[int, list[Assessment]]:
     rules = [hitech_rules_for(year) for year in years]
     assert all(r.min_class_one >= 1 and r.min_class_two >= 1 for r in rules), "IP may be none"
     last = datetime.date(years[-1], 12, 31)
+    # EXISTS probes each enterprise's rows on their index: an IN (subquery) under OR is
+    # re-read for every enterprise once its rows outgrow work_mem (quadratic at province scale).
+    mine = OuterRef("pk")
     possible = enterprises.filter(
-        pk__in=EnterpriseYearlyFigure.objects.filter(year__in=years).values("enterprise")
-    ).filter(
-        Q(pk__in=IntellectualProperty.objects.filter(granted_on__lte=last).values("enterprise"))
-        | Q(
-            pk__in=HiTechApplication.objects.filter(year__lte=years[-1])
-            .exclude(tech_field="")
-            .values("enterprise")
-        )
+        Exists(EnterpriseYearlyFigure.objects.filter(enterprise=mine, year__in=years)),
+        Exists(IntellectualProperty.objects.filter(enterprise=mine, granted_on__lte=last))
+        | Exists(
+            HiTechApplication.objects.filter(enterprise=mine, year__lte=years[-1]).exclude(
+                tech_field=""
+            )
+        ),
     )
-    assessed = assess_many(possible, years, sme=False)
+    # Read once: the seven queries below would each evaluate the EXISTS filters again.
+    ids = list(possible.values_list("pk", flat=True))
+    assessed = assess_many(Enterprise.objects.filter(pk__in=ids), years, sme=False)
     return {year: hitech_candidates(found) for year, found in assessed.items()}

@@ -513,7 +513,7 @@ def build_pipeline(year: int, township=None) -> dict:
     """The pipeline card of ``year`` (one township's when given): each step's count, the link to
     its records and its share of the step before; of the 后备高企, those meeting every
     condition the records decide. A fixed number of queries: two for the applications and
-    evaluations, seven for the scoring (``cultivation.selectors.hitech_reserve``), one for the
+    evaluations, eight for the scoring (``cultivation.selectors.hitech_reserve``), one for the
     targets."""
     pk = township_pk(township)
     values = compute_many([year], pk, [*PIPELINE_KEYS, PIPELINE_READY_KEY], detail_keys=())[year]

@@ -169,7 +169,7 @@ class HitechReserve(CustomIndicator):
     enterprises ``cultivation.selectors.hitech_candidates`` finds (no certificate valid at the
     year's end, figures of the year, every condition the records decide 满足 or one short).
     ``measure`` is ``all`` (the list) or ``ready`` (those of them with every decidable condition
-    满足). Both share seven queries (``cultivation.selectors.hitech_reserve``) whatever the
+    满足). Both share eight queries (``cultivation.selectors.hitech_reserve``) whatever the
     number of years; the scoring itself runs in Python over the enterprises with figures."""
 
     model = Enterprise

@@ -444,4 +444,4 @@ def test_pipeline_card_queries_do_not_grow_with_rows_or_townships(
     _pipeline_records(extra, township, n=1)
     assert _count_queries(staff_client, url) == small
     assert _count_queries(liaison_client, url) == small_liaison
-    assert small <= 20  # session and user, two for the records, seven to score, the targets
+    assert small <= 20  # session and user, two for the records, eight to score, the targets
