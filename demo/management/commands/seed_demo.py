@@ -1,7 +1,8 @@
 """``manage.py seed_demo``: deterministic demo data and the four demo accounts.
 
 ``--scale district`` (default) writes the fictional district 青河区 through the same service as
-the forms; ``city`` and ``province`` add 49 and 499 more counties in validated bulk batches
+the forms; ``city`` and ``province`` add 49 and 499 more counties, with COPY on PostgreSQL
+(``demo.services.seed_by_copy``) and in validated bulk batches elsewhere
 (``demo.services.seed_in_bulk``). Every record has a natural key and existing ones are
 skipped, so a second run adds nothing and ``city`` after ``district`` adds only the other
 counties. Data of different seeds should not share a database: records whose keys coincide
