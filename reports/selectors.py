@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bureau.models import Department, Role, Township, User, WorkActivity
+from enterprises.models import Enterprise
 from imports.models import ImportJob
 from platforms.models import Level, Platform
 from poverty.models import ServiceVisit
@@ -80,6 +81,10 @@ SHOWN_KEYS = list(dict.fromkeys([*KPI_KEYS, *TREND_KEYS, *DETAIL_KEYS]))
 # is a request of its own (``pipeline_data``), so the page never waits for the scoring.
 PIPELINE_KEYS = ["sme_registered", "hitech_reserve", "hitech_applications", "hitech_certified"]
 PIPELINE_READY_KEY = "hitech_reserve_ready"
+# Beyond this many enterprises in scope the worker builds the card (a request would score them
+# for tens of seconds), and keeps it this long: the key still changes with an import or a clear.
+PIPELINE_INLINE_ENTERPRISES = 20_000
+PIPELINE_WORKER_CACHE_SECONDS = 600
 
 # A figure counts as behind schedule from the fourth quarter on, when the share of the target
 # reached is below the share of the year gone by.
@@ -545,16 +550,33 @@ def build_pipeline(year: int, township=None) -> dict:
     }
 
 
-def pipeline_data(year: int, township=None, today: datetime.date | None = None) -> dict:
+def pipeline_cache_key(year: int, pk: int | None, today: datetime.date | None = None) -> str:
+    return f"{dashboard_cache_key(year, pk, today)}:pipeline"
+
+
+def pipeline_data(year: int, township=None, today: datetime.date | None = None) -> dict | None:
     """``build_pipeline`` through the dashboard's cache (the same key, so a clear or an import
-    renews both)."""
-    key = f"{dashboard_cache_key(year, township_pk(township), today)}:pipeline"
-    data = cache.get(key) if cache_seconds() else None
-    if data is None:
-        data = build_pipeline(year, township)
-        if cache_seconds():
-            cache.set(key, data, cache_seconds())
-    return data
+    renews both). A scope of more than ``PIPELINE_INLINE_ENTERPRISES`` enterprises (a province's
+    district-wide card: tens of seconds of scoring) is built by the worker instead, kept
+    ``PIPELINE_WORKER_CACHE_SECONDS``: None until it is there (the card asks again). Without a
+    broker tasks run inline, so the card is there at once."""
+    pk = township_pk(township)
+    if not cache_seconds():
+        return build_pipeline(year, pk)
+    key = pipeline_cache_key(year, pk, today)
+    data = cache.get(key)
+    if data is not None:
+        return data
+    scope = Enterprise.objects.all() if pk is None else Enterprise.objects.filter(township=pk)
+    if scope.count() <= PIPELINE_INLINE_ENTERPRISES:
+        data = build_pipeline(year, pk)
+        cache.set(key, data, cache_seconds())
+        return data
+    from reports.tasks import build_pipeline_card  # noqa: PLC0415 - tasks import this module
+
+    if cache.add(f"{key}:building", 1, PIPELINE_WORKER_CACHE_SECONDS):
+        build_pipeline_card.delay(year, pk, key)
+    return cache.get(key)
 
 
 def dashboard_townships_in_use() -> list[int]:

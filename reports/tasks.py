@@ -42,3 +42,16 @@ def warm_dashboard() -> None:
     dashboard_refresh(year)
     for township in dashboard_townships_in_use():
         dashboard_refresh(year, township)
+
+
+@shared_task(name="reports.build_pipeline_card", ignore_result=True)
+def build_pipeline_card(year: int, township: int | None, key: str) -> None:
+    """A large scope's 培育库 pipeline card, scored here rather than in a request."""
+    from django.core.cache import cache
+
+    from reports.selectors import PIPELINE_WORKER_CACHE_SECONDS, build_pipeline
+
+    try:
+        cache.set(key, build_pipeline(year, township), PIPELINE_WORKER_CACHE_SECONDS)
+    finally:
+        cache.delete(f"{key}:building")

@@ -135,7 +135,7 @@ def _leader_todo(user) -> list:
 def dashboard_pipeline(request):
     """The 培育库 pipeline card, fetched by the dashboard after the page (htmx)."""
     year, township = _scope(request)
-    context = {"pipeline": selectors.pipeline_data(year, township)}
+    context = {"pipeline": selectors.pipeline_data(year, township), "url": request.get_full_path()}
     return render(request, "reports/_dashboard_pipeline.html", context)
 
 

@@ -445,3 +445,29 @@ def test_pipeline_card_queries_do_not_grow_with_rows_or_townships(
     assert _count_queries(staff_client, url) == small
     assert _count_queries(liaison_client, url) == small_liaison
     assert small <= 20  # session and user, two for the records, eight to score, the targets
+
+
+def test_a_large_scope_s_pipeline_card_is_built_by_the_worker(
+    monkeypatch, staff_client, township, other_township
+):
+    """Beyond PIPELINE_INLINE_ENTERPRISES the request leaves the scoring to a task (inline in
+    tests, as without a broker): the card is there once the task ran, and until then it says
+    so and asks again."""
+    _pipeline_records(township, other_township)
+    monkeypatch.setattr(selectors, "PIPELINE_INLINE_ENTERPRISES", 1)
+    from reports import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.build_pipeline_card, "delay", lambda *args: queued.append(args))
+    waiting = staff_client.get(PIPELINE, {"year": 2025})
+    html = waiting.content.decode()
+    assert waiting.context["pipeline"] is None and "正在测算培育转化情况" in html
+    assert 'hx-trigger="load delay:5s"' in html and f'hx-get="{PIPELINE}?year=2025"' in html
+    staff_client.get(PIPELINE, {"year": 2025})
+    assert len(queued) == 1  # asked once while it builds
+
+    tasks.build_pipeline_card(*queued[0])  # what the worker does
+    steps = _steps(staff_client.get(PIPELINE, {"year": 2025}))
+    assert [steps[key]["value"] for key in selectors.PIPELINE_KEYS] == [4, 4, 2, 2]
+    monkeypatch.undo()  # a scope within the limit is built in the request
+    assert staff_client.get(PIPELINE, {"year": 2024}).context["pipeline"]["year"] == 2024
