@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-QUERIES = ["科技", "铝", "9137", "青河"]
+QUERIES = ["科技", "铝", "9137", "青河", "精密机械", "没有这家企业"]
 
 
 def timed(function, runs: int):

@@ -98,3 +98,39 @@ def test_follow_up_notes_are_found_on_records_the_user_may_see(
     assert len(groups(staff_client, "辅助账")["跟进记录"].items) == 2
     found = groups(liaison_client, "辅助账")["跟进记录"].items
     assert [url for _text, url in found] == [mine.get_absolute_url() + "#follow-up"]
+
+
+@pytest.mark.parametrize(
+    ("model_label", "path"),
+    [
+        ("enterprises.Enterprise", "name"),
+        ("enterprises.Enterprise", "credit_code"),
+        ("bureau.Village", "name"),
+        ("platforms.Platform", "name"),
+    ],
+)
+def test_the_search_condition_can_use_the_trigram_index(model_label, path, township):
+    """The index (bureau/trigram.py) is on the very expression Django writes for icontains:
+    with sequential scans priced out, PostgreSQL reads it, not the table."""
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's")
+    from django.apps import apps
+
+    model = apps.get_model(model_label)
+    matching = model._base_manager.filter(**{f"{path}__icontains": "青河区"})
+    sql, params = matching.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert f"{model._meta.db_table}_{path}_trgm" in plan, plan
+
+
+def test_a_related_name_is_searched_in_its_own_table(staff_client, township):
+    enterprise = f.EnterpriseFactory(township=township, name="青河精密机械有限公司")
+    f.TalentProjectFactory(enterprise=enterprise, candidate="王工")
+    with CaptureQueriesContext(connection) as queries:
+        page = staff_client.get(reverse("search"), {"q": "精密机械"}).content.decode()
+    assert "王工" in page
+    talent = [q["sql"] for q in queries if 'FROM "talents_talentproject"' in q["sql"]]
+    assert talent and all("IN (SELECT" in sql for sql in talent), talent
