@@ -499,6 +499,21 @@ class DemoGenerator:
                 due = [self.year]  # a candidate the bureau is cultivating for next year
             else:
                 due = []
+            before = first - 1
+            if firm.innovative and first == self.year and before in self.years:
+                if before >= firm.founded_year:
+                    # Applying for the first time this year: cultivated by the bureau the year
+                    # before (no draw taken, so the other records stay as they were).
+                    block.add(
+                        new(
+                            HiTechApplication,
+                            enterprise=firm.obj,
+                            year=before,
+                            kind=HiTechApplication.Kind.FIRST,
+                            tech_field=tech_field,
+                            status=Status.CULTIVATING,
+                        )
+                    )
             for year in due:
                 if not firm.innovative:
                     status = Status.CULTIVATING

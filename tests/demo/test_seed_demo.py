@@ -112,7 +112,10 @@ def test_every_report_figure_is_non_zero_this_year_and_last(seeded_db):
     zero = [
         (year, key) for year, values in figures.items() for key, v in values.items() if not v.value
     ]
-    assert zero == []
+    # 后备高企 meeting every decidable condition: the three-year R&D ratio of last year reads
+    # the year before the demo's first (2024-2026), which no demo record holds, so for last
+    # year it is 数据不全 for every enterprise older than that window and none is "ready".
+    assert zero == [(this_year - 1, "hitech_reserve_ready")]
 
 
 @pytest.mark.parametrize("username, role, full_name, superuser", DEMO_ACCOUNTS)
