@@ -30,7 +30,7 @@ class BulkSelectionSerializer(serializers.Serializer):
     filter = serializers.DictField(
         child=serializers.CharField(allow_blank=True, max_length=200),
         required=False,
-        help_text=gettext_lazy('列表的筛选参数（如 {"year": "2025"}），处理全部符合条件的记录'),
+        help_text=gettext_lazy("列表的筛选参数（如 year=2025），处理全部符合条件的记录"),
     )
     skip_invalid = serializers.BooleanField(
         default=False, help_text=gettext_lazy("跳过未通过校验的记录，只写入其余记录")
