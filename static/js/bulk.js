@@ -18,9 +18,12 @@
     if (page) { page.checked = whole; page.indeterminate = ticked > 0 && !whole; }
     if (wrap) { wrap.hidden = !(whole && total > rows.length); }
     if (all && (!whole || total <= rows.length)) { all.checked = false; }
-    var count = all && all.checked ? total : ticked;
-    var template = all && all.checked ? form.dataset.textAll : form.dataset.textSome;
-    form.querySelector("[data-bulk-count]").textContent = template.replace("{n}", count);
+    var every = all && all.checked;
+    var count = every ? total : ticked;
+    // Beyond the list's counting cap the total reads "10000+": shown as the list shows it.
+    var shown = every ? (form.dataset.totalLabel || String(total)) : String(ticked);
+    var template = every ? form.dataset.textAll : form.dataset.textSome;
+    form.querySelector("[data-bulk-count]").textContent = template.replace("{n}", shown);
     form.querySelectorAll("[data-bulk-button]").forEach(function (button) {
       button.disabled = count === 0;
     });

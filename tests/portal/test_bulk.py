@@ -430,3 +430,13 @@ def test_bulk_deleted_records_wait_in_the_trash(township, staff_client, admin_cl
         reverse("bureau:trash-restore", args=["enterprises", "enterprise", deleted.history_id])
     )
     assert list(Enterprise.objects.values_list("pk", flat=True)) == [records[0].pk]
+
+
+def test_past_the_counting_cap_the_selection_reads_as_the_list_does(
+    township, staff_client, monkeypatch
+):
+    monkeypatch.setattr("portal.pagination.COUNT_CAP", 3)
+    f.EnterpriseFactory.create_batch(5, township=township)
+    page = staff_client.get(reverse("enterprises:enterprise-list")).content.decode()
+    assert 'data-total="4"' in page and 'data-total-label="3+"' in page
+    assert "选择全部符合条件的 3+ 条" in page
