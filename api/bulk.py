@@ -140,7 +140,7 @@ class BulkActionsMixin:
             changes = form.changes
         selection = _selection(data)
         try:
-            records = selection.resolve(crud, request.user)
+            records, total = selection.resolve(crud, request.user)
         except SelectionError as error:
             raise ValidationError({"detail": str(error)}) from error
         try:
@@ -150,7 +150,7 @@ class BulkActionsMixin:
                 action=action_name,
                 selection=selection,
                 records=records,
-                total=records.count(),
+                total=total,
                 form_data=form_data,
                 changes=changes,
                 skip_invalid=data["skip_invalid"],

@@ -1,11 +1,11 @@
 """Writes on many records at once: 批量修改 (one value set on several fields of every record) and
 批量删除 (to the trash, restorable as a single delete is).
 
-Each record goes through what a single save or delete checks (``record_prepare``: the role and
-township rules as the record will stand, the date bounds, the model's validation; for a delete
-the role and township rules and the records that still refer to it), in one transaction, and
-its history row names the user and gives ``reason`` (simple_history's change reason), so the
-record's page says which bulk action changed it. Every refusal is collected, record by record:
+Each record goes through the single save or delete itself (``record_save``: the role and
+township rules as the record will stand, the date bounds, the model's validation;
+``record_delete``: the role and township rules and the records that still refer to it), all in
+one transaction, and its history row names the user and gives ``reason`` (simple_history's
+change reason), so the record's page says which bulk action changed it. Every refusal is collected, record by record:
 with ``skip_invalid`` the valid records are written and the others listed; without it nothing is
 written (``BulkRefused``), as an import with errors writes nothing unless told to skip them.
 """
@@ -18,8 +18,7 @@ from django.db import transaction
 from django.db.models import Model, ProtectedError
 from django.utils.translation import gettext as _
 
-from bureau.permissions import check_can_change
-from bureau.services import _stamp_history_user, record_prepare
+from bureau.services import record_delete, record_save
 
 # How often the progress callback hears of a long run.
 PROGRESS_EVERY = 100
@@ -73,13 +72,12 @@ def records_bulk_update(
             else:
                 for name, value in changes.items():
                     setattr(instance, name, value)
+                instance._change_reason = reason
                 try:
-                    record_prepare(instance=instance, user=user, admin_only=admin_only)
+                    record_save(instance=instance, user=user, admin_only=admin_only)
                 except (ValidationError, PermissionDenied) as error:
                     outcome.refused.append(_refusal(instance, error))
                 else:
-                    instance._change_reason = reason
-                    instance.save()
                     outcome.written += 1
             _report(progress, done)
         if outcome.refused and not skip_invalid:
@@ -101,13 +99,11 @@ def records_bulk_delete(
     outcome = BulkOutcome()
     with transaction.atomic():
         for done, instance in enumerate(records, start=1):
+            instance._change_reason = reason
             try:
-                check_can_change(user, instance, admin_only=admin_only)
-                _stamp_history_user(instance, user)
-                instance._change_reason = reason
                 # Django collects what the delete reaches, and raises ProtectedError, before
                 # it writes anything: a refused record leaves nothing half-deleted.
-                instance.delete()
+                record_delete(instance=instance, user=user, admin_only=admin_only)
             except PermissionDenied as error:
                 outcome.refused.append(_refusal(instance, error))
             except ProtectedError as error:

@@ -3,19 +3,17 @@ string as the list's export, so the same filters and the same township scope), o
 each naming its record, as .xlsx."""
 
 import datetime
-import tempfile
 
 from django.contrib.contenttypes.models import ContentType
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
 
 from bureau.models import FollowUpNote
-from imports.engine.export import HEADER_FILL, HEADER_FONT, xlsx_cell
+from imports.engine.export import spooled, write_table
 from imports.engine.registry import entity_or_404
-from imports.views import XLSX, _check_can_view, export_queryset
+from imports.views import XLSX, _check_can_view, download_from_url, export_queryset
 
 COLUMNS = (
     (gettext_lazy("记录"), 36),
@@ -63,24 +61,14 @@ def export_notes(request, entity):
     if not entity.viewset.declaration.follow_up:
         raise Http404
     if request.headers.get("HX-Request"):
-        # From the list's toolbar, with the filters as they now stand: download from the URL.
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = f"{request.path}?{request.GET.urlencode()}"
-        return response
-    records = export_queryset(request, entity)
+        return download_from_url(request)
+    records = export_queryset(request, entity).order_by("pk")
     title = _("%(name)s跟进记录") % {"name": entity.model._meta.verbose_name_plural}
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(str(_("跟进记录")))
-    for index, (_label, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[chr(64 + index)].width = width
-    sheet.append(
-        [xlsx_cell(sheet, str(label), font=HEADER_FONT, fill=HEADER_FILL) for label, _w in COLUMNS]
+    stream = spooled(
+        lambda handle: write_table(
+            handle, str(_("跟进记录")), COLUMNS, notes_rows(records, entity.model)
+        )
     )
-    for row in notes_rows(records.order_by("pk"), entity.model):
-        sheet.append([xlsx_cell(sheet, value) for value in row])
-    stream = tempfile.TemporaryFile()
-    book.save(stream)
-    stream.seek(0)
     stamp = datetime.date.today().strftime("%Y%m%d")
     return FileResponse(
         stream, as_attachment=True, filename=f"{title}_{stamp}.xlsx", content_type=XLSX

@@ -218,11 +218,7 @@ def export(request, entity):
     entity = entity_or_404(entity)
     _check_can_view(request.user, entity)
     if request.headers.get("HX-Request"):
-        # The list's toolbar button sends the current filters through htmx; the browser then
-        # downloads from the plain URL.
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = f"{request.path}?{request.GET.urlencode()}"
-        return response
+        return download_from_url(request)
     queryset = export_queryset(request, entity)
     resource = entity.resource()
     stamp = datetime.date.today().strftime("%Y%m%d")
@@ -239,6 +235,14 @@ def export(request, entity):
         filename=f"{name}.xlsx",
         content_type=XLSX,
     )
+
+
+def download_from_url(request) -> HttpResponse:
+    """A list toolbar's export button sends the current filters through htmx; the browser then
+    downloads from the plain URL with those filters."""
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = f"{request.path}?{request.GET.urlencode()}"
+    return response
 
 
 def export_queryset(request, entity):

@@ -39,8 +39,7 @@ from django.utils.translation import gettext_lazy
 from bureau import permissions
 from bureau.bulk import BulkOutcome, BulkRefused, records_bulk_delete, records_bulk_update
 from portal.crud import ScopedFormMixin
-from portal.history import _text
-from portal.listing import plain_text
+from portal.listing import EMPTY, labelled, plain_text
 from portal.models import BulkJob
 
 PREVIEW_ROWS = 50  # records shown on the preview and delete pages
@@ -65,9 +64,8 @@ class Selection:
         query = data.get("query", "")
         if data.get("all") == "1":
             return cls(None, query)
-        raw = data.getlist("pk") if hasattr(data, "getlist") else data.get("pk", [])
         try:
-            ids = tuple(dict.fromkeys(int(value) for value in raw))
+            ids = tuple(dict.fromkeys(int(value) for value in data.getlist("pk")))
         except (TypeError, ValueError) as error:
             raise SelectionError(_("所选记录的编号无效。")) from error
         if not ids:
@@ -86,9 +84,10 @@ class Selection:
         ids = value.get("ids")
         return cls(None if ids is None else tuple(ids), value.get("query", ""))
 
-    def resolve(self, viewset, user) -> models.QuerySet:
-        """The selected records, from those ``user`` may see; ``SelectionError`` when a ticked
-        id is not among them or the filters do not validate."""
+    def resolve(self, viewset, user) -> tuple[models.QuerySet, int]:
+        """The selected records, from those ``user`` may see, and how many they are (one
+        count); ``SelectionError`` when a ticked id is not among them or the filters do not
+        validate."""
         records = viewset.get_queryset(user)
         if self.ids is not None:
             records = records.filter(pk__in=self.ids)
@@ -98,11 +97,12 @@ class Selection:
                     _("所选记录中有%(n)d条不存在或不在您的权限范围内，未作任何修改。")
                     % {"n": len(self.ids) - found}
                 )
-            return records.order_by("pk")
+            return records.order_by("pk"), found
         filterset = viewset.filterset(QueryDict(self.query), queryset=records, request=_As(user))
         if not filterset.is_valid():
             raise SelectionError(_("筛选条件无效，请回到列表重新筛选。"))
-        return filterset.qs.order_by("pk")
+        records = filterset.qs.order_by("pk")
+        return records, records.count()
 
 
 @dataclass(frozen=True)
@@ -301,7 +301,7 @@ def bulk_job_execute(job_id: int) -> None:
         from django.apps import apps  # noqa: PLC0415
 
         viewset = viewset_for(apps.get_model(job.entity))
-        records = Selection.from_json(job.selection).resolve(viewset, job.user)
+        records, _total = Selection.from_json(job.selection).resolve(viewset, job.user)
         changes = _changes_of(viewset, job.user, job.data, job.action)
         outcome = bulk_run(
             viewset=viewset,
@@ -376,10 +376,10 @@ def bulk_action(request, viewset):
             raise SelectionError(_("请选择要执行的批量操作。"))
         if action == BulkJob.Action.UPDATE and not viewset.declaration.bulk_fields:
             raise SelectionError(_("这类记录没有可以批量修改的字段。"))
-        records = selection.resolve(viewset, request.user)
+        records, total = selection.resolve(viewset, request.user)
     except SelectionError as error:
         messages.error(request, str(error))
-        return redirect(f"{list_url}?{selection_query(request.POST)}")
+        return redirect(f"{list_url}?{request.POST.get('query', '')}")
     step = request.POST.get("bulk_step", "")
     context = {
         "viewset": viewset,
@@ -389,30 +389,25 @@ def bulk_action(request, viewset):
         "selection": selection,
         "action": "edit" if action == BulkJob.Action.UPDATE else "delete",
         "threshold": settings.BULK_JOB_THRESHOLD,
+        "count": total,
     }
-    form = None
+    form, carried = None, []
     if action == BulkJob.Action.UPDATE:
         form = bulk_form(viewset, request.user, request.POST if step else None)
         context["form"] = form
         fields = set(viewset.declaration.bulk_fields)
-        context["carried"] = [
-            (key, value)
+        # The form's own fields, carried from the preview to the confirmation (and the job).
+        carried = context["carried"] = [
+            (key, request.POST[key])
             for key in request.POST
             if key.startswith("set_") or key in fields
-            for value in request.POST.getlist(key)
         ]
         if not step or not form.is_valid():
-            context["count"] = records.count()
             return render(request, "crud/bulk_edit.html", context)
-    total = records.count()
-    context["count"] = total
     if step != "confirm":
         changes = form.changes if form is not None else None
         context["preview"] = _preview(viewset, records, changes)
         return render(request, "crud/bulk_preview.html", context)
-    data = {key: request.POST.get(key) for key in (form.data if form is not None else {})}
-    for key in ("csrfmiddlewaretoken", "pk", "all", "query", "bulk_step", "action"):
-        data.pop(key, None)
     try:
         outcome, job = bulk_submit(
             viewset=viewset,
@@ -421,7 +416,7 @@ def bulk_action(request, viewset):
             selection=selection,
             records=records,
             total=total,
-            form_data=data,
+            form_data=dict(carried),
             changes=form.changes if form is not None else None,
             skip_invalid=request.POST.get("skip_invalid") == "1",
         )
@@ -433,10 +428,6 @@ def bulk_action(request, viewset):
         return redirect(job.get_absolute_url())
     _report_outcome(request, action, outcome)
     return redirect(context["list_url"])
-
-
-def selection_query(data) -> str:
-    return data.get("query", "") if hasattr(data, "get") else ""
 
 
 def _report_outcome(request, action, outcome: BulkOutcome) -> None:
@@ -472,11 +463,13 @@ def _preview(viewset, records, changes: dict | None) -> list[dict]:
 
 def _shown(viewset, field, value) -> str:
     if field.name in viewset.choices:
-        return str(dict(viewset.choices[field.name]()).get(value, value) or "—")
+        return str(labelled(viewset.choices[field.name])(value))
     if field.many_to_one:
-        return str(value) if value is not None else "—"
+        return str(value) if value is not None else EMPTY
     if field.choices:
-        return _text(field, value, {})
+        if value in (None, ""):
+            return EMPTY
+        return str(dict(field.flatchoices).get(value, value))
     return plain_text(value)
 
 

@@ -119,17 +119,28 @@ def optimise_queryset(resource, queryset):
 
 def write_xlsx(resource, queryset, stream) -> int:
     """Write the export to ``stream``; returns the number of records."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(resource._meta.model._meta.verbose_name_plural)[:31])
     columns = export_columns(resource)
-    for index, column in enumerate(columns, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = _width(column)
+    return write_table(
+        stream,
+        str(resource._meta.model._meta.verbose_name_plural),
+        [(column.column_name, _width(column)) for column in columns],
+        export_rows(resource, optimise_queryset(resource, queryset)),
+    )
+
+
+def write_table(stream, title: str, headers, rows) -> int:
+    """One sheet called ``title``: a header row of ``(text, width)`` and ``rows`` of values,
+    streamed (write-only); returns the number of rows."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    for index, (_text, width) in enumerate(headers, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     sheet.append(
-        [xlsx_cell(sheet, c.column_name, font=HEADER_FONT, fill=HEADER_FILL) for c in columns]
+        [xlsx_cell(sheet, str(text), font=HEADER_FONT, fill=HEADER_FILL) for text, _w in headers]
     )
     count = 0
-    for row in export_rows(resource, optimise_queryset(resource, queryset)):
+    for row in rows:
         sheet.append([xlsx_cell(sheet, value) for value in row])
         count += 1
     workbook.save(stream)
@@ -153,8 +164,14 @@ def iter_csv(resource, queryset):
 
 def xlsx_tempfile(resource, queryset):
     """The export in a spooled temporary file (memory up to 8 MB, disk beyond), rewound."""
+    return spooled(lambda handle: write_xlsx(resource, queryset, handle))
+
+
+def spooled(write):
+    """What ``write(handle)`` writes, in a spooled temporary file (memory up to 8 MB, disk
+    beyond), rewound."""
     handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    write_xlsx(resource, queryset, handle)
+    write(handle)
     handle.seek(0)
     return handle
 
