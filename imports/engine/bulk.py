@@ -26,12 +26,20 @@ COPY_CHUNK = 20_000
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def write(model, *, new: list, changed: list, changed_fields: set[str], user, reason: str) -> None:
-    """Insert ``new`` and update ``changed`` (instances already carrying their new values)."""
-    now = timezone.now()
-    if copy_supported():
-        # COPY writes text: format the one timestamp once rather than per row and column.
-        now = now.isoformat()
+def write(
+    model,
+    *,
+    new: list,
+    changed: list,
+    changed_fields: set[str],
+    user,
+    reason: str,
+    now: str | None = None,
+) -> None:
+    """Insert ``new`` and update ``changed`` (instances already carrying their new values).
+    ``now``: the import's timestamp (``stamp()``), when some of its rows went in already."""
+    if now is None:
+        now = stamp()
     concrete = model._meta.concrete_fields
     on_create = [
         f.attname
@@ -69,6 +77,13 @@ def write(model, *, new: list, changed: list, changed_fields: set[str], user, re
         )
 
 
+def stamp():
+    """The timestamp of one import's writes; as text for COPY, formatted once rather than per
+    row and column."""
+    now = timezone.now()
+    return now.isoformat() if copy_supported() else now
+
+
 def copy_supported() -> bool:
     """PostgreSQL through psycopg2 (the pinned driver), whose cursors have ``copy_expert``."""
     return (
@@ -87,14 +102,7 @@ def _copy(cursor, table: str, fields: list, rows) -> None:
     Strings are quoted (an empty string stays empty) and ``None`` comes out as a quoted empty
     field, which ``FORCE_NULL`` turns into NULL for the nullable columns.
     """
-    qn = connection.ops.quote_name
-    options = "FORMAT csv"
-    nullable = [qn(f.column) for f in fields if f.null]
-    if nullable:
-        options += f", FORCE_NULL ({', '.join(nullable)})"
-    sql = (
-        f"COPY {qn(table)} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN WITH ({options})"
-    )
+    sql = _copy_sql(table, fields)
     rows = iter(rows)
     while True:
         buffer = io.StringIO()
@@ -103,7 +111,114 @@ def _copy(cursor, table: str, fields: list, rows) -> None:
         if not buffer.tell():
             return
         buffer.seek(0)
-        cursor.copy_expert(sql, buffer)
+        # as Django's errors, so a refused row ends as any refused write does
+        with connection.wrap_database_errors:
+            cursor.copy_expert(sql, buffer)
+
+
+class QueryDuringCopy(Exception):
+    """Something tried to query the database while rows were streaming into a COPY (the
+    connection can do nothing else until the COPY ends)."""
+
+
+def _refuse_queries(execute, sql, params, many, context):
+    raise QueryDuringCopy(sql)
+
+
+class _LazyCopy:
+    """The file ``copy_expert`` reads: each ``read()`` formats the next rows ``rows`` yields,
+    and so runs whatever produces them (the importer's validation) only as PostgreSQL asks for
+    more. What ``rows`` raises is kept in ``failure``: psycopg2 reports it as a cancelled COPY."""
+
+    def __init__(self, rows, per_read: int):
+        self.rows = rows
+        self.per_read = per_read
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+        self.failure = None
+
+    def read(self, size=-1):
+        buffer = self.buffer
+        buffer.seek(0)
+        buffer.truncate()
+        try:
+            self.writer.writerows(itertools.islice(self.rows, self.per_read))
+        except BaseException as error:
+            self.failure = error
+            raise
+        return buffer.getvalue()
+
+
+def insert_streaming(model, instances, *, reserve: int, user, reason: str, now, per_read=500):
+    """Insert the instances the iterable ``instances`` yields (at most ``reserve``), with their
+    history rows, in one COPY that takes each row as soon as it is yielded: PostgreSQL inserts
+    the rows already sent while ``instances`` works out the next ones. Returns the instances
+    written, with their ids.
+
+    ``instances`` may not query the database: the connection is busy with the COPY until it
+    ends, so a query raises ``QueryDuringCopy``. Whatever ``instances`` raises, or the COPY
+    raises (a unique index refusing a row), is raised here after the COPY stopped, with the
+    instances as they were (no id, no timestamps); the caller rolls the transaction back to
+    before the call."""
+    meta = model._meta
+    fields = list(meta.concrete_fields)
+    on_create = [
+        f.attname
+        for f in fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    get = operator.attrgetter(*(f.attname for f in fields))
+    written = []
+
+    def rows():
+        pks = iter(pk for (pk,) in reserved)
+        for instance in instances:
+            data = instance.__dict__
+            data[meta.pk.attname] = next(pks)
+            for attname in on_create:
+                data[attname] = now
+            written.append(instance)
+            yield get(instance)
+
+    with connection.cursor() as cursor:
+        if not reserve:
+            reserved = []
+        else:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, reserve],
+            )
+            reserved = cursor.fetchall()
+        reader = _LazyCopy(rows(), per_read)
+        try:
+            with connection.execute_wrapper(_refuse_queries), connection.wrap_database_errors:
+                cursor.copy_expert(_copy_sql(meta.db_table, fields), reader)
+        except BaseException as error:
+            for instance in written:
+                data = instance.__dict__
+                data[meta.pk.attname] = None
+                for attname in on_create:
+                    data[attname] = None
+            if reader.failure is not None and reader.failure is not error:
+                raise reader.failure from None
+            raise
+        for instance in written:
+            instance._state.adding = False
+            instance._state.db = connection.alias
+        if written and hasattr(model, "history"):
+            _history(cursor, model, written, history_type="+", user=user, reason=reason, now=now)
+    return written
+
+
+def _copy_sql(table: str, fields: list) -> str:
+    qn = connection.ops.quote_name
+    options = "FORMAT csv"
+    nullable = [qn(f.column) for f in fields if f.null]
+    if nullable:
+        options += f", FORCE_NULL ({', '.join(nullable)})"
+    return (
+        f"COPY {qn(table)} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN WITH ({options})"
+    )
 
 
 def _history_rows(model, instances, *, history_type: str, user, reason: str, now):

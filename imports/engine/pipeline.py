@@ -177,6 +177,10 @@ class Importer:
     # ``clean_fields`` only on the rows it cannot prove; False runs it on every row (the tests
     # compare the two).
     screen_fields = True
+    # On PostgreSQL, new rows are written while the file is being validated
+    # (``_stream_write``), ``stream_chunk`` rows validated at a time; False: after it.
+    stream_rows = True
+    stream_chunk = 2000
 
     def __init__(
         self,
@@ -199,6 +203,7 @@ class Importer:
         self.reason = (_("Excel导入：%(f)s") % {"f": file_name or "-"})[:100]
         self._factory = None
         self._key_nullable = None
+        self._screen = None
 
     # ---- the run ---------------------------------------------------------------------------
 
@@ -254,30 +259,26 @@ class Importer:
                 self.resource, missing, row=match.row_number, for_new=True
             )
             return result
+        streaming = self._streams(rows, dry_run)
         if not self.resource.row_by_row:
-            self._validate(rows)
+            if not streaming:
+                self._validate(rows)
         else:
             # Saved one by one below, the valid ones; a row that already failed is not saved,
             # but is told every rule it breaks all the same.
             self._validate([row for row in rows if row.errors])
-        self._check_unique(rows)
-        self._tally(rows, result)
+        if not streaming:
+            self._check_unique(rows)
+            self._tally(rows, result)
         try:
             with transaction.atomic():
                 if self.resource.row_by_row:
                     self._write_row_by_row(rows, result)
                     self._tally(rows, result)
+                elif streaming:
+                    self._stream_write(rows, result)
                 elif not result.blocked and not dry_run:
-                    self.progress("write", 0, result.new + result.changed)
-                    valid = [r for r in rows if not r.errors]
-                    bulk.write(
-                        self.model,
-                        new=[r.instance for r in valid if r.state == NEW],
-                        changed=[r.instance for r in valid if r.state == CHANGED],
-                        changed_fields=self._update_fields(),
-                        user=self.user,
-                        reason=self.reason,
-                    )
+                    self._write(rows, result)
                 if dry_run or result.blocked:
                     transaction.set_rollback(True)
                 else:
@@ -289,6 +290,117 @@ class Importer:
             ) % {"e": str(error).splitlines()[0][:200]}
         self.progress("done", result.total, result.total)
         return result
+
+    def _write(self, rows: list[_Row], result: ImportResult, *, now=None):
+        self.progress("write", 0, result.new + result.changed)
+        valid = [r for r in rows if not r.errors]
+        bulk.write(
+            self.model,
+            new=[r.instance for r in valid if r.state == NEW],
+            changed=[r.instance for r in valid if r.state == CHANGED],
+            changed_fields=self._update_fields(),
+            user=self.user,
+            reason=self.reason,
+            now=now,
+        )
+
+    # ---- validating while writing ----------------------------------------------------------
+
+    def _streams(self, rows: list[_Row], dry_run: bool) -> bool:
+        """Whether the new rows are written while the file is validated (``_stream_write``):
+        a bulk write on PostgreSQL of a file with new rows that nothing blocks yet, of a model
+        whose validation asks the database nothing (a check constraint is validated by a
+        query, and the connection is busy with the COPY)."""
+        if dry_run or self.resource.row_by_row or not self.stream_rows:
+            return False
+        if not bulk.copy_supported():
+            return False
+        if not self.skip_invalid and any(row.errors for row in rows):
+            return False  # blocked already: validated only to report, nothing to write
+        if any(
+            not isinstance(constraint, models.UniqueConstraint)
+            for model in (self.model, *self.model._meta.all_parents)
+            for constraint in model._meta.constraints
+        ):
+            return False
+        return any(row.state == NEW and not row.errors for row in rows)
+
+    def _stream_write(self, rows: list[_Row], result: ImportResult):
+        """Validate the rows chunk by chunk inside the COPY that writes the new ones: each
+        valid new row goes to PostgreSQL as soon as its chunk is checked, so the server inserts
+        one chunk while Python checks the next (``bulk.insert_streaming``). The whole-file
+        checks (uniqueness) follow; whatever they or the rows find, the caller rolls every
+        write back unless the file may be written, exactly as when the writing follows the
+        checks.
+
+        Two things send the file back the way it takes without streaming (the COPY rolled back
+        to a savepoint, the rows' errors as before it): a validation that queries the database
+        (``bulk.QueryDuringCopy``: a model's ``clean()`` reading other records) and the COPY
+        refused by the database (a unique index: the checks then word the error for the row,
+        as they do when they run first). With ``skip_invalid``, a row written and only then
+        found invalid by the whole-file checks (a deferred unique constraint) rolls the COPY
+        back and the valid rows are written again, after the checks."""
+        before = [len(row.errors) for row in rows]
+        candidates = sum(1 for row in rows if row.state == NEW and not row.errors)
+        checked = [row for row in rows if row.state is not None]
+        emitted = []
+        chunk = self.stream_chunk
+
+        def valid_new():
+            for start in range(0, len(checked), chunk):
+                part = checked[start : start + chunk]
+                self._validate(part)
+                self.progress("write", start + len(part), len(checked))
+                for row in part:
+                    if row.state == NEW and not row.errors:
+                        emitted.append(row)
+                        yield row.instance
+
+        now = bulk.stamp()
+        sid = transaction.savepoint()
+        try:
+            bulk.insert_streaming(
+                self.model,
+                valid_new(),
+                reserve=candidates,
+                user=self.user,
+                reason=self.reason,
+                now=now,
+                per_read=chunk,
+            )
+        except (bulk.QueryDuringCopy, DatabaseError):
+            transaction.savepoint_rollback(sid)
+            for row, count in zip(rows, before, strict=True):
+                del row.errors[count:]
+            self._validate(rows)
+            self._check_unique(rows)
+            self._tally(rows, result)
+            if not result.blocked:
+                self._write(rows, result, now=now)
+            return
+        self._check_unique(rows, fresh={row.instance.pk for row in emitted})
+        self._tally(rows, result)
+        if result.blocked:
+            return  # the caller rolls back
+        if any(row.errors for row in emitted):
+            transaction.savepoint_rollback(sid)
+            for row in emitted:
+                row.instance.pk = None
+                row.instance._state.adding = True
+            self._write(rows, result, now=now)
+            return
+        transaction.savepoint_commit(sid)
+        changed = [row.instance for row in rows if row.state == CHANGED and not row.errors]
+        if changed:
+            bulk.write(
+                self.model,
+                new=[],
+                changed=changed,
+                changed_fields=self._update_fields(),
+                user=self.user,
+                reason=self.reason,
+                now=now,
+            )
 
     def _check_permission(self):
         if self.user is not None and not permissions.can_change_model(
@@ -616,9 +728,9 @@ class Importer:
         user = self.user
         screen = None
         if self.screen_fields:
-            screen = FieldScreen(self.model).prove(
-                [row.instance for row in rows if row.state is not None]
-            )
+            if self._screen is None:
+                self._screen = FieldScreen(self.model)
+            screen = self._screen.prove([row.instance for row in rows if row.state is not None])
         for row in rows:
             if row.state is None:
                 continue
@@ -678,10 +790,12 @@ class Importer:
             sets.insert(0, key)
         return sets
 
-    def _check_unique(self, rows: list[_Row]):
+    def _check_unique(self, rows: list[_Row], *, fresh: frozenset | set = frozenset()):
         """Duplicates inside the file, and clashes with other records in the database, for the
         natural key and every unique field or constraint: one query per constraint (per
-        ``IMPORT_QUERY_CHUNK`` values), and one per related model the messages name."""
+        ``IMPORT_QUERY_CHUNK`` values), and one per related model the messages name. ``fresh``:
+        the ids of this file's rows already written (``_stream_write``), which are no other
+        record."""
         key = tuple(self.resource.fields[n].attribute for n in self.resource.natural_key())
         chunk = settings.IMPORT_QUERY_CHUNK
         clashes: list[_Clash] = []
@@ -721,7 +835,7 @@ class Importer:
                 ).values_list(*attnames, "pk")
                 for *values, pk in found:
                     row = pending.get(tuple(values))
-                    if row is not None and row.instance.pk != pk:
+                    if row is not None and row.instance.pk != pk and pk not in fresh:
                         clashes.append(_Clash(row, column, fields, tuple(values), label))
         if not clashes:
             return
