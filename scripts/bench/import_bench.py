@@ -15,7 +15,8 @@ default), then measures, in this order:
    permission (``record_prepare``), write with COPY plus a history row per record;
 2. the same file again: every row unchanged, nothing written;
 3. a bare COPY of the rows the pipeline wrote, into the emptied table (the floor), then with
-   their history rows as well;
+   their history rows as well; and what the search's trigram indexes cost that COPY (it timed
+   with and without them, dropped in a transaction rolled back);
 4. django-import-export tuned as a team would tune it (``use_bulk``, ``skip_diff``,
    ``force_init_instance``, ``batch_size``; foreign keys read by name through
    ``CachedForeignKeyWidget``-style maps), the file read by tablib, into the emptied table;
@@ -240,7 +241,7 @@ def empty(*models) -> None:
 def bare_copy(model, history) -> tuple[float, float]:
     """COPY the rows now in the tables out, empty the tables, and time COPY putting them back
     (with the commit, when the deferred foreign keys are checked): the record table alone,
-    then the record and history tables."""
+    then the record and history tables. Leaves the buffers in ``bare_copy.buffers``."""
     from django.db import connection, transaction  # noqa: PLC0415
 
     buffers = {}
@@ -257,7 +258,39 @@ def bare_copy(model, history) -> tuple[float, float]:
                 buffers[m].seek(0)
                 cursor.copy_expert(f"COPY {m._meta.db_table} FROM STDIN", buffers[m])
         timings.append(time.perf_counter() - started)
+    bare_copy.buffers = buffers
     return timings[0], timings[1]
+
+
+def trigram_share(model, buffer, repeats: int = 2) -> tuple[float, float, int]:
+    """What the search's trigram indexes (``bureau/trigram.py``) cost a bare COPY of the
+    records: the COPY timed with them and without them (dropped inside a transaction that is
+    rolled back, so they stay), the deferred foreign keys checked before the rollback, the
+    faster of ``repeats`` runs each, alternated. Returns (with, without, number of indexes)."""
+    from django.db import connection, transaction  # noqa: PLC0415
+
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s",
+            [table, "%gin_trgm_ops%"],
+        )
+        trigram = [name for (name,) in cursor.fetchall()]
+    best = {True: float("inf"), False: float("inf")}
+    for _ in range(repeats):
+        for keep in (True, False):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {table} CASCADE")
+                if not keep:
+                    for name in trigram:
+                        cursor.execute(f'DROP INDEX "{name}"')
+                buffer.seek(0)
+                started = time.perf_counter()
+                cursor.copy_expert(f"COPY {table} FROM STDIN", buffer)
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                best[keep] = min(best[keep], time.perf_counter() - started)
+                transaction.set_rollback(True)
+    return best[True], best[False], len(trigram)
 
 
 def main():
@@ -318,6 +351,9 @@ def main():
     assert again["counts"]["unchanged"] == n, again["counts"]
 
     copy_records, copy_with_history = bare_copy(Enterprise, history)
+    with_trigram, without_trigram, trigram_count = trigram_share(
+        Enterprise, bare_copy.buffers[Enterprise]
+    )
 
     default_class, tuned_class = resources()
     empty(history, Enterprise)
@@ -352,6 +388,11 @@ def main():
     print(
         f"pipeline / bare COPY of the records:  {ours / copy_records:5.1f}x "
         f"(target <= 6x); with history rows {ours / copy_with_history:.1f}x"
+    )
+    print(
+        f"trigram indexes in the records' COPY:  {trigram_count} GIN indexes, "
+        f"{with_trigram:.2f} s with, {without_trigram:.2f} s without: "
+        f"{1 - without_trigram / with_trigram:.0%} of it (kept: the search needs them)"
     )
     print(f"re-import / first import:             {again['seconds'] / ours:5.2f} (target <= 1)")
     print(
