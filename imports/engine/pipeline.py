@@ -455,19 +455,21 @@ class Importer:
             if self._is_example(raw):
                 self.skipped_example = index + 1
                 continue
-            filled = [
-                c for c in raw if c is not None and c != "" and not (type(c) is str and c.isspace())
-            ]
-            if not filled:
+            # The first filled cell; the row's other cells are counted only for a note.
+            head = _MISSING
+            for c in raw:
+                if c is not None and c != "" and not (type(c) is str and c.isspace()):
+                    head = c
+                    break
+            if head is _MISSING:
                 continue
-            head = filled[0]
             # Summary and note rows start with Chinese words: a number, a date or ASCII text
             # (a credit code) cannot, so only other text is compacted to be compared.
             if type(head) is str and not head.isascii():
                 first = norm.compact(head)
                 if first.startswith(SUMMARY_WORDS):
                     continue
-                if len(filled) == 1 and first.startswith(NOTE_WORDS):
+                if first.startswith(NOTE_WORDS) and _filled_count(raw) == 1:
                     continue
             yield index + 1, raw
 
@@ -983,6 +985,10 @@ class _Clash:
     values: tuple
     label: str
     others: str | None = None
+
+
+def _filled_count(raw) -> int:
+    return sum(1 for c in raw if c is not None and c != "" and not (type(c) is str and c.isspace()))
 
 
 def _cell_error(cell) -> str:
