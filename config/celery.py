@@ -30,5 +30,9 @@ app.conf.beat_schedule = {
         "task": "reports.fail_stale_export_jobs",
         "schedule": STALE_EXPORT_CHECK_EVERY,
     },
+    "reports-rebuild-tallies": {
+        "task": "reports.rebuild_tallies",
+        "schedule": crontab(hour=3, minute=45),
+    },
     "reports-warm-dashboard": {"task": "reports.warm_dashboard", "schedule": DASHBOARD_WARM_EVERY},
 }

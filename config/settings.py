@@ -410,3 +410,7 @@ LOGGING = {
 }
 
 PORTAL_NAME = _("区科技局业务平台")
+
+# District-wide figures are read from summaries kept by the writes (reports.tallies); False
+# aggregates every figure from the records instead (the benchmark's comparison).
+INDICATOR_TALLIES = True

@@ -8,7 +8,10 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from bureau import indicator_keys
+        from reports import tallies
         from reports.indicators import EXTERNAL_KEYS, REGISTRY
+
+        tallies.connect()
 
         def label(indicator):
             return f"{indicator.label}（{indicator.unit}）" if indicator.unit else indicator.label

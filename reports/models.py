@@ -247,3 +247,58 @@ class ReportReview(models.Model):
 
     def __str__(self):
         return f"{self.version} {self.get_action_display()}"
+
+
+class Tally(models.Model):
+    """One aggregate of a summary for one year (``reports.tallies``): the district's total and
+    each township's part, kept by the writes that change them. One row per aggregate, so that a
+    read takes only the aggregates it shows."""
+
+    summary = models.CharField(_("汇总"), max_length=100)
+    year = models.IntegerField(_("年度"))  # 0: a summary that has no year
+    alias = models.CharField(_("指标项"), max_length=100)
+    total = models.JSONField(_("合计"), null=True)  # a number, or a decimal as a string
+    # {"<township pk>": value}; "0" holds records without a township.
+    townships = models.JSONField(_("各乡镇"), default=dict)
+
+    class Meta:
+        verbose_name = _("指标汇总")
+        verbose_name_plural = _("指标汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["summary", "year", "alias"], name="tally_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.summary} {self.year} {self.alias}"
+
+
+class TallyState(models.Model):
+    """A summary that has been built, with the signature of the query it was built from (a
+    changed definition rebuilds it). Its row is the lock that orders refreshes."""
+
+    summary = models.CharField(_("汇总"), max_length=100, primary_key=True)
+    signature = models.CharField(_("签名"), max_length=64)
+    built_at = models.DateTimeField(_("建立时间"))
+    refreshed_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("指标汇总状态")
+        verbose_name_plural = _("指标汇总状态")
+
+    def __str__(self):
+        return self.summary
+
+
+class TallyDirty(models.Model):
+    """A township whose part of a summary a write has changed since the summary last read the
+    records; ``township`` None: the whole summary (a bulk write)."""
+
+    summary = models.CharField(_("汇总"), max_length=100, db_index=True)
+    township = models.IntegerField(_("乡镇"), null=True)
+
+    class Meta:
+        verbose_name = _("待更新的指标汇总")
+        verbose_name_plural = _("待更新的指标汇总")
+
+    def __str__(self):
+        return f"{self.summary} {self.township}"

@@ -28,8 +28,9 @@ from enterprises.models import Enterprise
 from imports.models import ImportJob
 from platforms.models import Level, Platform
 from poverty.models import ServiceVisit
+from reports import summaries, tallies
 from reports.indicators import REGISTRY, compute_many
-from reports.indicators.base import IndicatorValue, township_pk
+from reports.indicators.base import IndicatorValue, tallies_enabled, township_pk
 from talents.models import TalentStage
 
 TREND_YEARS = 5
@@ -355,10 +356,22 @@ def _platforms(year: int, pk) -> dict:
 
 def _talent_pipeline(year: int, pk) -> dict:
     """Projects of the year at each step of the review: reached, and passed (or selected)."""
-    queryset = TalentStage.objects.filter(project__year=year)
-    if pk is not None:
-        queryset = queryset.filter(project__enterprise__township=pk)
-    rows = queryset.values("step", "result").annotate(n=Count("project", distinct=True)).order_by()
+    if pk is None and tallies_enabled():
+        counts = tallies.totals([summaries.TALENT_STAGES], [year])[summaries.TALENT_STAGES.name]
+        counts = counts.get(year, {})
+        rows = [
+            {"step": step, "result": result, "n": counts[summaries.stage_alias(step, result)]}
+            for step in TalentStage.Step.values
+            for result in TalentStage.Result.values
+            if counts.get(summaries.stage_alias(step, result))
+        ]
+    else:
+        queryset = TalentStage.objects.filter(project__year=year)
+        if pk is not None:
+            queryset = queryset.filter(project__enterprise__township=pk)
+        rows = (
+            queryset.values("step", "result").annotate(n=Count("project", distinct=True)).order_by()
+        )
     reached, passed = {}, {}
     for row in rows:
         reached[row["step"]] = reached.get(row["step"], 0) + row["n"]
@@ -388,7 +401,18 @@ def _by_month(year: int, pk) -> dict:
         visits = visits.filter(village__village__township=pk)
         policy = policy.filter(township=pk)
 
-    def monthly(queryset):
+    by_month = {}
+    if pk is None and tallies_enabled():
+        month_sums = [summaries.VISITS_BY_MONTH, summaries.POLICY_VISITS_BY_MONTH]
+        by_month = {
+            name: values.get(year, {})
+            for name, values in tallies.totals(month_sums, [year]).items()
+        }
+
+    def monthly(queryset, summary):
+        if summary.name in by_month:
+            counts = by_month[summary.name]
+            return [counts.get(f"m{month}", 0) for month in range(1, 13)]
         counts = dict(
             queryset.annotate(month=ExtractMonth("date"))
             .values("month")
@@ -403,7 +427,7 @@ def _by_month(year: int, pk) -> dict:
         "series": [
             {
                 "name": str(REGISTRY["service_visits"].label),
-                "data": monthly(visits),
+                "data": monthly(visits, summaries.VISITS_BY_MONTH),
                 "urls": [
                     _list_url(
                         "poverty:servicevisit-list",
@@ -416,7 +440,7 @@ def _by_month(year: int, pk) -> dict:
             },
             {
                 "name": str(REGISTRY["policy_visits"].label),
-                "data": monthly(policy),
+                "data": monthly(policy, summaries.POLICY_VISITS_BY_MONTH),
                 "urls": [
                     _list_url(
                         "bureau:workactivity-list",

@@ -44,6 +44,15 @@ def warm_dashboard() -> None:
         dashboard_refresh(year, township)
 
 
+@shared_task(name="reports.rebuild_tallies", ignore_result=True)
+def rebuild_tallies() -> int:
+    """Every summary built again from the records, nightly: whatever changed the tables
+    without telling them (SQL by hand) is caught within a day."""
+    from reports import tallies
+
+    return tallies.rebuild()
+
+
 @shared_task(name="reports.build_pipeline_card", ignore_result=True)
 def build_pipeline_card(year: int, township: int | None, key: str) -> None:
     """A large scope's 培育库 pipeline card, scored here rather than in a request."""

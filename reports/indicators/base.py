@@ -23,6 +23,7 @@ from functools import cache, reduce
 from operator import or_
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import (
     BooleanField,
     Count,
@@ -38,6 +39,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from bureau.models import AnnualTarget, ExternalFigure, Township
+from reports import tallies
 
 YI = Decimal(10000)  # amounts are stored in 万元; the report quotes 亿元
 HUNDRED = Decimal(100)
@@ -84,6 +86,24 @@ def township_pk(township) -> int | None:
     if isinstance(township, str) and len(township) == 9 and township.isdigit():
         return Township.objects.values_list("pk", flat=True).get(code=township)
     return int(township)
+
+
+def tallies_enabled() -> bool:
+    """District-wide values are read from the summaries (``reports.tallies``) unless
+    ``INDICATOR_TALLIES`` is False (then every value is aggregated from the records)."""
+    return getattr(settings, "INDICATOR_TALLIES", True)
+
+
+def township_names(memo: dict | None = None) -> dict[int, str | None]:
+    """Township pk -> name, and ``tallies.NO_TOWNSHIP`` -> None (records without one); read
+    once per evaluation when given its ``memo``."""
+    if memo is not None:
+        if "township_names" not in memo:
+            memo["township_names"] = township_names()
+        return memo["township_names"]
+    names = dict(Township.objects.order_by("name").values_list("pk", "name"))
+    names[tallies.NO_TOWNSHIP] = None  # last, as NULL sorts in PostgreSQL
+    return names
 
 
 @cache
@@ -513,10 +533,18 @@ def evaluate(
         if ind.breakdown_field:
             plan.breakdowns[(ind.model, ind.breakdown_field)].append(ind)
 
-    # (model, year field, cumulative) -> {year: {alias: value}}
+    # (model, year field, cumulative) -> {year: {alias: value}}: from the records, or for the
+    # district from the groups' summaries (``reports.summaries``) where they hold the figures.
     by_year: dict = {}
-    for (model, year_field, cumulative), inds in plan.groups.items():
-        by_year[(model, year_field, cumulative)] = _aggregate_by_year(model, inds, years, pk)
+    summarised = _summarised(plan, pk)
+    sums = tallies.totals(summary for summary, _inds in summarised.values()) if summarised else {}
+    for key, inds in plan.groups.items():
+        model = key[0]
+        live = [ind for ind in inds if key not in summarised or ind not in summarised[key][1]]
+        by_year[key] = _aggregate_by_year(model, live, years, pk) if live else {}
+        if key in summarised:
+            for year, values in sums[summarised[key][0].name].items():
+                by_year[key].setdefault(year, {}).update(values)
 
     def reader(ind):
         rows = by_year[(ind.model, ind.year_field, ind.cumulative)]
@@ -545,9 +573,9 @@ def evaluate(
             )
         }
 
+    memo: dict = {}  # custom indicators and breakdowns share their queries through it
     listed = _listed_rows(plan, detail_year, pk)
-    breakdowns = _breakdowns(plan, detail_year, pk)
-    memo: dict = {}  # custom indicators share their queries through it
+    breakdowns = _breakdowns(plan, detail_year, pk, summarised, memo)
     custom_values = {}
     for ind in custom:
         values, breakdown = ind.evaluate_custom(years, pk, detail_year, memo)
@@ -580,6 +608,22 @@ def evaluate(
                 target=targets.get((year, ind.key)),
                 year=year,
             )
+    return out
+
+
+def _summarised(plan: _Plan, pk) -> dict:
+    """(model, year field, cumulative) -> (its summary, the indicators of the plan read from it),
+    for a district-wide evaluation with the summaries on."""
+    if pk is not None or not tallies_enabled():
+        return {}
+    from reports import summaries
+
+    out = {}
+    for key, inds in plan.groups.items():
+        group = summaries.for_group(key)
+        mine = [ind for ind in inds if summaries.tallied(ind)]
+        if group is not None and mine:
+            out[key] = (group[0], mine)
     return out
 
 
@@ -681,21 +725,32 @@ def _listed_rows(plan: _Plan, year: int, pk) -> dict[str, tuple[list, list]]:
     return out
 
 
-def _breakdowns(plan: _Plan, year: int, pk) -> dict[str, dict]:
-    """One grouped query per (model, field) for every indicator broken down by that field."""
+def _breakdowns(plan: _Plan, year: int, pk, summarised: dict, memo: dict) -> dict[str, dict]:
+    """One grouped query per (model, field) for every indicator broken down by that field; by
+    township, from the summary when every indicator of the group is read from it."""
     out = {}
-    for (model, path), inds in plan.breakdowns.items():
-        aggregates = {}
+    by_summary = {}
+    for summary, inds in summarised.values():
         for ind in inds:
-            aggregates.update(ind.measures(year))
+            by_summary[ind] = summary
+    for (model, path), inds in plan.breakdowns.items():
         labels = _choice_labels(model, path)
-        rows = (
-            _scoped(model, pk)
-            .filter(reduce(or_, [ind.condition(year) for ind in inds]))
-            .values(path)
-            .annotate(**aggregates)
-            .order_by(path)
-        )
+        used = {by_summary.get(ind) for ind in inds}
+        if path == f"{model.township_lookup}__name" and None not in used:
+            names = township_names(memo)
+            aliases = {alias for ind in inds for alias in ind.measures(year)}
+            rows = _township_rows(tallies.parts(used, year, aliases), names, path)
+        else:
+            aggregates = {}
+            for ind in inds:
+                aggregates.update(ind.measures(year))
+            rows = (
+                _scoped(model, pk)
+                .filter(reduce(or_, [ind.condition(year) for ind in inds]))
+                .values(path)
+                .annotate(**aggregates)
+                .order_by(path)
+            )
         for ind in inds:
             out[ind.key] = {}
         for row in rows:
@@ -708,6 +763,20 @@ def _breakdowns(plan: _Plan, year: int, pk) -> dict[str, dict]:
                     continue
                 out[ind.key][str(label)] = value
     return out
+
+
+def _township_rows(parts: dict, names: dict, path: str) -> list[dict]:
+    """Summaries' parts per township pk -> rows per township name, as the grouped query gives
+    them (townships of one name are one group there too), in the database's name order."""
+    merged: dict = defaultdict(dict)
+    for by_township in parts.values():
+        for township, values in by_township.items():
+            row = merged[names.get(township)]
+            for alias, value in values.items():
+                row[alias] = row.get(alias, 0) + value
+    return [
+        {path: name, **merged[name]} for name in dict.fromkeys(names.values()) if name in merged
+    ]
 
 
 def today() -> datetime.date:

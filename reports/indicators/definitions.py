@@ -10,7 +10,7 @@ from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from bureau.models import WorkActivity
 from cultivation import selectors as cultivation
@@ -25,6 +25,7 @@ from enterprises.models import (
 from platforms.models import CoverageMilestone, Level, Platform, RdCoverage
 from poverty.models import Achievement as PovertyAchievement
 from poverty.models import AgriStation, DemoBase, KeyVillage, ServiceVisit
+from reports import tallies
 from reports.indicators.base import (
     YI,
     CountIndicator,
@@ -34,6 +35,8 @@ from reports.indicators.base import (
     RatioIndicator,
     SumIndicator,
     list_url,
+    tallies_enabled,
+    township_names,
     township_pk,
 )
 from talents.models import IntroProject, TalentProject, TalentStage, WorkPermit
@@ -72,6 +75,23 @@ PLATFORM_DETAILS = {
 }
 
 
+# The coverage campaign's population (every 规上 enterprise, whatever the year) and its ledger
+# (those with an institution, by year): the summaries the district-wide figures read.
+COVERAGE_POPULATION = tallies.Summary(
+    "coverage:population",
+    Enterprise,
+    {"n": Count("pk")},
+    where=Q(is_above_scale=True),
+)
+COVERAGE_LEDGER = tallies.Summary(
+    "coverage:ledger",
+    RdCoverage,
+    {"n": Count("pk")},
+    where=Q(has_institution=True, enterprise__is_above_scale=True),
+    year=F("year"),
+)
+
+
 class AboveScaleCoverage(CustomIndicator):
     """The R&D-institution coverage of 规上工业企业: ``measure`` is ``total`` (the enterprises),
     ``covered`` (those with an institution in the year's ledger) or ``rate`` (percent). Two
@@ -81,30 +101,48 @@ class AboveScaleCoverage(CustomIndicator):
     measure: str = "rate"
     decimals = 2
 
-    def _counts(self, years, pk, memo):
-        key = ("above_scale_coverage", tuple(years), pk)
-        if key not in memo:
-            enterprises = Enterprise.objects.filter(is_above_scale=True)
-            ledger = RdCoverage.objects.filter(
-                year__in=years, has_institution=True, enterprise__is_above_scale=True
-            )
-            if pk is not None:
-                enterprises = enterprises.filter(township=pk)
-                ledger = ledger.filter(enterprise__township=pk)
-            totals = dict(
-                enterprises.values_list("township__name").annotate(n=Count("pk")).order_by()
-            )
-            covered: dict = {}
-            # One ledger row per enterprise and year (coverage_unique_year): counting rows
-            # counts enterprises, without the sort COUNT(DISTINCT) makes.
-            rows = (
-                ledger.values_list("year", "enterprise__township__name")
-                .annotate(n=Count("pk"))
-                .order_by()
-            )
-            for year, township, n in rows:
-                covered.setdefault(year, {})[township] = n
-            memo[key] = (totals, covered)
+    def _counts(self, years, pk, detail_year, memo):
+        """(规上 enterprises by township name, covered by year, covered by township name in
+        ``detail_year``): from the summaries for the district, from the records for one
+        township."""
+        key = ("above_scale_coverage", tuple(years), pk, detail_year)
+        if key in memo:
+            return memo[key]
+        if pk is None and tallies_enabled():
+            names = township_names(memo)
+            population = tallies.parts([COVERAGE_POPULATION], tallies.NO_YEAR, ["n"])
+            totals: dict = Counter()
+            for township, values in population[COVERAGE_POPULATION.name].items():
+                totals[names.get(township)] += values.get("n", 0)
+            by_year = tallies.totals([COVERAGE_LEDGER], years)[COVERAGE_LEDGER.name]
+            covered = {year: values.get("n", 0) for year, values in by_year.items()}
+            detail: dict = Counter()
+            ledger = tallies.parts([COVERAGE_LEDGER], detail_year, ["n"])[COVERAGE_LEDGER.name]
+            for township, values in ledger.items():
+                detail[names.get(township)] += values.get("n", 0)
+            memo[key] = (dict(totals), covered, dict(detail))
+            return memo[key]
+        enterprises = Enterprise.objects.filter(is_above_scale=True)
+        ledger = RdCoverage.objects.filter(
+            year__in=years, has_institution=True, enterprise__is_above_scale=True
+        )
+        if pk is not None:
+            enterprises = enterprises.filter(township=pk)
+            ledger = ledger.filter(enterprise__township=pk)
+        totals = dict(enterprises.values_list("township__name").annotate(n=Count("pk")).order_by())
+        covered, detail = Counter(), {}
+        # One ledger row per enterprise and year (coverage_unique_year): counting rows
+        # counts enterprises, without the sort COUNT(DISTINCT) makes.
+        rows = (
+            ledger.values_list("year", "enterprise__township__name")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for year, township, n in rows:
+            covered[year] += n
+            if year == detail_year:
+                detail[township] = n
+        memo[key] = (totals, dict(covered), detail)
         return memo[key]
 
     def _measure(self, total, covered):
@@ -119,12 +157,12 @@ class AboveScaleCoverage(CustomIndicator):
         )
 
     def evaluate_custom(self, years, pk, detail_year, memo):
-        totals, covered = self._counts(years, pk, memo)
+        totals, covered, detail = self._counts(years, pk, detail_year, memo)
         total = sum(totals.values())
-        values = {year: self._measure(total, sum(covered.get(year, {}).values())) for year in years}
+        values = {year: self._measure(total, covered.get(year, 0)) for year in years}
         breakdown = {}
         for township in sorted(totals, key=lambda name: name or ""):
-            value = self._measure(totals[township], covered.get(detail_year, {}).get(township, 0))
+            value = self._measure(totals[township], detail.get(township, 0))
             if value is None or (value == 0 and self.measure != "rate"):
                 continue
             breakdown[str(township) if township is not None else "未分类"] = value

@@ -10,11 +10,19 @@ and kept for the next run (``--fresh`` rebuilds it); each scale is measured in a
 own (Django holds one database per process). Logged in as a leader, for this year and the year
 two before, district-wide and for one township (the one with the most enterprises), it renders:
 
-- the dashboard **cold**: the cache off, every figure computed from the tables, as the first
-  visitor after a change (or the first of each minute) sees it;
+- the dashboard **cold**: the cache off, as the first visitor after a change (or the first of
+  each minute) sees it: the district's figures read from the summaries the writes keep
+  (``reports.tallies``), a township's from its records;
+- the same district-wide dashboard **from the records**: the summaries off
+  (``INDICATOR_TALLIES = False``), every figure aggregated from the tables (the way it was built
+  before the summaries, and the way a township's still is);
 - the dashboard **warm**: the cache on and filled, as every other visitor sees it;
 - the 培育库 pipeline card (``/reports/pipeline/``, fetched by the page after it arrives) cold
   and warm: its 后备高企 scores every enterprise with figures of the year.
+
+It also times what keeping the summaries costs: building them all from the records (after a bulk
+import, or ``manage.py tallies_rebuild``), and the first district-wide read after a form saves
+an enterprise (the refresh of that enterprise's township in every summary that reads it).
 
 It prints the median and slowest render and the SQL queries of each, and the machine's load
 average before and after. With ``REDIS_URL`` set the cache is Redis, as in production.
@@ -23,6 +31,7 @@ PostgreSQL only.
 
 import argparse
 import datetime
+import gc
 import os
 import statistics
 import subprocess
@@ -79,12 +88,16 @@ def measure(scale: str, runs: int, fresh: bool) -> None:
     from django.db import connection  # noqa: PLC0415
     from django.db.models import Count  # noqa: PLC0415
     from django.test import Client  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
     from django.urls import reverse  # noqa: PLC0415
 
     from bureau.models import Role, Township, User  # noqa: PLC0415
+    from bureau.services import record_save  # noqa: PLC0415
     from enterprises.models import Enterprise  # noqa: PLC0415
+    from reports import tallies  # noqa: PLC0415
 
     settings.ALLOWED_HOSTS = ["*"]
+    gc.freeze()  # as config/wsgi.py does once the application is loaded
     call_command("migrate", verbosity=0)
     if must_seed or not Enterprise.objects.exists():
         started = time.perf_counter()
@@ -116,6 +129,11 @@ def measure(scale: str, runs: int, fresh: bool) -> None:
         (f"{this_year - 2}, district", {"year": this_year - 2}),
         (f"{this_year}, {township['name']}", {"year": this_year, "township": township["pk"]}),
     ]
+    started = time.perf_counter()
+    built = tallies.rebuild()
+    print(
+        f"  building the {built} summaries from the records: {time.perf_counter() - started:.2f} s"
+    )
     for label, params in cases:
         query = "&".join(f"{key}={value}" for key, value in params.items())
         for page, name in (("dashboard", "reports:dashboard"), ("pipeline card", None)):
@@ -124,6 +142,11 @@ def measure(scale: str, runs: int, fresh: bool) -> None:
             settings.DASHBOARD_CACHE_SECONDS = 0
             if name:
                 client.get(url)  # connection, templates, URL resolver
+            if name and "township" not in params:
+                settings.INDICATOR_TALLIES = False
+                live, live_queries = _timed(client, url, max(3, runs // 3))
+                settings.INDICATOR_TALLIES = True
+                print(_line(f"{label}: {page} cold, from the records", live, live_queries))
             # The card scores every enterprise with figures: a few renders tell its time.
             cold, cold_queries = _timed(client, url, runs if name else max(1, runs // 5))
             settings.DASHBOARD_CACHE_SECONDS = 60
@@ -132,6 +155,21 @@ def measure(scale: str, runs: int, fresh: bool) -> None:
             warm, warm_queries = _timed(client, url, runs)
             print(_line(f"{label}: {page} cold", cold, cold_queries), flush=True)
             print(_line(f"{label}: {page} warm", warm, warm_queries), flush=True)
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    url = f"{reverse('reports:dashboard')}?year={this_year}"
+    refreshes = []
+    for firm in Enterprise.objects.filter(township=township["pk"]).order_by("pk")[:5]:
+        firm.is_above_scale = not firm.is_above_scale
+        record_save(instance=firm)
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            tallies.fresh(tallies.all_summaries().values())
+            refreshes.append((time.perf_counter() - started) * 1000)
+    print(
+        _line("after a form saves an enterprise: the summaries' refresh", refreshes, len(captured))
+    )
+    read_after_write, queries = _timed(client, url, 1)
+    print(_line(f"{this_year}, district: dashboard cold, refreshed", read_after_write, queries))
     print(f"  load average after: {_load()}", flush=True)
 
 
