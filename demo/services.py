@@ -13,7 +13,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -137,6 +137,15 @@ class SeedResult:
         return sum(self.added.values())
 
 
+@dataclass
+class Prepared:
+    """Blocks ready to be copied: the COPY data of each table, in the order to write it."""
+
+    numbers: list[int]
+    copies: list[pgcopy.Copy]
+    added: Counter
+
+
 def demo_seed(
     *,
     scale: str = "district",
@@ -172,20 +181,26 @@ def demo_seed(
         with _collector_paused():
             _seed_blocks(generator, [district], result=result, history=history)
         total = SCALE_BLOCKS[scale]
-        chunks = [
-            (start, min(start + BLOCKS_PER_CHUNK, total))
-            for start in range(1, total, BLOCKS_PER_CHUNK)
-        ]
-        jobs = [(params, start, stop, history) for start, stop in chunks]
-        for n, counts in enumerate(_run_jobs(generator, jobs, workers), start=1):
-            result.merge(counts)
-            if progress and (n % max(len(jobs) // 10, 1) == 0 or n == len(jobs)):
-                done = min(1 + n * BLOCKS_PER_CHUNK, total)
+        counted = [1]  # blocks done, the district's first
+
+        def done(blocks: int) -> None:
+            before, counted[0] = counted[0], counted[0] + blocks
+            step = max(total // 10, 1)
+            if progress and (counted[0] // step > before // step or counted[0] == total):
                 elapsed = time.monotonic() - started
                 progress(
                     _("已处理 %(done)s/%(total)s 个区县（%(seconds).0f 秒）")
-                    % {"done": done, "total": total, "seconds": elapsed}
+                    % {"done": counted[0], "total": total, "seconds": elapsed}
                 )
+
+        numbers = list(range(1, total))
+        if connection.vendor == "postgresql":
+            _copy_counties(generator, params, numbers, result, history, workers, done)
+        else:
+            for start in range(0, len(numbers), BLOCKS_PER_CHUNK):
+                chunk = numbers[start : start + BLOCKS_PER_CHUNK]
+                _seed_chunk(generator, chunk, result=result, history=history)
+                done(len(chunk))
         if connection.vendor == "postgresql" and result.total_added:
             pgcopy.finish(NATURAL_KEYS, history=history)
     demo_profile_ensure()
@@ -210,53 +225,127 @@ def demo_profile_ensure() -> None:
     )
 
 
-def _run_jobs(generator: DemoGenerator, jobs: list[tuple], workers: int | None):
-    """Seed each chunk of blocks, in worker processes when the database allows it."""
+def _seed_chunk(
+    generator: DemoGenerator, numbers: list[int], *, result: SeedResult, history: bool
+) -> None:
+    """Generate and write blocks ``numbers`` in one transaction (not on PostgreSQL)."""
+    seeded, _touched = _blocks_found(generator, numbers)
+    result.blocks_skipped += len(seeded)
+    result.blocks_uncounted += len(seeded)
+    with _collector_paused():
+        blocks = [generator.block(b) for b in numbers if b not in seeded]
+        if blocks:
+            _seed_blocks(generator, blocks, result=result, history=history)
+
+
+def _copy_counties(
+    generator: DemoGenerator,
+    params: dict,
+    numbers: list[int],
+    result: SeedResult,
+    history: bool,
+    workers: int | None,
+    done: Callable[[int], None],
+) -> None:
+    """Write counties ``numbers`` on PostgreSQL (block 0, the district, is there already).
+
+    Counties written before are skipped without being generated; those some of whose
+    records are there (typed in, or of another seed) go through ``seed_in_bulk``, ten to a
+    transaction. The others, nearly always all of them, are written in one transaction:
+    worker processes generate them ten at a time and prepare their COPY data
+    (``copy_prepare``: checks, ids from the sequences, the lines), and this process copies
+    each chunk as it comes (``copy_write``), in a savepoint: a chunk meeting a record
+    already there is rolled back and written in bulk instead. When the load is at least as
+    large as what the tables hold, the indexes no constraint needs are built after it rather
+    than kept up row by row (``pgcopy.indexes_deferred``); being in the same transaction, an
+    interrupted load leaves the tables, indexes included, as they were before it.
+    """
+    seeded, touched = _blocks_found(generator, numbers)
+    result.blocks_skipped += len(seeded)
+    result.blocks_uncounted += len(seeded)
+    done(len(seeded))
+    partial = [b for b in numbers if b in touched and b not in seeded]
+    for start in range(0, len(partial), BLOCKS_PER_CHUNK):
+        chunk = partial[start : start + BLOCKS_PER_CHUNK]
+        with _collector_paused(), transaction.atomic():
+            seed_in_bulk(blocks=[generator.block(b) for b in chunk], result=result, history=history)
+        done(len(chunk))
+    fresh = [b for b in numbers if b not in touched]
+    if not fresh:
+        return
+    jobs = [
+        (params, fresh[start : start + BLOCKS_PER_CHUNK], history)
+        for start in range(0, len(fresh), BLOCKS_PER_CHUNK)
+    ]
+    large = len(fresh) * generator.per_block >= Enterprise.objects.count()
+    failed: list[int] = []
+    with _prepared(generator, jobs, workers) as chunks, transaction.atomic():
+        deferred = pgcopy.indexes_deferred(_county_tables(history)) if large else nullcontext()
+        with deferred, pgcopy.row_triggers_skipped() as check:
+            tables = pgcopy.tables_written(NATURAL_KEYS, history=history)
+            largest = pgcopy.largest_ids(tables) if check else {}
+            for prepared in chunks:
+                try:
+                    with transaction.atomic():
+                        copy_write(prepared)
+                except IntegrityError:
+                    failed += prepared.numbers
+                else:
+                    result.added.update(prepared.added)
+                    done(len(prepared.numbers))
+            if check:
+                pgcopy.check_added(largest)
+        # A record of these counties is there after all under its natural key: the bulk
+        # path finds it and adds the others (with the row triggers on, as they are here).
+        for start in range(0, len(failed), BLOCKS_PER_CHUNK):
+            chunk = failed[start : start + BLOCKS_PER_CHUNK]
+            with _collector_paused():
+                blocks = [generator.block(b) for b in chunk]
+                seed_in_bulk(blocks=blocks, result=result, history=history)
+            done(len(chunk))
+
+
+@contextmanager
+def _prepared(
+    generator: DemoGenerator, jobs: list[tuple], workers: int | None
+) -> Iterator[Iterator[Prepared]]:
+    """The chunks of ``jobs`` prepared, as they come: by worker processes when the
+    database allows it (each with its own connection, for the ids), else here in turn."""
     workers = workers or min(os.cpu_count() or 1, 4)
     parallel = (
         workers > 1
         and len(jobs) > 1
-        and connection.vendor == "postgresql"
         and not connection.in_atomic_block  # workers could not see uncommitted rows
         and "fork" in multiprocessing.get_all_start_methods()
     )
     if not parallel:
-        for job in jobs:
-            yield _seed_chunk(*job, generator=generator)
+        yield (_prepare_chunk(*job, generator=generator) for job in jobs)
         return
     connections.close_all()  # each worker opens its own connection
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap_unordered(_seed_chunk_job, jobs)
+        yield pool.imap_unordered(_prepare_job, jobs)
 
 
 # A worker process keeps one generator for all the chunks it is given.
 _worker_generator: DemoGenerator | None = None
 
 
-def _seed_chunk_job(job: tuple) -> SeedResult:
-    return _seed_chunk(*job)
+def _prepare_job(job: tuple) -> Prepared:
+    return _prepare_chunk(*job)
 
 
-def _seed_chunk(
-    params: dict, start: int, stop: int, history: bool, generator: DemoGenerator | None = None
-) -> SeedResult:
-    """Generate and write blocks ``start`` to ``stop - 1`` in one transaction."""
+def _prepare_chunk(
+    params: dict, numbers: list[int], history: bool, generator: DemoGenerator | None = None
+) -> Prepared:
     global _worker_generator
     if generator is None:
         if _worker_generator is None:
             _worker_generator = DemoGenerator(**params)
         generator = _worker_generator
-    result = SeedResult(scale="")
-    numbers = range(start, stop)
-    seeded = _blocks_seeded(generator, numbers)
-    result.blocks_skipped += len(seeded)
-    result.blocks_uncounted += len(seeded)
     with _collector_paused():
-        blocks = [generator.block(b) for b in numbers if b not in seeded]
-        if blocks:
-            _resolve_shared(generator)
-            _seed_blocks(generator, blocks, result=result, history=history)
-    return result
+        blocks = [generator.block(b) for b in numbers]
+        _resolve_shared(generator)
+        return copy_prepare(blocks, history=history)
 
 
 @contextmanager
@@ -315,8 +404,9 @@ def _blocks_touched(blocks: list[Block]) -> set[int]:
     return touched | {contracts[number] for number in found}
 
 
-def _blocks_seeded(generator: DemoGenerator, numbers: Iterable[int]) -> set[int]:
-    """Blocks whose townships and first contract are in the database: written before.
+def _blocks_found(generator: DemoGenerator, numbers: Iterable[int]) -> tuple[set[int], set[int]]:
+    """Of blocks ``numbers``, those written before (their townships and first contract are
+    all in the database) and those of which any of these is there.
 
     A chunk is written in one transaction, so these records mean the whole block is there;
     such blocks are skipped without being generated, which keeps a second run quick.
@@ -330,11 +420,13 @@ def _blocks_seeded(generator: DemoGenerator, numbers: Iterable[int]) -> set[int]
             "registration_number", flat=True
         )
     )
-    return {
-        b
-        for b, (townships, contract) in markers.items()
-        if contract in have_contracts and have_codes.issuperset(townships)
-    }
+    seeded, touched = set(), set()
+    for b, (townships, contract) in markers.items():
+        if contract in have_contracts and have_codes.issuperset(townships):
+            seeded.add(b)
+        if contract in have_contracts or not have_codes.isdisjoint(townships):
+            touched.add(b)
+    return seeded, touched
 
 
 def _resolve_shared(generator: DemoGenerator) -> None:
@@ -404,7 +496,21 @@ def seed_in_bulk(*, blocks: list[Block], result: SeedResult, history: bool = Fal
 
 
 def seed_by_copy(*, blocks: list[Block], result: SeedResult, history: bool = False) -> None:
-    """Write ``blocks``, none of whose records are in the database, with COPY (PostgreSQL).
+    """Write ``blocks``, none of whose records are in the database, with COPY (PostgreSQL):
+    ``copy_prepare`` then ``copy_write``, with the row triggers skipped where the role may
+    and the references checked instead before the caller's transaction commits."""
+    with pgcopy.row_triggers_skipped() as check:
+        tables = pgcopy.tables_written(NATURAL_KEYS, history=history)
+        largest = pgcopy.largest_ids(tables) if check else {}
+        prepared = copy_prepare(blocks, history=history)
+        copy_write(prepared)
+        if check:
+            pgcopy.check_added(largest)
+    result.added.update(prepared.added)
+
+
+def copy_prepare(blocks: list[Block], *, history: bool = False) -> Prepared:
+    """Check ``blocks``' records, give them ids and format their COPY data, without writing.
 
     What ``seed_in_bulk`` checks on every record costs about 700 µs a record, mostly one
     query per check constraint; at province scale (2.6 million records) that alone is half an
@@ -419,40 +525,51 @@ def seed_by_copy(*, blocks: list[Block], result: SeedResult, history: bool = Fal
       which the district scale runs through ``record_save`` in full and which the tests
       check record by record (``tests/demo``);
     - the database checks, on COPY as on any insert, not-null, check constraints and unique
-      indexes; a natural key already there fails the whole chunk, which the caller then
-      writes through ``seed_in_bulk``. Foreign keys too: by their per-row triggers, or, where
-      the role may skip those (``pgcopy.row_triggers_skipped``: 40% of the database's time), by
-      one anti-join per column over the rows just written, before the chunk commits.
+      indexes; a natural key already there fails the chunk, which the caller then writes
+      through ``seed_in_bulk``. Foreign keys too: by their per-row triggers, or, where the
+      role may skip those (``pgcopy.row_triggers_skipped``: 40% of the database's time), by
+      one anti-join per column over the rows written (``pgcopy.check_added``).
 
-    Records are written kind by kind, parents first (each gets its id from its table's
-    sequence just before), with their creation history rows when ``history``; many-to-many
-    links last.
+    Records are taken kind by kind, parents first, each kind given its ids from its table's
+    sequence (the only query), with their creation history rows when ``history``;
+    many-to-many links last. A worker process prepares while the loading one writes.
     """
     merged = _merged(blocks)
     stamp = timezone.now()
     links = [(link.obj, link.field_name, link.targets) for link in merged.links]
     added: Counter = Counter()
-    with pgcopy.row_triggers_skipped() as check:
-        for model, rows in _ordered(merged):
-            table = pgcopy.Table(model, now=stamp, reason=str(CHANGE_REASON))
-            objs = [row.obj for row in rows]
-            table.attach(objs)
-            if model is TalentStage:
-                _validate_new_stages(objs)
-            else:
-                for obj in objs:
-                    obj.clean()
-            relations = [f.name for f in model._meta.concrete_fields if f.is_relation]
-            for obj in objs[::COPY_VALIDATE_EVERY]:
-                record_prepare(instance=obj, user=None, found=relations, unique=False, clean=False)
-            low, high = pgcopy.allocate_ids(model, objs)
-            table.copy(objs, history=history)
-            if check:
-                pgcopy.check_references(model, low, high)
-            links += [(row.obj, name, to) for row in rows for name, to in row.m2m.items()]
-            added[model] += len(objs)
-        pgcopy.copy_links(links, check=check)
-    result.added.update(added)
+    copies: list[pgcopy.Copy] = []
+    for model, rows in _ordered(merged):
+        table = pgcopy.Table(model, now=stamp, reason=str(CHANGE_REASON))
+        objs = [row.obj for row in rows]
+        table.attach(objs)
+        if model is TalentStage:
+            _validate_new_stages(objs)
+        else:
+            for obj in objs:
+                obj.clean()
+        relations = [f.name for f in model._meta.concrete_fields if f.is_relation]
+        for obj in objs[::COPY_VALIDATE_EVERY]:
+            record_prepare(instance=obj, user=None, found=relations, unique=False, clean=False)
+        pgcopy.allocate_ids(model, objs)
+        copies += table.copies(objs, history=history)
+        links += [(row.obj, name, to) for row in rows for name, to in row.m2m.items()]
+        added[model] += len(objs)
+    copies += pgcopy.link_copies(links)
+    return Prepared(numbers=[block.index for block in blocks], copies=copies, added=added)
+
+
+def copy_write(prepared: Prepared) -> None:
+    for copy in prepared.copies:
+        pgcopy.copy_data(*copy)
+
+
+def _county_tables(history: bool) -> list[type[Model]]:
+    """Every table the COPY of a county other than the district writes to: not those of the
+    industries and departments, which the district alone adds (the links of departments to
+    townships, yes)."""
+    tables = pgcopy.tables_written(NATURAL_KEYS, history=history)
+    return [table for table in tables if table not in SHARED_MODELS]
 
 
 def _merged(blocks: list[Block]) -> Block:

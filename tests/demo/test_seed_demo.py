@@ -321,9 +321,9 @@ def test_city_scale_writes_with_copy_and_checks_each_kind(seeded_db, monkeypatch
 
     monkeypatch.setitem(demo_generator.SCALE_BLOCKS, "city", 2)
     copied, prepared = [], Counter()
-    original, prepare = pgcopy.copy_lines, services.record_prepare
+    original, prepare = pgcopy.copy_data, services.record_prepare
     monkeypatch.setattr(
-        pgcopy, "copy_lines", lambda table, *a: copied.append(table) or original(table, *a)
+        pgcopy, "copy_data", lambda table, *a: copied.append(table) or original(table, *a)
     )
 
     def counting(*, instance, **kwargs):
@@ -397,3 +397,61 @@ def test_with_row_triggers_the_database_checks_the_references(seeded_db, monkeyp
     monkeypatch.setattr(pgcopy, "row_triggers_skipped", lambda: contextlib.nullcontext(False))
     result = demo_seed(scale="city", enterprises_per_block=ENTERPRISES)
     assert result.added[Enterprise] == ENTERPRISES
+
+
+def schema() -> set:
+    """Every index and constraint of the public schema, by name with its definition."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+            "UNION ALL SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
+        )
+        return set(cursor.fetchall())
+
+
+@needs_postgresql
+def test_a_large_load_builds_its_indexes_afterwards_as_they_were(seeded_db, monkeypatch):
+    # two new counties against the district's one: the indexes no constraint needs are
+    # dropped for the load and built again, under the same names and definitions
+    monkeypatch.setitem(demo_generator.SCALE_BLOCKS, "city", 3)
+    before = schema()
+    deferred = []
+    original = pgcopy.indexes_deferred
+
+    @contextlib.contextmanager
+    def recording(models):
+        with original(models) as names:
+            deferred.extend(names)
+            assert not {name for _, name, _ in schema()} & set(names)
+            yield names
+
+    monkeypatch.setattr(pgcopy, "indexes_deferred", recording)
+    result = demo_seed(scale="city", enterprises_per_block=ENTERPRISES)
+    assert result.added[Enterprise] == 2 * ENTERPRISES
+    assert "enterprises_enterprise_name_trgm" in deferred and "yearly_figure_year_idx" in deferred
+    assert "enterprises_enterprise_credit_code_key" not in deferred  # unique: kept
+    assert schema() == before
+
+
+@needs_postgresql
+def test_a_load_failing_halfway_leaves_the_indexes_and_rows_as_they_were(seeded_db, monkeypatch):
+    from demo import services
+
+    monkeypatch.setitem(demo_generator.SCALE_BLOCKS, "city", 3)
+    before, enterprises = schema(), Enterprise.objects.count()
+    original = services.copy_write
+    written = []
+
+    def failing(prepared):
+        if written:
+            raise RuntimeError("interrupted")
+        written.append(prepared)
+        original(prepared)
+
+    monkeypatch.setattr(services, "copy_write", failing)
+    monkeypatch.setattr(services, "BLOCKS_PER_CHUNK", 1)
+    with pytest.raises(RuntimeError):
+        demo_seed(scale="city", enterprises_per_block=ENTERPRISES)
+    assert written and schema() == before
+    assert Enterprise.objects.count() == enterprises
