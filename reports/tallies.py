@@ -42,6 +42,9 @@ from reports.models import Tally, TallyDirty, TallyState
 
 NO_YEAR = 0  # the year of a summary's row when it has no year
 NO_TOWNSHIP = 0  # the township of records that have none
+# Beyond this many marks a summary is rebuilt whole (after a seed or a long run of edits), which
+# is then no dearer than refreshing that many townships.
+MARKS_REFRESHED = 1000
 
 
 def _encode(value):
@@ -180,9 +183,21 @@ def _refresh(summary: Summary) -> None:
     # The state's row orders refreshes of one summary; the marks are read under it, and only
     # the marks read are taken away (a write committing meanwhile leaves its own for later).
     state = TallyState.objects.select_for_update().get(pk=state.pk)
-    marks = list(TallyDirty.objects.filter(summary=summary.name).values_list("pk", "township"))
-    whole = state.signature != summary.signature or any(t is None for _pk, t in marks)
-    if marks:
+    marks = list(
+        TallyDirty.objects.filter(summary=summary.name).values_list("pk", "township")[
+            : MARKS_REFRESHED + 1
+        ]
+    )
+    whole = (
+        state.signature != summary.signature
+        or len(marks) > MARKS_REFRESHED
+        or any(t is None for _pk, t in marks)
+    )
+    if whole:
+        # Every mark goes, those committed since the read above too: the records are read
+        # after this, so they see those writes.
+        TallyDirty.objects.filter(summary=summary.name).delete()
+    elif marks:
         TallyDirty.objects.filter(pk__in=[pk for pk, _t in marks]).delete()
     if whole:
         Tally.objects.filter(summary=summary.name).delete()

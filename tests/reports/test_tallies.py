@@ -171,3 +171,17 @@ def test_the_rebuild_command_builds_every_summary_again(data):
         for name, summary in tallies.all_summaries().items()
         if summary.compute()  # a summary with no records has no rows
     }
+
+
+def test_past_so_many_marks_a_summary_is_rebuilt_whole(settings, monkeypatch, data):
+    township, other_township = data
+    assert_summaries_match_records(settings)
+    summary = summaries.for_group((SmeEvaluation, "year", False))[0]
+    built = TallyState.objects.get(summary=summary.name).built_at
+    monkeypatch.setattr(tallies, "MARKS_REFRESHED", 3)
+    for _ in range(3):
+        f.SmeEvaluationFactory(enterprise__township=township, year=Y)
+        f.SmeEvaluationFactory(enterprise__township=other_township, year=Y - 1)
+    assert_summaries_match_records(settings)
+    assert TallyState.objects.get(summary=summary.name).built_at > built
+    assert not TallyDirty.objects.exists()
