@@ -26,6 +26,7 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 from django.utils.translation import gettext as _
 
 from bureau import permissions
+from bureau.changes import rewritten
 from bureau.services import record_prepare, record_save
 from imports.engine import bulk
 from imports.engine import normalise as norm
@@ -283,6 +284,10 @@ class Importer:
                     transaction.set_rollback(True)
                 else:
                     result.written = True
+                    if not self.resource.row_by_row:
+                        # COPY and bulk writes send no model signals: what is kept from the
+                        # records (the dashboard's summaries) is told here, in the transaction.
+                        rewritten(self.model, sender=self)
         except (IntegrityError, DatabaseError) as error:
             result.written = False
             result.file_error = _(

@@ -185,3 +185,27 @@ def test_past_so_many_marks_a_summary_is_rebuilt_whole(settings, monkeypatch, da
     assert_summaries_match_records(settings)
     assert TallyState.objects.get(summary=summary.name).built_at > built
     assert not TallyDirty.objects.exists()
+
+
+def test_an_import_written_by_copy_shows_in_the_district_s_figures(
+    settings, data, tmp_path, staff_user
+):
+    """The import writes enterprises by COPY (no model signals) and says so; the 规上 population
+    of the coverage campaign counts them on the next read."""
+    from openpyxl import Workbook
+
+    from imports.engine.pipeline import run_import
+
+    assert_summaries_match_records(settings)
+    before = _figures(settings, True)[(Y, "coverage_enterprises")][0]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["统一社会信用代码", "企业名称", "乡镇（街道）", "规上工业企业"])
+    for i, code in enumerate([f.valid_credit_code(900_001), f.valid_credit_code(900_002)]):
+        sheet.append([code, f"导入规上企业{i}", data[0].name, "是"])
+    path = tmp_path / "enterprises.xlsx"
+    book.save(path)
+    result = run_import("enterprise", path, dry_run=False, user=staff_user)
+    assert result.written, result.file_error or result.errors
+    assert_summaries_match_records(settings)
+    assert _figures(settings, True)[(Y, "coverage_enterprises")][0] == before + 2
