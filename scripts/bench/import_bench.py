@@ -262,7 +262,7 @@ def bare_copy(model, history) -> tuple[float, float]:
     return timings[0], timings[1]
 
 
-def trigram_share(model, buffer, repeats: int = 2) -> tuple[float, float, int]:
+def trigram_share(model, buffer, repeats: int = 3) -> tuple[float, float, int]:
     """What the search's trigram indexes (``bureau/trigram.py``) cost a bare COPY of the
     records: the COPY timed with them and without them (dropped inside a transaction that is
     rolled back, so they stay), the deferred foreign keys checked before the rollback, the
