@@ -5,7 +5,9 @@ natural key, validate exactly as the forms do, then write everything in one tran
 writes. Either way the result lists every row error with its sheet row (as Excel numbers it),
 column letter, header and a Chinese message. By default one invalid row blocks the whole file;
 ``skip_invalid=True`` writes the valid rows and reports the others. Nothing is ever half-written:
-the write happens inside ``transaction.atomic`` and any failure rolls all of it back.
+the write happens inside ``transaction.atomic`` and any failure rolls all of it back. On
+PostgreSQL the new rows are written while the file is validated (``_stream_write``): whatever the
+checks then find, the rows already sent are rolled back with the rest.
 
 Validation is the forms' validation: every row goes through ``bureau.services.record_prepare``,
 the step ``record_save`` runs before saving (the permission: a township liaison writes only rows
