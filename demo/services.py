@@ -160,12 +160,13 @@ def demo_seed(
 
     The district (one block, about 4,700 records) goes row by row through
     ``bureau.services.record_save``, exactly as the forms do, history included. City and
-    province (50 and 500 blocks) are written one transaction per ten blocks, so an interrupted
-    run resumes where it stopped: on PostgreSQL counties not yet in the database with COPY
-    (``seed_by_copy``), on SQLite, and for counties some of whose records are there, through
-    ``seed_in_bulk`` (``bulk_create``, looking each record up by its natural key). Their
-    history rows are written only with ``history=True``. On PostgreSQL the chunks are shared
-    among ``workers`` processes (default: one per CPU, at most four).
+    province (50 and 500 blocks) add the other counties. On SQLite, and for counties some of
+    whose records are there, through ``seed_in_bulk`` (``bulk_create``, looking each record
+    up by its natural key), one transaction per ten blocks, so an interrupted run resumes
+    where it stopped. On PostgreSQL the counties not yet in the database are copied in one
+    transaction (``_copy_counties``), prepared by ``workers`` processes (default: one per
+    CPU, at most four): an interrupted run leaves none of them, and the next starts them
+    over. Their history rows are written only with ``history=True``.
     """
     started = time.monotonic()
     params = {"seed": seed, "today": today or datetime.date.today()}
