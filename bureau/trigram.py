@@ -70,7 +70,10 @@ SHORT_TEXT = 3  # texts shorter than a trigram use the short-text index
 
 # The columns indexed by ``short_text_indexes`` (the migrations name the same), by table.
 SHORT_TEXT_COLUMNS = {
-    "enterprises_enterprise": ("name", "credit_code", "legal_representative"),
+    # Not the credit code: its 18 characters give the most substrings of any column, which every
+    # import of enterprises pays for, and one or two characters of a code match most codes (a
+    # search for them reads a few rows in order) or none anyone types.
+    "enterprises_enterprise": ("name", "legal_representative"),
     "platforms_platform": ("name",),
     "bureau_village": ("name", "code"),
 }

@@ -451,11 +451,12 @@ def _pg_dump(out: Path, database: str) -> dict:
 
 
 # Runs first, in the restore's transaction: the backup replaces the whole schema, including
-# tables that migrations newer than the backup added (``migrate`` adds them again afterwards).
-# Tables of extensions are not the portal's to drop.
+# tables that migrations newer than the backup added (``migrate`` adds them again afterwards),
+# and the portal's own SQL functions (the search's index expressions), which the archive
+# creates again. Tables and functions of extensions are not the portal's to drop.
 _DROP_TABLES = """
 DO $$
-DECLARE tables text;
+DECLARE tables text; functions text;
 BEGIN
     SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') INTO tables
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -466,6 +467,19 @@ BEGIN
       );
     IF tables IS NOT NULL THEN
         EXECUTE 'DROP TABLE ' || tables || ' CASCADE';
+    END IF;
+    SELECT string_agg(
+        format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+        ', '
+    ) INTO functions
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = 'public'
+      AND NOT EXISTS (
+          SELECT FROM pg_depend d
+          WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+      );
+    IF functions IS NOT NULL THEN
+        EXECUTE 'DROP FUNCTION ' || functions || ' CASCADE';
     END IF;
 END
 $$;
