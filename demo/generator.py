@@ -125,6 +125,18 @@ class Firm:
     ip: tuple[bool, int] | None = None
 
 
+@dataclass
+class BlockStart:
+    """A block's first part (``DemoGenerator.block_start``) and what its rest is made from."""
+
+    block: Block
+    townships: list[Township]
+    villages: dict[str, list[Village]]
+    firms: list[Firm]
+    claimed: dict[str, set]
+    prefix: str
+
+
 M = TypeVar("M", bound=Model)
 # Per model: every field's default by attname, and how each keyword is set (see ``_plan``).
 _PLANS: dict[type[Model], tuple[dict[str, object], dict[str, tuple | None]]] = {}
@@ -305,6 +317,23 @@ class DemoGenerator:
             yield self.block(index)
 
     def block(self, b: int) -> Block:
+        return self.block_rest(self.block_start(b))
+
+    def ensure_shared(self) -> None:
+        """The industries and departments every other block points at, made once (block 0
+        makes and holds its own)."""
+        if not self.industries:
+            self._industries(Block(index=-1))
+        if not self.departments:
+            self.departments = [new(Department, name=name) for name in N.DEPARTMENTS]
+
+    def block_start(self, b: int) -> BlockStart:
+        """The first part of block ``b``: its townships, villages and enterprises (and the
+        links of departments to the townships), with what the rest is generated from.
+
+        ``block_rest`` adds the other records, in another process if need be: a loader
+        can then write every county's enterprises, and index them, while the rest is made.
+        """
         block = Block(index=b)
         self._claimed = {}
         # Outside the district, names that must be unique start with the county's name.
@@ -320,6 +349,13 @@ class DemoGenerator:
             for i, department in enumerate(self.departments):
                 block.links.append(Link(department, "townships", townships[i::4]))
         firms = self._enterprises(block, b, townships, villages)
+        return BlockStart(block, townships, villages, firms, self._claimed, self.prefix)
+
+    def block_rest(self, start: BlockStart) -> Block:
+        """Block ``start.block`` completed: every other record of it added."""
+        block, b = start.block, start.block.index
+        townships, villages, firms = start.townships, start.villages, start.firms
+        self._claimed, self.prefix = start.claimed, start.prefix
         self._figures(block, b, firms)
         self._hitech(block, b, firms)
         self._sme(block, b, firms)

@@ -11,10 +11,12 @@ import itertools
 import multiprocessing
 import os
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from queue import Empty
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
@@ -38,7 +40,7 @@ from bureau.models import (
 )
 from bureau.services import bureau_profile_update, record_prepare, record_save
 from demo import pgcopy
-from demo.generator import SCALE_BLOCKS, Block, DemoGenerator, Row
+from demo.generator import SCALE_BLOCKS, Block, BlockStart, DemoGenerator, Row
 from demo.names import CITY, DISTRICT
 from enterprises.models import (
     Enterprise,
@@ -252,14 +254,20 @@ def _copy_counties(
 
     Counties written before are skipped without being generated; those some of whose
     records are there (typed in, or of another seed) go through ``seed_in_bulk``, ten to a
-    transaction. The others, nearly always all of them, are written in one transaction:
-    worker processes generate them ten at a time and prepare their COPY data
-    (``copy_prepare``: checks, ids from the sequences, the lines), and this process copies
-    each chunk as it comes (``copy_write``), in a savepoint: a chunk meeting a record
-    already there is rolled back and written in bulk instead. When the load is at least as
-    large as what the tables hold, the indexes no constraint needs are built after it rather
-    than kept up row by row (``pgcopy.indexes_deferred``); being in the same transaction, an
-    interrupted load leaves the tables, indexes included, as they were before it.
+    transaction. The others, nearly always all of them, are written in one transaction, ten
+    counties to a chunk, in two passes. Worker processes make each chunk's townships,
+    villages and enterprises (``DemoGenerator.block_start``) and prepare their COPY data
+    (``copy_prepare``: checks, ids from the sequences, the lines); this process copies them
+    as they come, then hands each chunk back to the workers for the rest of its records
+    (``block_rest``), which it copies in turn. Each copy is in a savepoint: a chunk meeting
+    a record already there is rolled back and written in bulk instead.
+
+    When the load is at least as large as what the tables hold, the indexes no constraint
+    needs are built after it rather than kept up row by row (``pgcopy.indexes_deferred``):
+    those of the first pass's tables (the enterprises' trigram and short-text indexes, most
+    of the building) while the workers make the second pass, the others at the end. Being in
+    the same transaction, an interrupted load leaves the tables, indexes included, as they
+    were before it.
     """
     seeded, touched = _blocks_found(generator, numbers)
     result.blocks_skipped += len(seeded)
@@ -274,26 +282,52 @@ def _copy_counties(
     fresh = [b for b in numbers if b not in touched]
     if not fresh:
         return
-    jobs = [
-        (params, fresh[start : start + BLOCKS_PER_CHUNK], history)
-        for start in range(0, len(fresh), BLOCKS_PER_CHUNK)
+    chunks = [
+        fresh[start : start + BLOCKS_PER_CHUNK] for start in range(0, len(fresh), BLOCKS_PER_CHUNK)
     ]
     large = len(fresh) * generator.per_block >= Enterprise.objects.count()
-    failed: list[int] = []
-    with _prepared(generator, jobs, workers) as chunks, transaction.atomic():
-        deferred = pgcopy.indexes_deferred(_county_tables(history)) if large else nullcontext()
-        with deferred, pgcopy.row_triggers_skipped() as check:
-            tables = pgcopy.tables_written(NATURAL_KEYS, history=history)
+    tables = pgcopy.tables_written(NATURAL_KEYS, history=history)
+    first = pgcopy.tables_written(START_MODELS, history=history)
+    later = [table for table in _county_tables(history) if table not in first]
+    failed: list[int] = []  # blocks whose first pass met a record already there
+    half_written: dict[int, Counter] = {}  # chunks whose second pass did, by first block
+
+    def write(prepared: Prepared) -> bool:
+        try:
+            with transaction.atomic():
+                copy_write(prepared)
+        except IntegrityError:
+            return False
+        result.added.update(prepared.added)
+        return True
+
+    with _passes(generator, params, chunks, history, workers) as passes, transaction.atomic():
+        deferred = pgcopy.indexes_deferred if large else _nothing_deferred
+        with deferred(later), pgcopy.row_triggers_skipped() as check:
             largest = pgcopy.largest_ids(tables) if check else {}
-            for prepared in chunks:
-                try:
-                    with transaction.atomic():
-                        copy_write(prepared)
-                except IntegrityError:
-                    failed += prepared.numbers
-                else:
-                    result.added.update(prepared.added)
-                    done(len(prepared.numbers))
+            started: dict[int, Counter] = {}
+            early: list[Prepared] = []  # second passes done before the last first pass
+            with deferred(first):
+                firsts = 0
+                for kind, prepared in passes:
+                    if kind == "rest":
+                        early.append(prepared)
+                        continue
+                    if write(prepared):
+                        started[prepared.numbers[0]] = prepared.added
+                    else:
+                        failed += prepared.numbers
+                    firsts += 1
+                    if firsts == len(chunks):
+                        break
+            # The first pass's indexes are built while the workers make the second.
+            for prepared in itertools.chain(early, (p for _, p in passes)):
+                low = prepared.numbers[0]
+                if low not in started:
+                    continue  # its first pass failed: the bulk path writes it whole
+                if not write(prepared):
+                    half_written[low] = started[low]
+                done(len(prepared.numbers))
             if check:
                 pgcopy.check_added(largest)
         # A record of these counties is there after all under its natural key: the bulk
@@ -304,48 +338,146 @@ def _copy_counties(
                 blocks = [generator.block(b) for b in chunk]
                 seed_in_bulk(blocks=blocks, result=result, history=history)
             done(len(chunk))
+        for low, written in half_written.items():
+            # Its first pass is in: found by the bulk path, and counted once, as added.
+            chunk = chunks[[c[0] for c in chunks].index(low)]
+            with _collector_paused():
+                blocks = [generator.block(b) for b in chunk]
+                seed_in_bulk(blocks=blocks, result=result, history=history, skip_seeded=False)
+            result.existing.subtract(written)
+
+
+# The kinds the first pass of a chunk writes (``DemoGenerator.block_start``).
+START_MODELS = (Township, Village, Enterprise)
 
 
 @contextmanager
-def _prepared(
-    generator: DemoGenerator, jobs: list[tuple], workers: int | None
-) -> Iterator[Iterator[Prepared]]:
-    """The chunks of ``jobs`` prepared, as they come: by worker processes when the
-    database allows it (each with its own connection, for the ids), else here in turn."""
-    workers = workers or min(os.cpu_count() or 1, 4)
+def _nothing_deferred(models: Iterable[type[Model]]) -> Iterator[list[str]]:
+    yield []
+
+
+@contextmanager
+def _passes(
+    generator: DemoGenerator,
+    params: dict,
+    chunks: list[list[int]],
+    history: bool,
+    workers: int | None,
+) -> Iterator[Iterator[tuple[str, Prepared]]]:
+    """The two passes of ``chunks`` prepared, as ("start" | "rest", ``Prepared``) in the order
+    they come, every chunk's first before its second.
+
+    In worker processes when the database allows it, each with its own connection (for the
+    ids) and its share of the chunks: it makes the first pass of all of them, keeping what
+    their rest is made from, then the second (``_pass_worker``); only COPY data crosses
+    between processes. Else here, the first passes then the seconds, as they are read.
+    """
+    workers = min(workers or min(os.cpu_count() or 1, 4), len(chunks))
     parallel = (
         workers > 1
-        and len(jobs) > 1
         and not connection.in_atomic_block  # workers could not see uncommitted rows
         and "fork" in multiprocessing.get_all_start_methods()
     )
     if not parallel:
-        yield (_prepare_chunk(*job, generator=generator) for job in jobs)
+        yield _passes_here(generator, params, chunks, history)
         return
     connections.close_all()  # each worker opens its own connection
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield pool.imap_unordered(_prepare_job, jobs)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    processes = [
+        context.Process(target=_pass_worker, args=(params, chunks[w::workers], history, queue))
+        for w in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        yield _received(queue, processes, 2 * len(chunks))
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+
+
+def _passes_here(
+    generator: DemoGenerator, params: dict, chunks: list[list[int]], history: bool
+) -> Iterator[tuple[str, Prepared]]:
+    starts = []
+    for numbers in chunks:
+        prepared, begun = _first_pass(params, numbers, history, generator)
+        starts.append(begun)
+        yield "start", prepared
+    for begun in starts:
+        yield "rest", _second_pass(params, begun, history, generator)
+
+
+def _pass_worker(params: dict, chunks: list[list[int]], history: bool, queue) -> None:
+    gc.disable()  # as _collector_paused: it would go over the first passes kept, repeatedly
+    try:
+        starts = []
+        for numbers in chunks:
+            prepared, begun = _first_pass(params, numbers, history)
+            starts.append(begun)
+            queue.put(("start", prepared))
+        for begun in starts:
+            queue.put(("rest", _second_pass(params, begun, history)))
+    except BaseException:  # noqa: BLE001 - handed to the loading process, which raises it
+        queue.put(("error", traceback.format_exc()))
+
+
+def _received(queue, processes: list, count: int) -> Iterator[tuple[str, Prepared]]:
+    """``count`` results of the workers from ``queue``; a worker's failure raised here."""
+    for _n in range(count):
+        while True:
+            try:
+                kind, value = queue.get(timeout=1)
+                break
+            except Empty:
+                if any(p.exitcode not in (None, 0) for p in processes):
+                    raise RuntimeError("a seed_demo worker process died") from None
+        if kind == "error":
+            raise RuntimeError(f"a seed_demo worker failed:\n{value}")
+        yield kind, value
 
 
 # A worker process keeps one generator for all the chunks it is given.
 _worker_generator: DemoGenerator | None = None
 
 
-def _prepare_job(job: tuple) -> Prepared:
-    return _prepare_chunk(*job)
-
-
-def _prepare_chunk(
-    params: dict, numbers: list[int], history: bool, generator: DemoGenerator | None = None
-) -> Prepared:
+def _generator(params: dict, generator: DemoGenerator | None) -> DemoGenerator:
     global _worker_generator
-    if generator is None:
-        if _worker_generator is None:
-            _worker_generator = DemoGenerator(**params)
-        generator = _worker_generator
+    if generator is not None:
+        return generator
+    if _worker_generator is None:
+        _worker_generator = DemoGenerator(**params)
+    return _worker_generator
+
+
+def _first_pass(
+    params: dict, numbers: list[int], history: bool, generator: DemoGenerator | None = None
+) -> tuple[Prepared, list[BlockStart]]:
+    """The first pass of blocks ``numbers``: their townships, villages and enterprises
+    prepared for COPY, and what the second pass makes the rest from (ids given)."""
+    generator = _generator(params, generator)
     with _collector_paused():
-        blocks = [generator.block(b) for b in numbers]
+        starts = [generator.block_start(b) for b in numbers]
         _resolve_shared(generator)
+        return copy_prepare([start.block for start in starts], history=history), starts
+
+
+def _second_pass(
+    params: dict, starts: list[BlockStart], history: bool, generator: DemoGenerator | None = None
+) -> Prepared:
+    """The second pass: the other records of the blocks begun by ``_first_pass``."""
+    generator = _generator(params, generator)
+    with _collector_paused():
+        generator.ensure_shared()  # a worker given no first pass has not made them
+        _resolve_shared(generator)
+        for start in starts:  # written by the first pass
+            for model in START_MODELS:
+                start.block.rows.pop(model, None)
+            start.block.links = []
+        blocks = [generator.block_rest(start) for start in starts]
         return copy_prepare(blocks, history=history)
 
 
@@ -459,7 +591,9 @@ def seed_with_services(*, block: Block, result: SeedResult) -> None:
 
 
 @transaction.atomic
-def seed_in_bulk(*, blocks: list[Block], result: SeedResult, history: bool = False) -> None:
+def seed_in_bulk(
+    *, blocks: list[Block], result: SeedResult, history: bool = False, skip_seeded: bool = True
+) -> None:
     """Write ``blocks`` in bulk: the path for the city and province scales.
 
     Per-row ``record_save`` would take hours for 200,000 enterprises. Here each new record goes
@@ -470,9 +604,10 @@ def seed_in_bulk(*, blocks: list[Block], result: SeedResult, history: bool = Fal
     batch). Records are inserted with ``bulk_create``; with
     ``history`` through ``simple_history.utils.bulk_create_with_history``, so each also gets
     its creation history row. Many-to-many links go straight into their tables, without
-    history rows.
+    history rows. A block whose enterprises are all there is taken as written and skipped,
+    unless not ``skip_seeded``.
     """
-    todo = [block for block in blocks if not _block_exists(block, result)]
+    todo = [block for block in blocks if not (skip_seeded and _block_exists(block, result))]
     if not todo:
         return
     merged = _merged(todo)

@@ -455,3 +455,29 @@ def test_a_load_failing_halfway_leaves_the_indexes_and_rows_as_they_were(seeded_
         demo_seed(scale="city", enterprises_per_block=ENTERPRISES)
     assert written and schema() == before
     assert Enterprise.objects.count() == enterprises
+
+
+@needs_postgresql
+def test_a_county_meeting_a_record_in_its_second_pass_is_completed_in_bulk(seeded_db, monkeypatch):
+    # its townships, villages and enterprises are copied by the first pass; a contract typed
+    # in under one of its numbers fails the second, which the bulk path then completes
+    from enterprises.models import EnterpriseYearlyFigure
+
+    monkeypatch.setitem(demo_generator.SCALE_BLOCKS, "city", 3)
+    generated = DemoGenerator(enterprises_per_block=ENTERPRISES)
+    district = generated.block(0)
+    block = generated.block(1)
+    number = block.rows[TechContract][3].obj.registration_number
+    existing = TechContract.objects.first()
+    existing.pk, existing.registration_number = None, number
+    existing.save()
+    figures = EnterpriseYearlyFigure.objects.count()
+    result = demo_seed(scale="city", enterprises_per_block=ENTERPRISES)
+    assert result.added[Enterprise] == 2 * ENTERPRISES
+    assert result.existing[Enterprise] == ENTERPRISES  # the district's: counted once
+    assert result.existing[TechContract] == len(district.rows[TechContract]) + 1
+    assert TechContract.objects.get(registration_number=number).pk == existing.pk
+    two = len(block.rows[EnterpriseYearlyFigure]) + len(
+        generated.block(2).rows[EnterpriseYearlyFigure]
+    )
+    assert EnterpriseYearlyFigure.objects.count() == figures + two
