@@ -56,7 +56,10 @@ def _cell(field: Field, now: str) -> str:
     if kind == "JSONField":
         return f"N if {value} else text(dumps(v))"
     if kind in ("CharField", "TextField", "SlugField", "EmailField", "URLField"):
-        return f"N if {value} else text(v)"
+        # Most values need no escaping: told in C (isprintable() is False for a tab, a
+        # newline or a carriage return), without calling text().
+        fast = "isinstance(v, str) and v.isprintable() and '\\\\' not in v"
+        return f"N if {value} else v if {fast} else text(v)"
     if field.is_relation or kind in _PLAIN:
         return f"N if {value} else str(v)"
     if kind in ("DateField", "DateTimeField"):

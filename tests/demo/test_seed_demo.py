@@ -481,3 +481,16 @@ def test_a_county_meeting_a_record_in_its_second_pass_is_completed_in_bulk(seede
         generated.block(2).rows[EnterpriseYearlyFigure]
     )
     assert EnterpriseYearlyFigure.objects.count() == figures + two
+
+
+def test_copy_lines_escape_what_copy_reads_as_syntax():
+    import datetime
+
+    enterprise = demo_generator.new(
+        Enterprise, credit_code="91370302MA3C000017", name="甲\t乙\\丙\n丁\r戊\u3000己", address=""
+    )
+    table = pgcopy.Table(Enterprise, now=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+    [line] = table.lines([enterprise])
+    cells = line.split("\t")
+    assert "甲\\t乙\\\\丙\\n丁\\r戊\u3000己" in cells
+    assert "91370302MA3C000017" in cells and "" in cells and pgcopy.NULL in cells
