@@ -356,21 +356,30 @@ def _largest_id(model: type[Model]) -> int:
         return cursor.fetchone()[0]
 
 
-def finish(models: Iterable[type[Model]], *, history: bool = False) -> None:
+def finish(
+    models: Iterable[type[Model]], *, history: bool = False, analysed: Iterable[type[Model]] = ()
+) -> None:
     """After a load: every sequence at its table's largest id, and fresh planner statistics
-    (the planner would otherwise see the tables as they were before, empty at first)."""
-    models = list(models)
-    tables = [m._meta.db_table for m in models]
-    for model in models:
-        tables += [f.remote_field.through._meta.db_table for f in model._meta.local_many_to_many]
-        if history and getattr(model, "history", None) is not None:
-            tables.append(model.history.model._meta.db_table)
+    (the planner would otherwise see the tables as they were before, empty at first) but for
+    the tables ``analysed`` already since they were last written."""
+    analysed = set(analysed)
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        for table in dict.fromkeys(tables):
+        for model in tables_written(models, history=history):
+            table = model._meta.db_table
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
                 f"coalesce(max(id), 1), max(id) IS NOT NULL) FROM {quote(table)}",
                 [quote(table)],
             )
-            cursor.execute(f"ANALYZE {quote(table)}")
+            if model not in analysed:
+                cursor.execute(f"ANALYZE {quote(table)}")
+
+
+def analyse(models: Iterable[type[Model]]) -> None:
+    """Fresh planner statistics for ``models``' tables; inside the loading transaction too,
+    which counts its own rows."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")

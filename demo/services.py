@@ -197,15 +197,16 @@ def demo_seed(
                 )
 
         numbers = list(range(1, total))
+        analysed: list[type[Model]] = []
         if connection.vendor == "postgresql":
-            _copy_counties(generator, params, numbers, result, history, workers, done)
+            analysed = _copy_counties(generator, params, numbers, result, history, workers, done)
         else:
             for start in range(0, len(numbers), BLOCKS_PER_CHUNK):
                 chunk = numbers[start : start + BLOCKS_PER_CHUNK]
                 _seed_chunk(generator, chunk, result=result, history=history)
                 done(len(chunk))
         if connection.vendor == "postgresql" and result.total_added:
-            pgcopy.finish(NATURAL_KEYS, history=history)
+            pgcopy.finish(NATURAL_KEYS, history=history, analysed=analysed)
     demo_profile_ensure()
     result.seconds = time.monotonic() - started
     return result
@@ -249,8 +250,9 @@ def _copy_counties(
     history: bool,
     workers: int | None,
     done: Callable[[int], None],
-) -> None:
-    """Write counties ``numbers`` on PostgreSQL (block 0, the district, is there already).
+) -> list[type[Model]]:
+    """Write counties ``numbers`` on PostgreSQL (block 0, the district, is there already);
+    the tables it has analysed.
 
     Counties written before are skipped without being generated; those some of whose
     records are there (typed in, or of another seed) go through ``seed_in_bulk``, ten to a
@@ -281,7 +283,7 @@ def _copy_counties(
         done(len(chunk))
     fresh = [b for b in numbers if b not in touched]
     if not fresh:
-        return
+        return []
     chunks = [
         fresh[start : start + BLOCKS_PER_CHUNK] for start in range(0, len(fresh), BLOCKS_PER_CHUNK)
     ]
@@ -320,7 +322,9 @@ def _copy_counties(
                     firsts += 1
                     if firsts == len(chunks):
                         break
-            # The first pass's indexes are built while the workers make the second.
+            # The first pass's indexes are built, and its tables analysed, while the workers
+            # make the second.
+            pgcopy.analyse(first)
             for prepared in itertools.chain(early, (p for _, p in passes)):
                 low = prepared.numbers[0]
                 if low not in started:
@@ -345,6 +349,8 @@ def _copy_counties(
                 blocks = [generator.block(b) for b in chunk]
                 seed_in_bulk(blocks=blocks, result=result, history=history, skip_seeded=False)
             result.existing.subtract(written)
+    # Those of the first pass, unless a bulk write came after.
+    return [] if failed or half_written else first
 
 
 # The kinds the first pass of a chunk writes (``DemoGenerator.block_start``).
