@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Field, Model
 
+from bureau.changes import rewritten
+
 NULL = r"\N"
 BUFFER_CHARS = 1 << 20  # what psycopg2 sends to the server at a time
 BUILD_MEMORY = "256MB"  # maintenance_work_mem while the deferred indexes are built
@@ -374,6 +376,10 @@ def finish(
             )
             if model not in analysed:
                 cursor.execute(f"ANALYZE {quote(table)}")
+    # COPY sends no model signals: what is kept from the records (the dashboard's summaries)
+    # is told which tables were written.
+    for model in models:
+        rewritten(model, sender=finish)
 
 
 def analyse(models: Iterable[type[Model]]) -> None:

@@ -133,4 +133,24 @@ def test_a_related_name_is_searched_in_its_own_table(staff_client, township):
         page = staff_client.get(reverse("search"), {"q": "精密机械"}).content.decode()
     assert "王工" in page
     talent = [q["sql"] for q in queries if 'FROM "talents_talentproject"' in q["sql"]]
-    assert talent and all("IN (SELECT" in sql for sql in talent), talent
+    assert talent and "IN (SELECT" in talent[0], talent  # the matches, then the first six
+
+
+@pytest.mark.parametrize("candidates", [3, 1000])
+def test_three_characters_or_more_find_the_first_ones_in_the_list_s_order(
+    monkeypatch, settings, staff_user, township, candidates
+):
+    """The matches are collected first, then the first few taken in the list's order; with
+    more matches than are collected, the list's order is read at once: the same few."""
+    from portal import search as search_module
+
+    monkeypatch.setattr(search_module, "SEARCH_CANDIDATES", candidates)
+    for n in (9, 3, 7, 1, 8, 2, 6, 4):
+        f.EnterpriseFactory(name=f"青河精工{n}号", township=township)
+    f.EnterpriseFactory(name="别的企业", township=township)
+    groups = search_module.search(staff_user, "河精工")
+    enterprises = next(g for g in groups if g.label == "企业")
+    in_order = [f"青河精工{n}号" for n in (1, 2, 3, 4, 6, 7, 8, 9)]
+    assert [text for text, _url in enterprises.items] == in_order[: len(enterprises.items)]
+    assert len(enterprises.items) == settings.GLOBAL_SEARCH_PER_KIND
+    assert enterprises.more
