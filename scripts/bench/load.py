@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python \\
         scripts/bench/load.py [--scale city|province] [--users N] [--seconds 60] [--think 2] \\
-        [--ramp 20] [--workers 3]
+        [--ramp 20] [--workers 5]
 
 Uses its own database on the same server, ``bureau_load`` for the city (20,000 enterprises,
 50 users by default) and ``bureau_load_province`` for the province (200,000 enterprises, 2.6
@@ -339,7 +339,9 @@ def main() -> None:
         "--seconds", type=float, default=None, help="default: 60 city, 150 province"
     )
     parser.add_argument("--max-requests", type=int, default=200_000, help="budget over all users")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument(
+        "--workers", type=int, default=5, help="gunicorn workers (the Dockerfile's five)"
+    )
     parser.add_argument(
         "--think", type=float, default=2.0, help="mean seconds a user reads a page (0: stress)"
     )
