@@ -69,6 +69,13 @@ SHORT_TEXT = 3  # texts shorter than a trigram use the short-text index
 # enterprises in name order for 龙, whose 5,200 matches all come last (143 ms; 47 ms at 500).
 
 # The columns indexed by ``short_text_indexes`` (the migrations name the same), by table.
+# The columns with a trigram index (the migrations enterprises 0005, platforms 0004, bureau 0008).
+TRIGRAM_COLUMNS = {
+    "enterprises_enterprise": ("name", "credit_code", "legal_representative"),
+    "platforms_platform": ("name",),
+    "bureau_village": ("name", "code"),
+}
+
 SHORT_TEXT_COLUMNS = {
     # Not the credit code: its 18 characters give the most substrings of any column, which every
     # import of enterprises pays for, and one or two characters of a code match most codes (a

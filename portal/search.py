@@ -8,6 +8,7 @@ domain app by name; which kinds it searches, in which order, is a setting. One q
 whatever the number of records or matches.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -19,7 +20,7 @@ from django.urls import reverse
 
 from bureau import permissions
 from bureau.text import clean_text
-from bureau.trigram import SHORT_TEXT, ShortIContains
+from bureau.trigram import SHORT_TEXT, TRIGRAM_COLUMNS, ShortIContains
 from portal import registry
 
 MAX_QUERY_LENGTH = 100
@@ -87,7 +88,8 @@ def _found(scoped, paths, text: str, limit: int):
     if connections[scoped.db].vendor != "postgresql":
         return scoped.filter(_matching(model, paths, text))
     if len(text) >= SHORT_TEXT:
-        return _by_candidates(scoped, _matching(model, paths, text))
+        indexed = all(_trigram_indexed(model, path) for path in paths)
+        return _by_candidates(scoped, _matching(model, paths, text), indexed=indexed)
     parts = {}
     for path in paths:
         relation, _, rest = path.partition("__")
@@ -99,7 +101,37 @@ def _found(scoped, paths, text: str, limit: int):
     return scoped.filter(pk__in=first.union(*others))
 
 
-def _by_candidates(scoped, condition):
+def _trigram_indexed(model, path: str) -> bool:
+    """Whether ``path`` (a column, or a column of a related table) has a trigram index."""
+    relation, _, rest = path.partition("__")
+    field = model._meta.get_field(relation)
+    if rest and field.many_to_one:
+        model, relation = field.related_model, rest
+        if "__" in relation:
+            return False
+        field = model._meta.get_field(relation)
+    return field.column in TRIGRAM_COLUMNS.get(model._meta.db_table, ())
+
+
+@contextmanager
+def _indexes_only(alias: str, indexed: bool):
+    """PostgreSQL prices ``UPPER(column) LIKE`` as cheaply as comparing two numbers, so for a
+    table of tens of thousands of rows it reads every row rather than the trigram index: 35 ms
+    instead of under one for 57,000 villages. When every column searched has a trigram index,
+    it is told to read no table whole while the matches are collected (only then: a table
+    without one would be walked through some other index instead)."""
+    if not indexed:
+        yield
+        return
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            yield
+        finally:
+            cursor.execute("RESET enable_seqscan")
+
+
+def _by_candidates(scoped, condition, *, indexed: bool = False):
     """``scoped.filter(condition)``, planned in two steps. Asked for the first six in the list's
     order, PostgreSQL reads the list's index in that order and tests each row, betting that a
     text of three characters or more matches often: for a rare one, or one that matches
@@ -107,9 +139,10 @@ def _by_candidates(scoped, condition):
     in no order, which the trigram indexes serve (a fraction of a millisecond when they are
     few, and the read stops at ``SEARCH_CANDIDATES`` when they are many); only when there are
     that many is the list's order read, which then finds six at once."""
-    found = list(
-        scoped.filter(condition).order_by().values_list("pk", flat=True)[:SEARCH_CANDIDATES]
-    )
+    with _indexes_only(scoped.db, indexed):
+        found = list(
+            scoped.filter(condition).order_by().values_list("pk", flat=True)[:SEARCH_CANDIDATES]
+        )
     if len(found) < SEARCH_CANDIDATES:
         return scoped.filter(pk__in=found)
     return scoped.filter(condition)

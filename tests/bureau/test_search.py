@@ -154,3 +154,20 @@ def test_three_characters_or_more_find_the_first_ones_in_the_list_s_order(
     assert [text for text, _url in enterprises.items] == in_order[: len(enterprises.items)]
     assert len(enterprises.items) == settings.GLOBAL_SEARCH_PER_KIND
     assert enterprises.more
+
+
+def test_the_planner_hint_of_a_search_does_not_outlive_it(staff_user, township):
+    """Collecting the matches of a fully indexed kind tells PostgreSQL to read no table whole;
+    the session's setting is back as it was afterwards, and the matches are the same."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL planner setting")
+    from portal import search as search_module
+
+    f.EnterpriseFactory(name="青河精工甲", township=township)
+    groups = search_module.search(staff_user, "河精工")
+    assert [text for text, _url in next(g for g in groups if g.label == "企业").items] == [
+        "青河精工甲"
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
