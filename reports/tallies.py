@@ -33,6 +33,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -337,7 +338,22 @@ def _after_delete(sender, instance, **kwargs):
 
 
 def _rewritten(sender, model, **kwargs):
+    """A bulk write marks the whole summaries of its model; with a worker, it rebuilds them as
+    soon as the write commits, so that no leader's request pays for it (inline, without a
+    broker, the next read does)."""
     mark(model, None)
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    # Once per transaction, however many models it wrote (a rolled-back one queues nothing).
+    pending = transaction.get_connection().run_on_commit
+    if not any(entry[1] is _queue_refresh for entry in pending):
+        transaction.on_commit(_queue_refresh)
+
+
+def _queue_refresh():
+    from reports.tasks import refresh_tallies
+
+    refresh_tallies.delay()
 
 
 def connect() -> None:

@@ -53,6 +53,14 @@ def rebuild_tallies() -> int:
     return tallies.rebuild()
 
 
+@shared_task(name="reports.refresh_tallies", ignore_result=True)
+def refresh_tallies() -> None:
+    """Every summary brought up to date, after a bulk write committed (``tallies._rewritten``)."""
+    from reports import tallies
+
+    tallies.fresh(tallies.all_summaries().values())
+
+
 @shared_task(name="reports.build_pipeline_card", ignore_result=True)
 def build_pipeline_card(year: int, township: int | None, key: str) -> None:
     """A large scope's 培育库 pipeline card, scored here rather than in a request."""

@@ -209,3 +209,28 @@ def test_an_import_written_by_copy_shows_in_the_district_s_figures(
     assert result.written, result.file_error or result.errors
     assert_summaries_match_records(settings)
     assert _figures(settings, True)[(Y, "coverage_enterprises")][0] == before + 2
+
+
+def test_with_a_worker_a_bulk_write_has_the_summaries_rebuilt_after_its_commit(
+    settings, monkeypatch, data, django_capture_on_commit_callbacks
+):
+    """Not in the next request: the worker rebuilds them once the write commits, one task
+    however many models the write told of; inline (no broker) the next read does."""
+    from reports import tasks
+
+    assert_summaries_match_records(settings)
+    queued = []
+    monkeypatch.setattr(tasks.refresh_tallies, "delay", lambda: queued.append(1))
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with django_capture_on_commit_callbacks(execute=True):
+        SmeEvaluation.objects.update(status=SmeEvaluation.Status.REJECTED)
+        rewritten(SmeEvaluation)
+        rewritten(Enterprise)
+    assert queued == [1]
+    tasks.refresh_tallies.run()  # what the worker does with it
+    assert not TallyDirty.objects.exists()
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    assert_summaries_match_records(settings)
+    with django_capture_on_commit_callbacks(execute=True):
+        rewritten(SmeEvaluation)
+    assert queued == [1]  # inline: left to the next read
