@@ -22,20 +22,24 @@ def _name(table: str, column: str) -> str:
     return f"{table}_{column}_trgm"[:63]
 
 
-def trigram_indexes(table: str, columns: tuple[str, ...]) -> list:
-    """The operations of a migration that indexes ``columns`` of ``table`` for ``icontains``."""
+def _gin_indexes(table: str, columns, name, expression: str, *, setup: str = ""):
+    """A migration's RunPython that builds a GIN index named ``name(table, column)`` over
+    ``expression`` (``{column}`` stands for the quoted column) for each of ``columns``, after the
+    ``setup`` SQL, then analyses the table: the planner needs the indexed expression's
+    statistics to prefer the index only for rare texts (a common one is read faster in the
+    list's own order). PostgreSQL only; reversed by dropping the indexes."""
 
     def forwards(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
             return
         quote = schema_editor.quote_name
+        if setup:
+            schema_editor.execute(setup)
         for column in columns:
             schema_editor.execute(
-                f"CREATE INDEX IF NOT EXISTS {quote(_name(table, column))} ON {quote(table)} "
-                f"USING gin (UPPER({quote(column)}::text) gin_trgm_ops)"
+                f"CREATE INDEX IF NOT EXISTS {quote(name(table, column))} ON {quote(table)} "
+                f"USING gin ({expression.format(column=quote(column))})"
             )
-        # The planner needs the indexed expression's statistics to prefer the index only for
-        # rare fragments (a common one is read faster in the list's own order).
         schema_editor.execute(f"ANALYZE {quote(table)}")
 
     def backwards(apps, schema_editor):
@@ -43,10 +47,18 @@ def trigram_indexes(table: str, columns: tuple[str, ...]) -> list:
             return
         for column in columns:
             schema_editor.execute(
-                f"DROP INDEX IF EXISTS {schema_editor.quote_name(_name(table, column))}"
+                f"DROP INDEX IF EXISTS {schema_editor.quote_name(name(table, column))}"
             )
 
-    return [TrigramExtension(), migrations.RunPython(forwards, backwards, elidable=False)]
+    return migrations.RunPython(forwards, backwards, elidable=False)
+
+
+def trigram_indexes(table: str, columns: tuple[str, ...]) -> list:
+    """The operations of a migration that indexes ``columns`` of ``table`` for ``icontains``."""
+    return [
+        TrigramExtension(),
+        _gin_indexes(table, columns, _name, "UPPER({column}::text) gin_trgm_ops"),
+    ]
 
 
 # --- Texts of one or two characters ------------------------------------------------------------
@@ -103,32 +115,11 @@ def _short_name(table: str, column: str) -> str:
 
 def short_text_indexes(table: str, columns: tuple[str, ...]) -> list:
     """The operations of a migration that indexes ``columns`` of ``table`` for ``icontains`` of
-    one or two characters (with ``ShortIContains``). The function is created by whichever
+    one or two characters (with ``ShortIContains``): the planner reads the indexed arrays' most
+    common elements to tell a rare text from a common one. The function is created by whichever
     migration runs first and kept when they are reversed (it costs nothing)."""
-
-    def forwards(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        quote = schema_editor.quote_name
-        schema_editor.execute(_SHORT_GRAMS_SQL)
-        for column in columns:
-            schema_editor.execute(
-                f"CREATE INDEX IF NOT EXISTS {quote(_short_name(table, column))} ON {quote(table)} "
-                f"USING gin ({SHORT_GRAMS}(UPPER({quote(column)}::text)))"
-            )
-        # The planner reads the indexed arrays' most common elements to tell a rare text
-        # (read the index) from a common one (read the list's order until enough match).
-        schema_editor.execute(f"ANALYZE {quote(table)}")
-
-    def backwards(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for column in columns:
-            schema_editor.execute(
-                f"DROP INDEX IF EXISTS {schema_editor.quote_name(_short_name(table, column))}"
-            )
-
-    return [migrations.RunPython(forwards, backwards, elidable=False)]
+    expression = f"{SHORT_GRAMS}(UPPER({{column}}::text))"
+    return [_gin_indexes(table, columns, _short_name, expression, setup=_SHORT_GRAMS_SQL)]
 
 
 class ShortIContains(IContains):

@@ -152,7 +152,3 @@ tallies.register(
     POLICY_VISITS_BY_MONTH,
     TALENT_STAGES,
 )
-
-
-def ensure_registered() -> None:
-    """Importing this module registered the summaries (``tallies.all_summaries`` calls this)."""

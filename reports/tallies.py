@@ -278,10 +278,6 @@ def township_of(instance) -> int | None:
     )
 
 
-def reads(model: type[models.Model]) -> bool:
-    return model in _readers()
-
-
 _REGISTERED: dict[str, Summary] = {}
 _READERS: dict | None = None
 
@@ -294,9 +290,8 @@ def register(*summaries: Summary) -> None:
 
 
 def all_summaries() -> dict[str, Summary]:
-    from reports import summaries  # importing it registers every summary
+    from reports import summaries  # noqa: F401 - importing it registers every summary
 
-    summaries.ensure_registered()
     return _REGISTERED
 
 
@@ -314,13 +309,16 @@ def _readers() -> dict:
 # ---- the writes that change them -------------------------------------------------------------
 
 
+# Connected for the models the summaries read only (``connect``).
+
+
 def _before_save(sender, instance, raw=False, **kwargs):
-    if not raw and reads(sender) and not instance._state.adding:
+    if not raw and not instance._state.adding:
         instance._tally_township_before = township_of(instance)
 
 
 def _after_save(sender, instance, created=False, raw=False, **kwargs):
-    if raw or not reads(sender):
+    if raw:
         return
     before = getattr(instance, "_tally_township_before", None)
     after = township_of(instance)
@@ -328,13 +326,11 @@ def _after_save(sender, instance, created=False, raw=False, **kwargs):
 
 
 def _before_delete(sender, instance, **kwargs):
-    if reads(sender):
-        instance._tally_township_before = township_of(instance)
+    instance._tally_township_before = township_of(instance)
 
 
 def _after_delete(sender, instance, **kwargs):
-    if reads(sender):
-        mark(sender, {getattr(instance, "_tally_township_before", None)})
+    mark(sender, {getattr(instance, "_tally_township_before", None)})
 
 
 def _rewritten(sender, model, **kwargs):

@@ -15,7 +15,6 @@ import random
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from bureau.validators import validate_credit_code
 from enterprises.models import Enterprise
@@ -23,25 +22,11 @@ from imports.engine import bulk, pipeline
 from imports.engine.pipeline import Importer, run_import
 from imports.engine.screen import FieldScreen, credit_codes_failing
 from tests.factories import EnterpriseFactory
-from tests.imports.conftest import code, xlsx_bytes
+from tests.imports.conftest import RECORD, code, import_outcome, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
 HEADER = ["统一社会信用代码", "企业名称", "乡镇（街道）", "所属产业", "规上工业企业", "成立日期"]
-RECORD = [
-    "credit_code",
-    "name",
-    "township_id",
-    "industry_id",
-    "village_id",
-    "is_above_scale",
-    "founded_on",
-    "legal_representative",
-    "contact_person",
-    "contact_phone",
-    "address",
-]
-HISTORY = [*RECORD, "history_type", "history_change_reason", "history_user_id"]
 PLAIN_INIT = pipeline._plain_init
 COPY_HISTORY = bulk._history
 
@@ -98,24 +83,7 @@ def _outcome(data, *, fast: bool, monkeypatch, **kwargs) -> dict:
     monkeypatch.setattr(Importer, "screen_fields", fast)
     monkeypatch.setattr(pipeline, "_plain_init", PLAIN_INIT if fast else lambda model: False)
     monkeypatch.setattr(bulk, "_history", COPY_HISTORY if fast else _history_by_copy)
-    with transaction.atomic():
-        before = Enterprise.objects.count(), Enterprise.history.count()
-        result = run_import("enterprise", data, file_name="名单.xlsx", **kwargs)
-        summary = result.summary()
-        outcome = {
-            "summary": summary,
-            "changes": result.changes,
-            "records": list(Enterprise.objects.order_by("credit_code").values_list(*RECORD)),
-            "history": list(
-                Enterprise.history.order_by("credit_code", "history_type").values_list(*HISTORY)
-            ),
-            "added": (
-                Enterprise.objects.count() - before[0],
-                Enterprise.history.count() - before[1],
-            ),
-        }
-        transaction.set_rollback(True)
-    return outcome
+    return import_outcome(data, **kwargs)
 
 
 def _history_by_copy(cursor, model, instances, *, history_type, user, reason, now):

@@ -12,13 +12,13 @@ so that a small file streams in several pieces.
 import datetime
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from enterprises.models import Enterprise
 from imports.engine import bulk
-from imports.engine.pipeline import Importer, run_import
+from imports.engine.pipeline import Importer
 from tests.factories import EnterpriseFactory
-from tests.imports.conftest import code, xlsx_bytes
+from tests.imports.conftest import code, import_outcome, xlsx_bytes
 
 pytestmark = [
     pytest.mark.django_db,
@@ -26,16 +26,6 @@ pytestmark = [
 ]
 
 HEADER = ["统一社会信用代码", "企业名称", "乡镇（街道）", "所属产业", "规上工业企业", "成立日期"]
-RECORD = [
-    "credit_code",
-    "name",
-    "township_id",
-    "industry_id",
-    "is_above_scale",
-    "founded_on",
-    "legal_representative",
-]
-HISTORY = [*RECORD, "history_type", "history_change_reason", "history_user_id"]
 FUTURE = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 
 
@@ -48,23 +38,7 @@ def _outcome(data, *, stream: bool, monkeypatch, **kwargs) -> dict:
     records and history rows the run left (without ids and timestamps)."""
     monkeypatch.setattr(Importer, "stream_rows", stream)
     monkeypatch.setattr(Importer, "stream_chunk", 2)
-    with transaction.atomic():
-        before = Enterprise.objects.count(), Enterprise.history.count()
-        result = run_import("enterprise", data, file_name="名单.xlsx", **kwargs)
-        outcome = {
-            "summary": result.summary(),
-            "changes": result.changes,
-            "records": list(Enterprise.objects.order_by("credit_code").values_list(*RECORD)),
-            "history": list(
-                Enterprise.history.order_by("credit_code", "history_type").values_list(*HISTORY)
-            ),
-            "added": (
-                Enterprise.objects.count() - before[0],
-                Enterprise.history.count() - before[1],
-            ),
-        }
-        transaction.set_rollback(True)
-    return outcome
+    return import_outcome(data, **kwargs)
 
 
 @pytest.fixture
