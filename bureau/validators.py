@@ -50,6 +50,11 @@ def validate_credit_code(value: str) -> None:
         )
 
 
+# The only characters a stored code holds: a search for text with any other need not read the
+# column (``portal.search``), which at province scale no index serves for a Chinese name.
+validate_credit_code.alphabet = CREDIT_CODE_ALPHABET
+
+
 def validate_year(value: int) -> None:
     latest = datetime.date.today().year + YEAR_SPAN_AHEAD
     if value is None or not YEAR_MIN <= int(value) <= latest:

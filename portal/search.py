@@ -47,12 +47,14 @@ def search(user, text: str) -> list[Group]:
     if not text:
         return []
     per_kind = settings.GLOBAL_SEARCH_PER_KIND
-    groups = []
+    groups, related = [], {}
     for viewset in _kinds():
         model = viewset.model
         if not viewset.search_fields or not permissions.can_view_model(user, model):
             continue
-        queryset = _found(viewset.get_queryset(user), viewset.search_fields, text, per_kind + 1)
+        queryset = _found(
+            viewset.get_queryset(user), viewset.search_fields, text, per_kind + 1, related
+        )
         if viewset.list_select_related:
             queryset = queryset.select_related(*viewset.list_select_related)
         rows = list(queryset[: per_kind + 1])
@@ -73,7 +75,7 @@ def search(user, text: str) -> list[Group]:
     return groups
 
 
-def _found(scoped, paths, text: str, limit: int):
+def _found(scoped, paths, text: str, limit: int, related: dict | None = None):
     """``scoped`` narrowed to the records with ``text`` in any of ``paths``.
 
     A text shorter than a trigram, on PostgreSQL, is looked for table by table: the first
@@ -83,13 +85,17 @@ def _found(scoped, paths, text: str, limit: int):
     short-text index when the text is rare there, by reading the list's order when it is common
     (six records found among the first hundred). One condition over every table cannot be: a
     related table's matches were collected whole first (60,000 enterprises for 科技), or, joined,
-    every record was read when nothing matched."""
+    every record was read when nothing matched. ``related`` keeps, for one search, the ids
+    matched in a related table (several kinds search the enterprises' names)."""
     model = scoped.model
+    paths = [path for path in paths if _could_hold(model, path, text)]
+    if not paths:
+        return scoped.none()
     if connections[scoped.db].vendor != "postgresql":
         return scoped.filter(_matching(model, paths, text))
     if len(text) >= SHORT_TEXT:
-        indexed = all(_trigram_indexed(model, path) for path in paths)
-        return _by_candidates(scoped, _matching(model, paths, text), indexed=indexed)
+        condition, indexed = _matching_by_ids(scoped.db, model, paths, text, related)
+        return _by_candidates(scoped, condition, indexed=indexed)
     parts = {}
     for path in paths:
         relation, _, rest = path.partition("__")
@@ -101,16 +107,62 @@ def _found(scoped, paths, text: str, limit: int):
     return scoped.filter(pk__in=first.union(*others))
 
 
-def _trigram_indexed(model, path: str) -> bool:
-    """Whether ``path`` (a column, or a column of a related table) has a trigram index."""
-    relation, _, rest = path.partition("__")
-    field = model._meta.get_field(relation)
-    if rest and field.many_to_one:
-        model, relation = field.related_model, rest
-        if "__" in relation:
+def _could_hold(model, path: str, text: str) -> bool:
+    """False when ``path``'s values are all of an alphabet (its validator's ``alphabet``: the
+    credit code's) without some character of ``text``, upper-cased as ``icontains`` compares:
+    then the column cannot match, and is not read."""
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    upper = text.upper()
+    for validator in model._meta.get_field(name).validators:
+        alphabet = getattr(validator, "alphabet", None)
+        if alphabet is not None and not set(upper) <= set(alphabet):
             return False
+    return True
+
+
+def _trigram_indexed(model, path: str) -> bool:
+    """Whether ``path``, a column of ``model``, has a trigram index."""
+    if "__" in path:
+        return False
+    column = model._meta.get_field(path).column
+    return column in TRIGRAM_COLUMNS.get(model._meta.db_table, ())
+
+
+def _matching_by_ids(alias: str, model, paths, text: str, seen: dict | None) -> tuple[Q, bool]:
+    """``_matching`` for a text of three characters or more, with each related table's matches
+    read first (through its trigram index) and named by their ids when there are at most
+    ``SEARCH_CANDIDATES``: ``host_id IN (1, 2, 3)`` can be read from the foreign key's index
+    beside the record's own columns' trigram indexes, where ``host_id IN (SELECT ...)`` makes
+    PostgreSQL read the whole table (22 ms for 22,500 platforms at province scale). Returns
+    the condition and whether every part of it can be read from an index. ``seen`` keeps the
+    ids read, by related table and column, for the next kind that asks."""
+    seen = {} if seen is None else seen
+    condition, indexed = Q(), True
+    for path in paths:
+        relation, _, rest = path.partition("__")
         field = model._meta.get_field(relation)
-    return field.column in TRIGRAM_COLUMNS.get(model._meta.db_table, ())
+        if not (rest and field.many_to_one):
+            condition |= Q(ShortIContains(F(path), text))
+            indexed = indexed and _trigram_indexed(model, path)
+            continue
+        related = field.related_model._default_manager.filter(ShortIContains(F(rest), text))
+        key = (field.related_model._meta.label, rest)
+        if key not in seen:
+            with _indexes_only(alias, _trigram_indexed(field.related_model, rest)):
+                seen[key] = list(
+                    related.order_by().values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1]
+                )
+        ids = seen[key]
+        if len(ids) > SEARCH_CANDIDATES:
+            # common there: joined, the related record of each row read is tested as it comes
+            # (an IN over every match hashed 200,000 enterprises' ids for 有限公司, 110 ms a kind)
+            condition |= Q(ShortIContains(F(path), text))
+            indexed = False
+        elif ids:
+            condition |= Q(**{f"{relation}__in": ids})
+    return condition, indexed
 
 
 @contextmanager
