@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python \\
         scripts/bench/load.py [--scale city|province] [--users N] [--seconds 60] [--think 2] \\
-        [--ramp 20] [--workers 5]
+        [--ramp 20] [--workers 5] [--redis redis://127.0.0.1:6379/9 | --no-redis]
 
 Uses its own database on the same server, ``bureau_load`` for the city (20,000 enterprises,
 50 users by default) and ``bureau_load_province`` for the province (200,000 enterprises, 2.6
@@ -21,6 +21,12 @@ A user reads each page for ``--think`` seconds on average (0.5x to 1.5x) before 
 as people do; 2 s is a brisk reader. ``--think 0`` is a stress test instead: every user fires
 its next request the moment the last one returns, so once the server is saturated the latency is
 queueing (users / throughput), not service time.
+
+It runs what ``docker-compose.yml`` runs: beside gunicorn a Celery worker (two processes) and
+beat, all on Redis (``--redis``, a database of its own, emptied first) as cache and broker, so
+the workers share one cache and beat keeps the dashboard warm as in production. ``--no-redis``
+runs gunicorn alone, each worker with its own cache in memory and no beat (the embedded default,
+not a deployment).
 
 Prints requests per second, p50 / p95 / p99 latency, errors, and the p95 of every kind of page,
 slowest first. Loopback only, bounded in requests and time; no timed assertions.
@@ -230,6 +236,53 @@ def user(index, base, pages, recorder, deadline, think=0.0, delay=0.0):
             path += f"?page={rng.randint(1, 5)}"
 
 
+def start_celery(env: dict, redis_url: str, logdir: Path) -> list[subprocess.Popen]:
+    """Empty the Redis database, then start a Celery worker (concurrency 2, as compose) and
+    beat; return them once the worker answers a ping."""
+    import redis  # noqa: PLC0415
+
+    redis.Redis.from_url(redis_url).flushdb()
+    celery = Path(sys.executable).with_name("celery")
+    processes = []
+    for role, extra in (
+        ("worker", ["--concurrency", "2"]),
+        ("beat", ["--schedule", str(logdir / f"load-beat-{os.getpid()}")]),
+    ):
+        log = (logdir / f"load-{role}-{os.getpid()}.log").open("w")
+        processes.append(
+            subprocess.Popen(
+                [str(celery), "-A", "config", role, "--loglevel", "WARNING", *extra],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ping = subprocess.run(
+            [str(celery), "-A", "config", "inspect", "ping", "--timeout", "2"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+        )
+        if ping.returncode == 0:
+            return processes
+        time.sleep(1)
+    stop(processes)
+    sys.exit("the Celery worker did not answer within 60 s")
+
+
+def stop(processes) -> None:
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def warm_up(base: str, workers: int) -> None:
     """A few untimed requests so every worker has loaded the code before the clock starts."""
     import requests  # noqa: PLC0415
@@ -251,25 +304,29 @@ class CpuMeter:
     """CPU used by gunicorn's workers and by the PostgreSQL backends serving ``database``
     between ``start()`` and ``stop()``, read from /proc (the server runs on this machine)."""
 
-    def __init__(self, server_pid: int, url: str, database: str):
+    def __init__(self, server_pid: int, url: str, database: str, others=()):
         self.server_pid, self.url, self.database = server_pid, url, database
+        self.others = [process.pid for process in others]  # Celery worker and beat
 
     def _pids(self) -> dict[str, list[int]]:
         import psycopg2  # noqa: PLC0415
 
-        workers = []
+        workers, celery = [], list(self.others)
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
-                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.server_pid:
-                    workers.append(int(stat.parent.name))
+                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, ValueError, IndexError):
                 continue
+            if parent == self.server_pid:
+                workers.append(int(stat.parent.name))
+            elif parent in self.others:
+                celery.append(int(stat.parent.name))
         admin = psycopg2.connect(urlunsplit(urlsplit(self.url)._replace(path="/postgres")))
         with admin.cursor() as cursor:
             cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database])
             backends = [pid for (pid,) in cursor.fetchall()]
         admin.close()
-        return {"app": workers, "database": backends}
+        return {"app": workers, "celery": celery, "database": backends}
 
     def _read(self) -> dict[str, dict[int, float]]:
         return {
@@ -318,7 +375,8 @@ def report(recorder: Recorder, elapsed: float, users: int, cpu: dict[str, float]
     print(
         f"CPU         {cpu['app'] * 1000 / served:.0f} ms gunicorn + "
         f"{cpu['database'] * 1000 / served:.0f} ms PostgreSQL a request "
-        f"({cpu['app']:.0f} s + {cpu['database']:.0f} s; the client {cpu['client']:.0f} s)"
+        f"({cpu['app']:.0f} s + {cpu['database']:.0f} s; Celery worker and beat "
+        f"{cpu['celery']:.0f} s; the client {cpu['client']:.0f} s)"
     )
     print("\nper page (slowest p95 first):")
     print(f"  {'page':42} {'n':>6} {'p50':>8} {'p95':>8} {'errors':>7}")
@@ -343,6 +401,16 @@ def main() -> None:
         "--workers", type=int, default=5, help="gunicorn workers (the Dockerfile's five)"
     )
     parser.add_argument(
+        "--redis",
+        default=os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/9"),
+        help="Redis database for the cache and the broker (emptied first)",
+    )
+    parser.add_argument(
+        "--no-redis",
+        action="store_true",
+        help="gunicorn alone: a cache in each worker's memory, no Celery worker, no beat",
+    )
+    parser.add_argument(
         "--think", type=float, default=2.0, help="mean seconds a user reads a page (0: stress)"
     )
     parser.add_argument(
@@ -362,19 +430,27 @@ def main() -> None:
     url = load_database_url(args.scale)
     ensure_database(url, args.scale)
     pages = build_pages()
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"load-gunicorn-{os.getpid()}.log"
+    logdir = Path(os.environ.get("TMPDIR", "/tmp"))
+    log = logdir / f"load-gunicorn-{os.getpid()}.log"
+    env = production_env(url)
+    celery = []
+    if not args.no_redis:
+        env.update(REDIS_URL=args.redis)
+        celery = start_celery(env, args.redis, logdir)
     try:
-        server, base = start_gunicorn(production_env(url), workers=args.workers, log=log)
+        server, base = start_gunicorn(env, workers=args.workers, log=log)
     except RuntimeError as error:
+        stop(celery)
         sys.exit(str(error))
     try:
+        stack = "gunicorn alone" if args.no_redis else "Celery worker and beat on Redis"
         print(
-            f"gunicorn ({args.workers} workers) on {base}, {args.scale} demo data;"
+            f"gunicorn ({args.workers} workers; {stack}) on {base}, {args.scale} demo data;"
             f" {args.users} users for {args.seconds:g} s, think time {args.think:g} s;"
             f" load average before {loadavg()}"
         )
         warm_up(base, args.workers)
-        meter = CpuMeter(server.pid, url, SCALES[args.scale][0])
+        meter = CpuMeter(server.pid, url, SCALES[args.scale][0], celery)
         meter.start()
         recorder = Recorder(args.max_requests)
         started = time.monotonic()
@@ -395,11 +471,7 @@ def main() -> None:
         report(recorder, time.monotonic() - started, args.users, meter.stop())
         print(f"load average after {loadavg()}")
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop([server, *celery])
         print(f"\ngunicorn log: {log}")
 
 
