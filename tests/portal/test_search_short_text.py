@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from bureau.models import Role, User
-from bureau.trigram import SHORT_GRAMS, SHORT_TEXT_COLUMNS, ShortIContains
+from bureau.trigram import SHORT_GRAMS, SHORT_GRAMS_QUERY, SHORT_TEXT_COLUMNS, ShortIContains
 from portal import registry
 from portal.search import search
 from tests import factories as f
@@ -164,13 +164,33 @@ def test_every_column_the_search_expects_indexed_has_its_index():
     assert indexed == expected
 
 
-def test_the_function_lists_every_substring_of_one_and_two_characters():
+def test_the_index_keys_are_the_two_character_substrings_and_the_last_character():
     if connection.vendor != "postgresql":
         pytest.skip("the short-text indexes are PostgreSQL's")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {SHORT_GRAMS}(%s), {SHORT_GRAMS}(''), {SHORT_GRAMS}(NULL)", ["a科技b"]
+            f"SELECT tsvector_to_array({SHORT_GRAMS}(%s)), {SHORT_GRAMS}(''), {SHORT_GRAMS}(NULL)",
+            ["a科技b"],
         )
-        grams, empty, null = cursor.fetchone()
-    assert sorted(grams) == sorted(["a", "科", "技", "b", "a科", "科技", "技b"])
-    assert (empty, null) == ([], None)
+        keys, empty, null = cursor.fetchone()
+    assert sorted(keys) == sorted(["a科", "科技", "技b", "b"])
+    assert (empty, null) == ("", None)
+
+
+@pytest.mark.parametrize(
+    "text", ["科", "科技", "技b", "b", "a", "\\", "'", "a'", ":*", "&", "!", "<-", " x"]
+)
+def test_a_text_is_found_by_its_query_exactly_where_it_occurs(text):
+    """The query of one character finds it anywhere (as the start of a two-character key, or
+    the last character), of two exactly those two together; quotes, backslashes and the
+    tsquery's operators are text like any other."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the short-text indexes are PostgreSQL's")
+    values = ["a科技b", f"x{text}y", text, f"{text}z", f"z{text}", "nothing", ""]
+    with connection.cursor() as cursor:
+        for value in values:
+            cursor.execute(
+                f"SELECT {SHORT_GRAMS}(%s) @@ {SHORT_GRAMS_QUERY}(%s)",
+                [value.upper(), text.upper()],
+            )
+            assert cursor.fetchone()[0] == (text.upper() in value.upper()), (text, value)
