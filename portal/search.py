@@ -4,8 +4,9 @@ by kind, each kind scoped to what the user may see, at most ``GLOBAL_SEARCH_PER_
 with a link to all of them on the kind's own list.
 
 It reads the entity declarations (their ``search_fields`` and list pages), so it knows no
-domain app by name; which kinds it searches, in which order, is a setting. One query per kind,
-whatever the number of records or matches.
+domain app by name; which kinds it searches, in which order, is a setting. A fixed number of
+queries whatever the number of records or matches: a few per kind, and one per related table
+whose names several kinds search (the enterprises').
 """
 
 from contextlib import contextmanager
