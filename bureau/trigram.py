@@ -12,7 +12,6 @@ indexes are not in the models' ``Meta`` because Django cannot declare an index o
 expression with an operator class portably.
 """
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 from django.db.models.expressions import Col
 from django.db.models.lookups import IContains
@@ -53,10 +52,18 @@ def _gin_indexes(table: str, columns, name, expression: str, *, setup: str = "")
     return migrations.RunPython(forwards, backwards, elidable=False)
 
 
+def _trigram_extension(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+
+
 def trigram_indexes(table: str, columns: tuple[str, ...]) -> list:
-    """The operations of a migration that indexes ``columns`` of ``table`` for ``icontains``."""
+    """The operations of a migration that indexes ``columns`` of ``table`` for ``icontains``:
+    the extension (kept when the migration is reversed: other tables' indexes need it, and
+    Django's ``TrigramExtension`` dropping it made every such reversal fail), then the
+    indexes."""
     return [
-        TrigramExtension(),
+        migrations.RunPython(_trigram_extension, migrations.RunPython.noop, elidable=False),
         _gin_indexes(table, columns, _name, "UPPER({column}::text) gin_trgm_ops"),
     ]
 
