@@ -543,12 +543,13 @@ def _pg_restore(dump: Path, database: str) -> None:
                 _pg_restore_message(
                     restore_errors.read().decode(errors="replace"),
                     psql_errors.read().decode(errors="replace"),
+                    (reader.returncode, written),
                 )
             )
     ContentType.objects.clear_cache()
 
 
-def _pg_restore_message(restore_errors: str, psql_errors: str) -> str:
+def _pg_restore_message(restore_errors: str, psql_errors: str, codes=(None, None)) -> str:
     if "lock timeout" in psql_errors:
         return _(
             "数据库正被其他连接使用（页面、后台任务），%(seconds)s 秒内未能锁定数据表。"
@@ -558,7 +559,12 @@ def _pg_restore_message(restore_errors: str, psql_errors: str) -> str:
         return _("pg_restore 无法读取备份中的数据库（可能不完整或已损坏）：%(error)s") % {
             "error": restore_errors.strip()[-1000:]
         }
-    return _("恢复数据库出错：%(error)s") % {"error": psql_errors.strip()[-1000:]}
+    if psql_errors.strip():
+        return _("恢复数据库出错：%(error)s") % {"error": psql_errors.strip()[-1000:]}
+    # Neither said why (pg_restore stopped by the pipe psql closed, say): their exit codes.
+    return _(
+        "恢复数据库出错：pg_restore 退出码 %(restore)s，psql 退出码 %(psql)s（备份可能不完整或已损坏）。"
+    ) % {"restore": codes[0], "psql": codes[1]}
 
 
 def _put_back(staged: Path, media_root: Path) -> BackupContents:
