@@ -108,19 +108,13 @@ TRIGRAM_COLUMNS = {
     "poverty_commissioner": ("name", "sending_unit", "specialty"),
 }
 
-# The columns indexed by ``short_text_indexes`` (the migrations name the same), by table.
+# The columns indexed by ``short_text_indexes`` (the migrations name the same), by table: those
+# with a trigram index but the credit code, whose 18 characters give the most substrings of any
+# column, which every import of enterprises pays for, and one or two characters of which match
+# most codes (a search for them reads a few rows in order) or none anyone types.
 SHORT_TEXT_COLUMNS = {
-    # Not the credit code: its 18 characters give the most substrings of any column, which every
-    # import of enterprises pays for, and one or two characters of a code match most codes (a
-    # search for them reads a few rows in order) or none anyone types.
-    "enterprises_enterprise": ("name", "legal_representative"),
-    "platforms_platform": ("name", "document_number"),
-    "bureau_village": ("name", "code"),
-    # the smaller tables the header search reads (talents 0003, poverty 0003)
-    "talents_talentproject": ("candidate", "title"),
-    "talents_foreignexpert": ("name", "passport_number"),
-    "talents_introproject": ("title", "expert_names"),
-    "poverty_commissioner": ("name", "sending_unit", "specialty"),
+    table: tuple(c for c in columns if (table, c) != ("enterprises_enterprise", "credit_code"))
+    for table, columns in TRIGRAM_COLUMNS.items()
 }
 
 _SHORT_GRAMS_SQL = f"""

@@ -406,7 +406,7 @@ def _passes(
 
 
 def _passes_here(
-    generator: DemoGenerator, params: dict, chunks: list[list[int]], history: bool
+    generator: DemoGenerator | None, params: dict, chunks: list[list[int]], history: bool
 ) -> Iterator[tuple[str, Prepared]]:
     starts = []
     for numbers in chunks:
@@ -420,13 +420,8 @@ def _passes_here(
 def _pass_worker(params: dict, chunks: list[list[int]], history: bool, queue) -> None:
     gc.disable()  # as _collector_paused: it would go over the first passes kept, repeatedly
     try:
-        starts = []
-        for numbers in chunks:
-            prepared, begun = _first_pass(params, numbers, history)
-            starts.append(begun)
-            queue.put(("start", prepared))
-        for begun in starts:
-            queue.put(("rest", _second_pass(params, begun, history)))
+        for item in _passes_here(None, params, chunks, history):  # its own generator
+            queue.put(item)
     except BaseException:  # noqa: BLE001 - handed to the loading process, which raises it
         queue.put(("error", traceback.format_exc()))
 

@@ -549,7 +549,7 @@ def _pg_restore(dump: Path, database: str) -> None:
     ContentType.objects.clear_cache()
 
 
-def _pg_restore_message(restore_errors: str, psql_errors: str, codes=(None, None)) -> str:
+def _pg_restore_message(restore_errors: str, psql_errors: str, codes: tuple) -> str:
     if "lock timeout" in psql_errors:
         return _(
             "数据库正被其他连接使用（页面、后台任务），%(seconds)s 秒内未能锁定数据表。"

@@ -99,13 +99,21 @@ def _found(scoped, paths, text: str, limit: int, related: dict | None = None):
         return _by_candidates(scoped, condition, indexed=indexed)
     parts = {}
     for path in paths:
-        relation, _, rest = path.partition("__")
-        key = relation if rest and model._meta.get_field(relation).many_to_one else ""
+        through = _through_relation(model, path)
+        key = through[0].name if through else ""
         parts[key] = parts.get(key, Q()) | Q(ShortIContains(F(path), text))
     if len(parts) == 1:
         return scoped.filter(*parts.values())
     first, *others = (scoped.filter(condition).values("pk")[:limit] for condition in parts.values())
     return scoped.filter(pk__in=first.union(*others))
+
+
+def _through_relation(model, path: str):
+    """(the foreign key, the rest of the path) when ``path`` goes through one of ``model``'s
+    many-to-one relations (``enterprise__name``), else None."""
+    relation, _, rest = path.partition("__")
+    field = model._meta.get_field(relation)
+    return (field, rest) if rest and field.many_to_one else None
 
 
 def _could_hold(model, path: str, text: str) -> bool:
@@ -142,12 +150,12 @@ def _matching_by_ids(alias: str, model, paths, text: str, seen: dict | None) -> 
     seen = {} if seen is None else seen
     condition, indexed = Q(), True
     for path in paths:
-        relation, _, rest = path.partition("__")
-        field = model._meta.get_field(relation)
-        if not (rest and field.many_to_one):
+        through = _through_relation(model, path)
+        if through is None:
             condition |= Q(ShortIContains(F(path), text))
             indexed = indexed and _trigram_indexed(model, path)
             continue
+        field, rest = through
         related = field.related_model._default_manager.filter(ShortIContains(F(rest), text))
         key = (field.related_model._meta.label, rest)
         if key not in seen:
@@ -162,7 +170,7 @@ def _matching_by_ids(alias: str, model, paths, text: str, seen: dict | None) -> 
             condition |= Q(ShortIContains(F(path), text))
             indexed = False
         elif ids:
-            condition |= Q(**{f"{relation}__in": ids})
+            condition |= Q(**{f"{field.name}__in": ids})
     return condition, indexed
 
 
@@ -210,15 +218,13 @@ def _matching(model, paths, text: str) -> Q:
     where the column has one (``ShortIContains``): the same rows as ``icontains``."""
     condition = Q()
     for path in paths:
-        relation, _, rest = path.partition("__")
-        field = model._meta.get_field(relation)
-        if rest and field.many_to_one:
-            related = field.related_model._default_manager.filter(
-                ShortIContains(F(rest), text)
-            ).values("pk")
-            condition |= Q(**{f"{relation}__in": related})
-        else:
+        through = _through_relation(model, path)
+        if through is None:
             condition |= Q(ShortIContains(F(path), text))
+            continue
+        field, rest = through
+        related = field.related_model._default_manager.filter(ShortIContains(F(rest), text))
+        condition |= Q(**{f"{field.name}__in": related.values("pk")})
     return condition
 
 
