@@ -7,8 +7,7 @@ second. A GIN index of the trigrams of ``UPPER(column)`` serves it for fragments
 more characters, in a millisecond; shorter ones still read the table (a trigram needs three).
 
 A migration adds them with ``trigram_indexes(table, columns)``: the extension, then one index a
-column, on PostgreSQL only (SQLite, the embedded default, has neither and needs none). The
-indexes are not in the models' ``Meta`` because Django cannot declare an index on an
+column. The indexes are not in the models' ``Meta`` because Django cannot declare an index on an
 expression with an operator class portably.
 """
 
@@ -26,11 +25,9 @@ def _gin_indexes(table: str, columns, name, expression: str, *, setup: str = "")
     ``expression`` (``{column}`` stands for the quoted column) for each of ``columns``, after the
     ``setup`` SQL, then analyses the table: the planner needs the indexed expression's
     statistics to prefer the index only for rare texts (a common one is read faster in the
-    list's own order). PostgreSQL only; reversed by dropping the indexes."""
+    list's own order). Reversed by dropping the indexes."""
 
     def forwards(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
         quote = schema_editor.quote_name
         if setup:
             schema_editor.execute(setup)
@@ -42,8 +39,6 @@ def _gin_indexes(table: str, columns, name, expression: str, *, setup: str = "")
         schema_editor.execute(f"ANALYZE {quote(table)}")
 
     def backwards(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
         for column in columns:
             schema_editor.execute(
                 f"DROP INDEX IF EXISTS {schema_editor.quote_name(name(table, column))}"
@@ -53,8 +48,7 @@ def _gin_indexes(table: str, columns, name, expression: str, *, setup: str = "")
 
 
 def _trigram_extension(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
 
 
 def trigram_indexes(table: str, columns: tuple[str, ...]) -> list:
@@ -154,9 +148,10 @@ def short_text_indexes(table: str, columns: tuple[str, ...], *, replace: bool = 
 
 
 class ShortIContains(IContains):
-    """``icontains`` that, on PostgreSQL, for a text shorter than three characters on a column
-    of ``SHORT_TEXT_COLUMNS``, also states the condition the short-text index serves. Used as an
-    expression: ``filter(ShortIContains(F("name"), text))``. Elsewhere it is ``icontains``."""
+    """``icontains`` that, for a text shorter than three characters on a column of
+    ``SHORT_TEXT_COLUMNS``, also states the condition the short-text index serves. Used as an
+    expression: ``filter(ShortIContains(F("name"), text))``. On other columns it is
+    ``icontains``."""
 
     def as_postgresql(self, compiler, connection):
         column = self.lhs

@@ -1,13 +1,16 @@
 """Settings of the bureau portal, read from the environment.
 
-With no environment at all the portal runs for development: SQLite, DEBUG on, Celery tasks run
-inline. ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and a real broker. Every
-variable is listed with a comment in ``.env.example``.
+PostgreSQL is the only database. With no ``DATABASE_URL`` the portal uses the private cluster
+that ``scripts/serve.sh`` and ``scripts/test.sh`` start inside the project's folder (its socket
+in ``var/postgres/run``); ``DATABASE_URL`` names any other server (CI, compose). Without
+``REDIS_URL`` Celery tasks run inline. Every variable is listed with a comment in
+``.env.example``.
 """
 
 import datetime
 import sys
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -100,9 +103,16 @@ TEMPLATES = [
     },
 ]
 
+# The private cluster's Unix socket folder (scripts/_postgres.sh) when DATABASE_URL is unset.
+PRIVATE_POSTGRES_SOCKET = BASE_DIR / "var" / "postgres" / "run"
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db(
+        "DATABASE_URL",
+        default=f"postgres://postgres@{quote(str(PRIVATE_POSTGRES_SOCKET), safe='')}/bureau",
+    ),
 }
+# A socket folder is written percent-encoded in the URL's host; libpq wants the path itself.
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -334,14 +344,18 @@ BUREAU_ISSUING_UNIT = env.str("BUREAU_ISSUING_UNIT", default="")
 REPORT_FONT_CACHE_DIR = env.str("REPORT_FONT_CACHE_DIR", default="") or None
 
 # --- Security --- production only; development stays on plain HTTP.
+# DJANGO_PLAIN_HTTP: production pages served straight over HTTP with no TLS proxy in front (the
+# README's first command on a desktop or an intranet host): no redirect to HTTPS, cookies
+# without the Secure flag and no HSTS, since a browser would otherwise drop the session.
+PLAIN_HTTP = env.bool("DJANGO_PLAIN_HTTP", default=False)
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not PLAIN_HTTP)
     # Container probes call the health endpoint over plain HTTP from inside the host.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)
+    SESSION_COOKIE_SECURE = not PLAIN_HTTP
+    CSRF_COOKIE_SECURE = not PLAIN_HTTP
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if PLAIN_HTTP else 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -3,21 +3,19 @@
 ``backup_create`` writes a gzip-compressed tar::
 
     manifest.json    what the archive is, when it was made, how the database was dumped
-    database.pgdump  on PostgreSQL: ``pg_dump --format=custom`` (``pg_restore`` reads it)
-    database.json    on SQLite, or with ``dump="json"``: the database as ``dumpdata`` writes it
+    database.pgdump  ``pg_dump --format=custom`` (``pg_restore`` reads it)
     media/...        the files under MEDIA_ROOT: uploads, import error reports, report exports
 
-On PostgreSQL the database goes through ``pg_dump`` and ``pg_restore``: they stream table by
-table in processes of their own, so time and memory stay flat as the district grows into a
-city or a province, where Django's serialiser builds every row as a Python object (and
-``loaddata`` reads the whole dump into memory). Their output is PostgreSQL's own, so such an
-archive restores into PostgreSQL only; ``dump="json"`` (``backup --format json``) writes the
-portable dump that also restores into SQLite. Everything is dumped except the rows of sessions
-and login-attempt logs (short-lived); the JSON dump also leaves out the rows Django rebuilds by
-itself (content types, permissions) because their ids differ from one database to another.
+The database goes through ``pg_dump`` and ``pg_restore``: they stream table by table in
+processes of their own, so time and memory stay flat as the district grows into a city or a
+province, where Django's serialiser built every row as a Python object (and ``loaddata`` read
+the whole dump into memory). Everything is dumped except the rows of sessions and login-attempt
+logs (short-lived).
 
-``backup_restore`` reads these archives, those of version 2 (always JSON) and the database-only
-``.json`` / ``.json.gz`` dumps written before files were included.
+``backup_restore`` reads these archives and, as a one-way upgrade, the JSON archives of the
+portal's SQLite days: version 2 archives and version 3 ones written with ``--format json``
+(``database.json``, ``dumpdata`` without content types and permissions), and the database-only
+``.json`` / ``.json.gz`` dumps written before files were included. Nothing writes JSON any more.
 """
 
 import io
@@ -42,7 +40,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 FORMAT = "bureau-backup"
-# 1: the database-only JSON dump; 2: JSON dump and files; 3: pg_dump on PostgreSQL
+# 1: the database-only JSON dump; 2: JSON dump and files; 3: pg_dump (or, before PostgreSQL was
+# the only database, a JSON dump on request)
 VERSION = 3
 SUFFIXES = (".tar.gz", ".tgz")
 MANIFEST = "manifest.json"
@@ -58,13 +57,11 @@ RATIO_CHECK_FROM = 64 * 1024 * 1024
 
 # Worthless after a restore: their tables are restored empty.
 SHORT_LIVED = ["sessions", "axes"]
-# Left out of the JSON dump: rebuilt by ``migrate`` / post_migrate, with ids of their own.
-EXCLUDED = ["contenttypes", "auth.permission", "admin.logentry", *SHORT_LIVED]
 # gzip level of the archive. pg_dump compresses as it reads, in a process of its own; gzip over
 # its output would cost a sixth more time for 2% (city scale), so the archive stores it as it is
 # (level 0: still a .tar.gz, written at copying speed), with the files, mostly compressed
-# already (.xlsx, .docx, .pdf). The JSON dump shrinks ~10x.
-COMPRESSLEVEL = {"pg_dump": 0, "json": 6}
+# already (.xlsx, .docx, .pdf).
+COMPRESSLEVEL = 0
 # A restore waits this long for other connections (pages, workers) to let go of the tables.
 RESTORE_LOCK_TIMEOUT_SECONDS = 30
 COPY_CHUNK = 1024 * 1024
@@ -85,7 +82,7 @@ class BackupContents:
     media_files: int | None  # None: a database-only backup, which carries no files
     media_bytes: int = 0
     untouched: int = 0  # files under MEDIA_ROOT a restore left alone: the backup has none such
-    dump: str = "json"  # how the database is in the backup: "pg_dump" or "json"
+    dump: str = "pg_dump"  # how the database is in the backup: "pg_dump", or "json" (older)
 
 
 def default_path() -> Path:
@@ -93,23 +90,11 @@ def default_path() -> Path:
     return Path(settings.BASE_DIR) / "backups" / f"bureau-{stamp}{SUFFIXES[0]}"
 
 
-def default_dump(database: str = DEFAULT_DB_ALIAS) -> str:
-    """``pg_dump`` on PostgreSQL, ``json`` elsewhere."""
-    return "pg_dump" if connections[database].vendor == "postgresql" else "json"
-
-
-def backup_create(
-    path: Path, *, dump: str | None = None, database: str = DEFAULT_DB_ALIAS
-) -> BackupContents:
-    """Write ``database`` and MEDIA_ROOT's files to ``path``.
-
-    ``dump`` is ``"pg_dump"`` (PostgreSQL only, the default there) or ``"json"`` (the default
-    elsewhere: every table but ``EXCLUDED``, primary keys kept so references survive, content
-    types and permissions named by natural key). The database is dumped before the files are
-    read, so every file a dumped row names is already there.
-    """
-    dump = dump or default_dump(database)
-    if dump == "pg_dump" and connections[database].in_atomic_block:
+def backup_create(path: Path, *, database: str = DEFAULT_DB_ALIAS) -> BackupContents:
+    """Write ``database`` (``pg_dump``) and MEDIA_ROOT's files to ``path``. The database is
+    dumped before the files are read, so every file a dumped row names is already there."""
+    dump = "pg_dump"
+    if connections[database].in_atomic_block:
         # pg_dump reads from a session of its own: this one's uncommitted rows would be missing.
         raise BackupError(_("不能在数据库事务中用 pg_dump 备份。"))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,22 +109,11 @@ def backup_create(
             "database": connections[database].vendor,
             "dump": dump,
         }
-        if dump == "pg_dump":
-            manifest.update(_pg_dump(dumped, database))
-        else:
-            call_command(
-                "dumpdata",
-                exclude=EXCLUDED,
-                natural_foreign=True,
-                format="json",
-                output=str(dumped),
-                database=database,
-                verbosity=0,
-            )
+        manifest.update(_pg_dump(dumped, database))
         skip = {partial.resolve(), dumped.resolve()}
         files = [(file, name) for file, name in _media_files() if file.resolve() not in skip]
         contents = BackupContents(media_files=0, dump=dump)
-        with tarfile.open(partial, "w:gz", compresslevel=COMPRESSLEVEL[dump]) as archive:
+        with tarfile.open(partial, "w:gz", compresslevel=COMPRESSLEVEL) as archive:
             _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode())
             archive.add(dumped, arcname=DUMPS[dump])
             for file, name in files:
@@ -162,7 +136,7 @@ def backup_restore(path: Path, *, database: str = DEFAULT_DB_ALIAS) -> BackupCon
 
     The archive is unpacked and checked first, into a folder inside MEDIA_ROOT. Then the
     database is replaced in one transaction: if that fails, nothing has changed (``pg_dump``
-    archives: ``_pg_restore``; JSON: emptied and loaded by ``loaddata``). Last, the files are
+    archives: ``_pg_restore``; the older JSON ones: emptied and loaded by ``loaddata``). Last, the files are
     moved into place, replacing files of the same name; files the backup does not have
     (uploaded after it was made) are left alone and counted.
 
@@ -236,15 +210,6 @@ def _unpack(path: Path, into: Path, database: str) -> str:
                 )
             if MANIFEST in names:
                 _check_manifest(json.load(archive.extractfile(MANIFEST)))
-            if dumps[0] == "pg_dump" and connections[database].vendor != "postgresql":
-                raise BackupError(
-                    _(
-                        "该备份的数据库由 pg_dump 导出，只能恢复到 PostgreSQL，当前数据库是 "
-                        "%(vendor)s。要换用其他数据库，请在原系统上用 backup --format json "
-                        "另做一份备份。"
-                    )
-                    % {"vendor": connections[database].display_name}
-                )
             archive.extractall(into, members=members, filter="data")
     except (tarfile.TarError, EOFError, OSError, ValueError) as error:
         raise BackupError(

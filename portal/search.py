@@ -79,7 +79,7 @@ def search(user, text: str) -> list[Group]:
 def _found(scoped, paths, text: str, limit: int, related: dict | None = None):
     """``scoped`` narrowed to the records with ``text`` in any of ``paths``.
 
-    A text shorter than a trigram, on PostgreSQL, is looked for table by table: the first
+    A text shorter than a trigram is looked for table by table: the first
     ``limit`` records (in the list's order) matching in the record's own columns, and the first
     ``limit`` matching in each related table's (a join), the union of those being all the
     first ``limit`` records that match anywhere. Each part is then planned on its own: by the
@@ -92,8 +92,6 @@ def _found(scoped, paths, text: str, limit: int, related: dict | None = None):
     paths = [path for path in paths if _could_hold(model, path, text)]
     if not paths:
         return scoped.none()
-    if connections[scoped.db].vendor != "postgresql":
-        return scoped.filter(_matching(model, paths, text))
     if len(text) >= SHORT_TEXT:
         condition, indexed = _matching_by_ids(scoped.db, model, paths, text, related)
         return _by_candidates(scoped, condition, indexed=indexed)
@@ -140,7 +138,8 @@ def _trigram_indexed(model, path: str) -> bool:
 
 
 def _matching_by_ids(alias: str, model, paths, text: str, seen: dict | None) -> tuple[Q, bool]:
-    """``_matching`` for a text of three characters or more, with each related table's matches
+    """Records of ``model`` with ``text`` (three characters or more) in any of ``paths``: a path
+    through a relation is matched in its own table, each related table's matches
     read first (through its trigram index) and named by their ids when there are at most
     ``SEARCH_CANDIDATES``: ``host_id IN (1, 2, 3)`` can be read from the foreign key's index
     beside the record's own columns' trigram indexes, where ``host_id IN (SELECT ...)`` makes
@@ -207,25 +206,6 @@ def _by_candidates(scoped, condition, *, indexed: bool = False):
     if len(found) < SEARCH_CANDIDATES:
         return scoped.filter(pk__in=found)
     return scoped.filter(condition)
-
-
-def _matching(model, paths, text: str) -> Q:
-    """Records of ``model`` with ``text`` in any of ``paths``. A path through a relation
-    (``enterprise__name``) is matched in the related table first (``enterprise__in`` a
-    subquery), so each table is searched on its own, by its trigram index where it has one
-    (``bureau.trigram``), instead of joining every related record before filtering. A text of
-    one or two characters, which trigrams cannot serve, is matched by the short-text index
-    where the column has one (``ShortIContains``): the same rows as ``icontains``."""
-    condition = Q()
-    for path in paths:
-        through = _through_relation(model, path)
-        if through is None:
-            condition |= Q(ShortIContains(F(path), text))
-            continue
-        field, rest = through
-        related = field.related_model._default_manager.filter(ShortIContains(F(rest), text))
-        condition |= Q(**{f"{field.name}__in": related.values("pk")})
-    return condition
 
 
 def _notes(user, text: str, per_kind: int) -> Group:

@@ -69,3 +69,17 @@ setup_venv() {
     touch "$stamp"
   fi
 }
+
+# PostgreSQL: the private cluster in var/postgres/ when DATABASE_URL is unset.
+source "$ROOT/scripts/_postgres.sh"
+
+# A secret key of this checkout's own for production mode, kept outside git in var/.
+ensure_secret_key() {
+  if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
+    mkdir -p "$ROOT/var"
+    [ -s "$ROOT/var/secret_key" ] ||
+      (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(50))' >"$ROOT/var/secret_key")
+    DJANGO_SECRET_KEY="$(cat "$ROOT/var/secret_key")"
+    export DJANGO_SECRET_KEY
+  fi
+}

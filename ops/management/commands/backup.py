@@ -1,5 +1,5 @@
-"""``manage.py backup [--format pg_dump|json]``: the database and MEDIA_ROOT's files in one
-compressed archive (``ops/backup.py`` describes what is in it)."""
+"""``manage.py backup``: the database (``pg_dump``) and MEDIA_ROOT's files in one compressed
+archive (``ops/backup.py`` describes what is in it)."""
 
 from pathlib import Path
 
@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from ops.backup import SUFFIXES, BackupError, backup_create, default_dump, default_path
+from ops.backup import SUFFIXES, BackupError, backup_create, default_path
 
 
 class Command(BaseCommand):
@@ -26,20 +26,9 @@ class Command(BaseCommand):
             type=Path,
             help=_("备份文件路径，默认 backups/bureau-<时间>.tar.gz"),
         )
-        parser.add_argument(
-            "--format",
-            choices=["pg_dump", "json"],
-            dest="dump",
-            help=_(
-                "数据库的导出方式：pg_dump（PostgreSQL 的默认，快，只能恢复到 PostgreSQL）或 "
-                "json（SQLite 的默认，可恢复到任一种数据库，数据多时慢且占内存）"
-            ),
-        )
 
-    def handle(self, *args, output=None, dump=None, **options):
+    def handle(self, *args, output=None, **options):
         path = output or default_path()
-        if dump == "pg_dump" and default_dump() != "pg_dump":
-            raise CommandError(_("pg_dump 格式只用于 PostgreSQL 数据库。"))
         if not path.name.endswith(SUFFIXES):
             raise CommandError(
                 _(
@@ -49,7 +38,7 @@ class Command(BaseCommand):
                 % {"name": path.name}
             )
         try:
-            contents = backup_create(path, dump=dump)
+            contents = backup_create(path)
         except BackupError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
