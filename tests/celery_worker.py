@@ -15,6 +15,7 @@ from django.db import connection
 
 from config.celery import app
 from portal.cache import FailSoftRedisCache
+from tests.portal_process import database_url
 
 
 def redis_or_skip(url: str) -> None:
@@ -35,9 +36,7 @@ def _reset_producer_pool() -> None:
 
 
 def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return database_url(connection.settings_dict)
 
 
 @contextlib.contextmanager
@@ -56,8 +55,6 @@ def running_worker(
     The worker's cache keys (import progress) are prefixed with the queue's name, so tests on a
     shared Redis database never meet another's keys; they are deleted when the worker stops."""
     redis_or_skip(redis_url)
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker needs a database another process can open")
     queue = queue or f"{queue_prefix}-{uuid.uuid4().hex[:8]}"
     extra = env or {}
     env = {

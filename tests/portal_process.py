@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -21,6 +22,21 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def database_url(settings_dict: dict, name: str | None = None) -> str:
+    """A URL another process reads ``settings_dict``'s server with (database ``name``, or the
+    same one); a socket folder (the private cluster of scripts/_postgres.sh) is written
+    percent-encoded as the URL's host, as the settings read it."""
+    auth = settings_dict["USER"]
+    if settings_dict.get("PASSWORD"):
+        auth += f":{quote(settings_dict['PASSWORD'], safe='')}"
+    host = quote(settings_dict["HOST"] or "127.0.0.1", safe="")
+    if settings_dict["PORT"]:
+        port = f":{settings_dict['PORT']}"
+    else:
+        port = "" if host.startswith("%2F") else ":5432"
+    return f"postgres://{auth}@{host}{port}/{name or settings_dict['NAME']}"
 
 
 def production_env(database_url: str, *, without: tuple[str, ...] = ()) -> dict[str, str]:

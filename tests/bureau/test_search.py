@@ -109,8 +109,6 @@ def test_the_search_condition_can_use_the_trigram_index(table, column, township)
     """The index (bureau/trigram.py) is on the very expression Django writes for icontains:
     with sequential scans priced out, PostgreSQL reads it, not the table. Every column the
     header search reads has one (a table read whole was 5-20 ms a kind at province scale)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("trigram indexes are PostgreSQL's")
     from django.apps import apps
 
     model = next(m for m in apps.get_models() if m._meta.db_table == table)
@@ -209,8 +207,6 @@ def test_three_characters_or_more_find_the_first_ones_in_the_list_s_order(
 def test_the_planner_hint_of_a_search_does_not_outlive_it(staff_user, township):
     """Collecting the matches of a fully indexed kind tells PostgreSQL to read no table whole;
     the session's setting is back as it was afterwards, and the matches are the same."""
-    if connection.vendor != "postgresql":
-        pytest.skip("a PostgreSQL planner setting")
     from portal import search as search_module
 
     f.EnterpriseFactory(name="青河精工甲", township=township)

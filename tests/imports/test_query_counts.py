@@ -54,10 +54,6 @@ def import_queries(rows) -> int:
     return len(captured)
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="COPY path; SQLite writes in batches that its limit on query variables sets",
-)
 def test_bulk_import_query_count_does_not_grow_with_rows(township, industry):
     few = import_queries(3)
     EnterpriseFactory._meta.model.objects.all().delete()

@@ -20,10 +20,7 @@ from imports.engine.pipeline import Importer
 from tests.factories import EnterpriseFactory
 from tests.imports.conftest import code, import_outcome, xlsx_bytes
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="COPY is PostgreSQL's"),
-]
+pytestmark = pytest.mark.django_db
 
 HEADER = ["统一社会信用代码", "企业名称", "乡镇（街道）", "所属产业", "规上工业企业", "成立日期"]
 FUTURE = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()

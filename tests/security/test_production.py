@@ -8,21 +8,53 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg2
 import pytest
 from django.conf import settings
+from django.db import connection
+
+from tests.portal_process import database_url
 
 ROOT = Path(settings.BASE_DIR)
 SECRET = "test-only-9c1f0e7a4b2d8e6f3a5c7b9d1e3f5a7c9b1d3e5f7a9c-not-for-production"
 
 
 @pytest.fixture
-def production_env(tmp_path):
+def empty_database():
+    """A database of its own on the test server, with no tables: what a portal not yet
+    migrated meets."""
+    server = connection.settings_dict
+    params = {
+        "dbname": "postgres",
+        "user": server["USER"],
+        "password": server["PASSWORD"] or None,
+        "host": server["HOST"] or "127.0.0.1",
+        "port": server["PORT"] or 5432,
+    }
+    name = f"test_production_{os.getpid()}"
+
+    def admin(sql):
+        server_connection = psycopg2.connect(**params)
+        try:
+            server_connection.autocommit = True
+            server_connection.cursor().execute(sql)
+        finally:
+            server_connection.close()
+
+    admin(f'DROP DATABASE IF EXISTS "{name}"')
+    admin(f'CREATE DATABASE "{name}"')
+    yield database_url(server, name)
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def production_env(empty_database):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     return env | {
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": SECRET,
         "DJANGO_ALLOWED_HOSTS": "portal.example.gov.cn",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        "DATABASE_URL": empty_database,
         "REDIS_URL": "",
     }
 
@@ -121,3 +153,17 @@ def test_session_cookie_is_secure_in_production(production_env):
         "print(s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_SECURE)"
     )
     assert manage(production_env, "shell", "-c", code).stdout.split()[-3:] == ["True"] * 3
+
+
+def test_plain_http_mode_serves_production_pages_without_https(production_env):
+    """``DJANGO_PLAIN_HTTP`` (scripts/serve.sh): DEBUG stays off, but pages answer over plain
+    HTTP with cookies a browser keeps there, and no HSTS a browser would remember."""
+    env = production_env | {"DJANGO_PLAIN_HTTP": "1"}
+    probe = PROBE.replace("secure=True", "secure=False")
+    lines = manage(env, "shell", "-c", probe).stdout.splitlines()
+    result = json.loads(next(line for line in lines if line.startswith("PROBE "))[6:])
+    assert result["status"] == 200 and result["plain"][0] == 200
+    assert "Strict-Transport-Security" not in result["headers"]
+    assert result["cookies"]["csrftoken"]["secure"] is False
+    code = "from django.conf import settings as s; print(s.DEBUG, s.SESSION_COOKIE_SECURE)"
+    assert manage(env, "shell", "-c", code).stdout.split()[-2:] == ["False", "False"]
