@@ -4,10 +4,17 @@ from axes.exceptions import AxesBackendPermissionDenied
 from axes.helpers import get_lockout_message
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class NotFound(exceptions.NotFound):
+    # Django's get_object_or_404 words its Http404 in English with the model's class name
+    # ("No Enterprise matches the given query."), which DRF would pass on as the detail.
+    default_detail = _("记录不存在，或不在您的管辖范围内。")
 
 
 class Conflict(exceptions.APIException):
@@ -27,8 +34,11 @@ def validation_error_detail(error: DjangoValidationError):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus Django's ValidationError (400) and the message of PermissionDenied."""
-    if isinstance(exc, DjangoValidationError):
+    """DRF's handler, plus Django's ValidationError (400), the message of PermissionDenied and
+    a Chinese 404."""
+    if isinstance(exc, Http404):
+        exc = NotFound()
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_error_detail(exc))
     elif isinstance(exc, PermissionDenied):
         # Axes raises its own subclass, without a message, when an account is locked out.

@@ -12,7 +12,7 @@ from rest_framework.routers import DefaultRouter
 from api.factory import build_viewset
 from api.indicators import IndicatorView
 from api.jobs import ExportJobViewSet, ImportJobViewSet
-from api.views import TokenView
+from api.views import ApiRootView, TokenView
 from portal import registry
 
 
@@ -50,6 +50,7 @@ def _login_page_first(view):
 
 app_name = "api"
 urlpatterns = [
+    path("", ApiRootView.as_view(), name="root"),
     path("token/", TokenView.as_view(), name="token"),
     path("indicators/", IndicatorView.as_view(), name="indicators"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -6,8 +6,45 @@ from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
 
 from api.parsers import PARSERS
+from bureau import permissions
+from portal import registry
+
+
+class ApiRootView(APIView):
+    """``/api/``: where everything is: the schema, its documentation, the token, the indicators,
+    the jobs, and each entity the user may read (its name and its list's address)."""
+
+    @extend_schema(summary="API 目录", tags=["目录"])
+    def get(self, request, format=None):
+        def link(name: str) -> str:
+            return reverse(f"api:{name}", request=request, format=format)
+
+        entities = [
+            {
+                "key": f"{viewset.model._meta.app_label}.{viewset.model._meta.model_name}",
+                "name": str(viewset.model._meta.verbose_name_plural),
+                "url": link(
+                    f"{viewset.model._meta.app_label}-{viewset.model._meta.model_name}-list"
+                ),
+            }
+            for viewset in registry.api_viewsets()
+            if permissions.can_view_model(request.user, viewset.model)
+        ]
+        return Response(
+            {
+                "schema": link("schema"),
+                "docs": link("docs"),
+                "token": link("token"),
+                "indicators": link("indicators"),
+                "import_jobs": link("imports-job-list"),
+                "report_exports": link("reports-export-list"),
+                "entities": entities,
+            }
+        )
 
 
 class TokenView(ObtainAuthToken):

@@ -40,6 +40,43 @@ THIRD_PARTY = {
     "is less than": "小于",
     "is equal to": "等于",
     "Not": "非",
+    # Django's admin index: headings for screen readers, new in Django 5 and not yet translated
+    "Model name": "模型名称",
+    "Add link": "添加链接",
+    "Change or view list link": "修改或查看列表链接",
+    # django-axes (login throttling) ships no Chinese: its models and fields in the admin
+    "access attempt": "登录尝试",
+    "access attempts": "登录尝试",
+    "access failure": "登录失败记录",
+    "access failures": "登录失败记录",
+    "access log": "登录日志",
+    "access logs": "登录日志",
+    "access attempt expiration": "登录尝试到期时间",
+    "access attempt expirations": "登录尝试到期时间",
+    "Access Attempt": "登录尝试",
+    "Access lock out": "登录锁定",
+    "Account locked: too many login attempts. Please try again later.": (
+        "登录失败次数过多，账号已被暂时锁定，请稍后再试。"
+    ),
+    "Attempt Remaining": "次尝试机会",
+    "Attempt Time": "尝试时间",
+    "Clean up expired attempts": "清除已过期的尝试",
+    "Expires At": "到期时间",
+    "Failed Logins": "失败次数",
+    "Form Data": "表单数据",
+    "GET Data": "GET 数据",
+    "POST Data": "POST 数据",
+    "HTTP Accept": "HTTP Accept 头",
+    "IP Address": "IP 地址",
+    "Locked Out": "已锁定",
+    "Logout Time": "退出时间",
+    "Meta Data": "请求信息",
+    "Not set": "未设置",
+    "Path": "路径",
+    "Session key hash (sha256)": "会话密钥哈希（sha256）",
+    "The time when access attempt expires and is no longer valid.": "登录尝试到期失效的时间。",
+    "User Agent": "浏览器标识",
+    "Username": "用户名",
 }
 
 
