@@ -25,8 +25,8 @@ queueing (users / throughput), not service time.
 It runs what ``docker-compose.yml`` runs: beside gunicorn a Celery worker (two processes) and
 beat, all on Redis (``--redis``, a database of its own, emptied first) as cache and broker, so
 the workers share one cache and beat keeps the dashboard warm as in production. ``--no-redis``
-runs gunicorn alone, each worker with its own cache in memory and no beat (the embedded default,
-not a deployment).
+runs gunicorn alone, each worker with its own cache in memory and no beat (the README's first
+command without REDIS_URL, not a deployment).
 
 Prints requests per second, p50 / p95 / p99 latency, errors, and the p95 of every kind of page,
 slowest first. Loopback only, bounded in requests and time; no timed assertions.
