@@ -36,7 +36,13 @@ else
     fi
     export DJANGO_ALLOWED_HOSTS
   fi
-  .venv/bin/python manage.py collectstatic --noinput -v0
+  # hashed and compressed once (minutes on a busy machine), again only when a static file or
+  # the installed packages (their admin and API pages' files) are newer than the manifest
+  if [ ! -s staticfiles/staticfiles.json ] ||
+    [ -n "$(find static .venv/.installed-* -newer staticfiles/staticfiles.json 2>/dev/null | head -n 1)" ]; then
+    echo ">> 收集静态文件"
+    .venv/bin/python manage.py collectstatic --noinput -v0
+  fi
   echo ">> 门户地址: http://${BIND}  （按 Ctrl+C 停止）"
   .venv/bin/gunicorn config.wsgi:application --bind "$BIND" --workers "${WEB_CONCURRENCY:-3}" \
     --timeout 60 &
