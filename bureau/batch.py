@@ -307,7 +307,9 @@ def link(model, links: dict[str, dict[int, list[int]]], *, user, reason: str, no
     ``~`` history row after them, carrying the links' own history rows (simple_history's
     ``m2m_fields``)."""
     qn = connection.ops.quote_name
-    tracked = getattr(model, "_history_m2m_fields", ())
+    tracked = (
+        getattr(model.history.model, "_history_m2m_fields", ()) if hasattr(model, "history") else ()
+    )
     with connection.cursor() as cursor:
         for name, targets in links.items():
             field = model._meta.get_field(name)

@@ -317,6 +317,7 @@ def records_bulk_write(
     admin_only: bool = False,
     skip_invalid: bool = False,
     prepared: bool = False,
+    in_order: bool = False,
     stream: int | None = None,
     per_read: int = 2000,
     now: str | None = None,
@@ -334,6 +335,10 @@ def records_bulk_write(
       leaves, their many-to-many ``links`` too (``{field: target ids}`` per new record, in
       ``new``'s order), all named by ``user`` and ``reason``;
     - the hooks of ``records_written_hooks`` hear of ``model`` (once per transaction).
+
+    ``in_order``: each record is checked once the ones before it are written, and written
+    alone (through ``record_save``), for a model whose ``clean()`` reads other records (a
+    talent project's stages) or whose links are changed.
 
     ``prepared``: the caller has just run ``record_prepare`` on every record itself (the
     import, which validates while the COPY streams, ``Importer._stream_write``) and checked
@@ -413,6 +418,44 @@ def records_bulk_write(
         outcome.written = []
         return outcome
     if adding or saving or deleting:
+        records_written_tell(model)
+    return outcome
+
+
+def _write_in_order(
+    model, rows, deleted, links, *, user, reason, admin_only, skip_invalid, adding
+) -> BatchOutcome:
+    outcome = BatchOutcome()
+    links = list(links or [])
+    for position, instance in enumerate(rows):
+        chosen = links[position] if position < len(links) else None
+        instance._change_reason = reason
+        try:
+            with transaction.atomic():
+                record_save(instance=instance, user=user, m2m=chosen, admin_only=admin_only)
+        except (ValidationError, PermissionDenied) as error:
+            if position < adding:
+                instance.pk = None
+                instance._state.adding = True
+            outcome.refused.append((instance, error))
+        else:
+            outcome.written.append(instance)
+    if deleted:
+        rest = records_bulk_write(
+            model=model,
+            deleted=deleted,
+            user=user,
+            reason=reason,
+            admin_only=admin_only,
+            skip_invalid=True,
+        )
+        outcome.written += rest.written
+        outcome.refused += rest.refused
+    if outcome.refused and not skip_invalid:
+        transaction.set_rollback(True)
+        outcome.written = []
+        return outcome
+    if outcome.written:
         records_written_tell(model)
     return outcome
 
