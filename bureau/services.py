@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model, ProtectedError, UniqueConstraint
 from django.utils.translation import gettext as _
 
@@ -311,7 +311,7 @@ def records_bulk_write(
     new: Sequence[Model] = (),
     changed: Sequence[Model] = (),
     deleted: Sequence[Model] = (),
-    links: Sequence[dict[str, Iterable[int]]] | None = None,
+    links: Sequence[dict[str, Iterable] | None] | None = None,
     user=None,
     reason: str = "",
     admin_only: bool = False,
@@ -337,8 +337,9 @@ def records_bulk_write(
     - the hooks of ``records_written_hooks`` hear of ``model`` (once per transaction).
 
     ``in_order``: each record is checked once the ones before it are written, and written
-    alone (through ``record_save``), for a model whose ``clean()`` reads other records (a
-    talent project's stages) or whose links are changed.
+    alone (through ``record_save``, in a savepoint), for a model whose ``clean()`` reads
+    other records (a talent project's stages) or links of changed records (``links`` then per
+    record of ``new`` and ``changed``, in that order).
 
     ``prepared``: the caller has just run ``record_prepare`` on every record itself (the
     import, which validates while the COPY streams, ``Importer._stream_write``) and checked
@@ -359,6 +360,18 @@ def records_bulk_write(
             records_written_tell(model)
         return outcome
     rows = [*new, *changed]
+    if in_order:
+        return _write_in_order(
+            model,
+            rows,
+            deleted,
+            links,
+            user=user,
+            reason=reason,
+            admin_only=admin_only,
+            skip_invalid=skip_invalid,
+            adding=len(new),
+        )
     if not prepared:
         errors = records_prepare(
             rows,
@@ -396,7 +409,7 @@ def records_bulk_write(
         )
         by_field: dict[str, dict[int, list[int]]] = defaultdict(dict)
         for instance, chosen in adding:
-            for name, targets in chosen.items():
+            for name, targets in (chosen or {}).items():
                 by_field[name][instance.pk] = [getattr(t, "pk", t) for t in targets]
         if by_field:
             batch.link(model, dict(by_field), user=user, reason=reason, now=now)
@@ -433,7 +446,9 @@ def _write_in_order(
         try:
             with transaction.atomic():
                 record_save(instance=instance, user=user, m2m=chosen, admin_only=admin_only)
-        except (ValidationError, PermissionDenied) as error:
+        except (ValidationError, PermissionDenied, IntegrityError) as error:
+            if isinstance(error, IntegrityError):
+                error = ValidationError(_("数据库拒绝写入：%(e)s") % {"e": error})  # noqa: PLW2901
             if position < adding:
                 instance.pk = None
                 instance._state.adding = True

@@ -29,7 +29,7 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 from django.utils.translation import gettext as _
 
 from bureau import batch, permissions
-from bureau.services import record_prepare, record_save, records_bulk_write
+from bureau.services import record_prepare, records_bulk_write
 from imports.engine import normalise as norm
 from imports.engine import widgets as w
 from imports.engine.headers import (
@@ -879,34 +879,34 @@ class Importer:
     # ---- writing ---------------------------------------------------------------------------
 
     def _write_row_by_row(self, rows: list[_Row], result: ImportResult):
-        """Entities with many-to-many columns, or a ``clean()`` reading other rows, go through
-        ``record_save`` one row at a time, each in a savepoint so one bad row reports its error
-        and the rest carry on; the caller rolls everything back when the import is blocked."""
-        admin_only = self.entity.admin_only
+        """Entities with many-to-many columns, or a ``clean()`` reading other rows, are checked
+        and saved one row at a time, in the file's order (``records_bulk_write(in_order=True)``:
+        ``record_save`` each in a savepoint, so one bad row reports its error and the rest carry
+        on); the caller rolls everything back when the import is blocked."""
         todo = [r for r in rows if r.state in (NEW, CHANGED) and not r.errors]
-        for count, row in enumerate(todo, 1):
-            instance = row.instance
-            instance._change_reason = self.reason
-            sid = transaction.savepoint()
-            try:
-                record_save(
-                    instance=instance, user=self.user, m2m=row.m2m or None, admin_only=admin_only
-                )
-            except ValidationError as error:
-                transaction.savepoint_rollback(sid)
+        new = [r for r in todo if r.state == NEW]
+        changed = [r for r in todo if r.state == CHANGED]
+        by_instance = {id(r.instance): r for r in todo}
+        self.progress("write", 0, len(todo))
+        outcome = records_bulk_write(
+            model=self.model,
+            new=[r.instance for r in new],
+            changed=[r.instance for r in changed],
+            links=[r.m2m or None for r in (*new, *changed)],
+            user=self.user,
+            reason=self.reason,
+            admin_only=self.entity.admin_only,
+            skip_invalid=True,
+            in_order=True,
+        )
+        for instance, error in outcome.refused:
+            row = by_instance[id(instance)]
+            if isinstance(error, ValidationError):
                 self._add_validation_errors(row, error)
-            except PermissionDenied as error:
-                transaction.savepoint_rollback(sid)
-                row.errors.append(RowError(row.number, message=str(error)))
-            except IntegrityError as error:
-                transaction.savepoint_rollback(sid)
-                row.errors.append(
-                    RowError(row.number, message=_("数据库拒绝写入：%(e)s") % {"e": error})
-                )
             else:
-                transaction.savepoint_commit(sid)
-            if count % 200 == 0:
-                self.progress("write", count, len(todo))
+                row.errors.append(RowError(row.number, message=str(error)))
+        self.progress("write", len(todo), len(todo))
+        admin_only = self.entity.admin_only
         for row in rows:
             if row.state == UNCHANGED and not row.errors:
                 try:
