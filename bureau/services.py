@@ -275,8 +275,10 @@ class _Written:
 
     def __init__(self):
         self.models: set[type[Model]] = set()
+        self.done = False
 
     def __call__(self):
+        self.done = True
         for hook in records_written_hooks:
             if hook.committed is not None:
                 hook.committed(set(self.models))
@@ -290,7 +292,7 @@ def records_written_tell(model: type[Model]) -> None:
         (
             entry[1]
             for entry in transaction.get_connection().run_on_commit
-            if isinstance(entry[1], _Written)
+            if isinstance(entry[1], _Written) and not entry[1].done
         ),
         None,
     )
