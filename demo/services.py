@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from queue import Empty
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
@@ -768,29 +767,15 @@ def _attach(obj: Model) -> None:
 
 
 def _validate_new_stages(stages: list[TalentStage]) -> None:
-    """The rules of ``TalentStage.clean`` for the stages of projects not yet in the database.
-
-    ``clean`` reads a project's other stages from the database (three queries a stage); when
-    the whole log of a new project is inserted at once, the same rules are checked here in
-    memory: the log starts with 区推荐, dates follow the steps, nothing follows a failure, and
-    only the final step says 入选 / 未入选.
-    """
-    final = {TalentStage.Result.SELECTED, TalentStage.Result.NOT_SELECTED}
-    failed = {TalentStage.Result.FAILED, *final}
+    """``TalentStage``'s rules for the stages of projects not yet in the database, each given
+    the other stages of its project's log, written at once (``TalentStage.check_log``, what
+    ``clean()`` checks against the database)."""
     logs: dict[int, list[TalentStage]] = {}
     for stage in stages:
         logs.setdefault(id(stage.project), []).append(stage)
-        if (stage.step == TalentStage.Step.FINAL) != (stage.result in final):
-            raise ValidationError({"result": _("只有“最终结果”环节可填写入选或未入选。")})
     for log in logs.values():
-        log.sort(key=lambda s: s.step)
-        if log[0].step != TalentStage.Step.DISTRICT:
-            raise ValidationError({"step": _("第一个环节应为“区推荐”。")})
-        for before, after in itertools.pairwise(log):
-            if after.date < before.date:
-                raise ValidationError({"date": _("环节日期须与环节顺序一致。")})
-            if before.result in failed:
-                raise ValidationError({"step": _("前一环节未通过，不能进入后续环节。")})
+        for stage in log:
+            stage.check_log([other for other in log if other is not stage])
 
 
 def _bulk_link(links: list[tuple[Model, str, list[Model]]]) -> None:
