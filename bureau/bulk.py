@@ -1,11 +1,12 @@
 """Writes on many records at once: 批量修改 (one value set on several fields of every record) and
 批量删除 (to the trash, restorable as a single delete is).
 
-Each record goes through the single save or delete itself (``record_save``: the role and
-township rules as the record will stand, the date bounds, the model's validation;
-``record_delete``: the role and township rules and the records that still refer to it), all in
-one transaction, and its history row names the user and gives ``reason`` (simple_history's
-change reason), so the record's page says which bulk action changed it. Every refusal is collected, record by record:
+Both go through the write service's batch write (``bureau.services.records_bulk_write``): each
+record gets the checks of the single save or delete (``record_prepare``: the role and township
+rules as the record will stand, the date bounds, the model's validation, uniqueness checked
+over the batch; for a delete the role and township rules and the records that still refer to
+it), all in one transaction, and its history row names the user and gives ``reason``
+(simple_history's change reason), so the record's page says which bulk action changed it. Every refusal is collected, record by record:
 with ``skip_invalid`` the valid records are written and the others listed; without it nothing is
 written (``BulkRefused``), as an import with errors writes nothing unless told to skip them.
 """
@@ -13,12 +14,11 @@ written (``BulkRefused``), as an import with errors writes nothing unless told t
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Model, ProtectedError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from bureau.services import record_delete, record_save
+from bureau.services import records_bulk_write
 
 # How often the progress callback hears of a long run.
 PROGRESS_EVERY = 100
@@ -65,24 +65,23 @@ def records_bulk_update(
     """Set ``changes`` (``{field name: value}``) on every record of ``records`` on behalf of
     ``user``. A record that already holds every value is left alone (no history row)."""
     outcome = BulkOutcome()
-    with transaction.atomic():
-        for done, instance in enumerate(records, start=1):
-            if all(_holds(instance, name, value) for name, value in changes.items()):
-                outcome.unchanged += 1
-            else:
-                for name, value in changes.items():
-                    setattr(instance, name, value)
-                instance._change_reason = reason
-                try:
-                    record_save(instance=instance, user=user, admin_only=admin_only)
-                except (ValidationError, PermissionDenied) as error:
-                    outcome.refused.append(_refusal(instance, error))
-                else:
-                    outcome.written += 1
-            _report(progress, done)
-        if outcome.refused and not skip_invalid:
-            raise BulkRefused(outcome)  # leaves the block: everything rolls back
-    return outcome
+    changed = []
+    for done, instance in enumerate(records, start=1):
+        if all(_holds(instance, name, value) for name, value in changes.items()):
+            outcome.unchanged += 1
+        else:
+            for name, value in changes.items():
+                setattr(instance, name, value)
+            changed.append(instance)
+        _report(progress, done)
+    return _written(
+        outcome,
+        changed=changed,
+        user=user,
+        reason=reason,
+        admin_only=admin_only,
+        skip_invalid=skip_invalid,
+    )
 
 
 def records_bulk_delete(
@@ -96,25 +95,35 @@ def records_bulk_delete(
 ) -> BulkOutcome:
     """Delete every record of ``records`` on behalf of ``user``: each leaves a history row the
     trash (回收站) restores it from. A record others still refer to is refused, naming them."""
-    outcome = BulkOutcome()
-    with transaction.atomic():
-        for done, instance in enumerate(records, start=1):
-            instance._change_reason = reason
-            try:
-                # Django collects what the delete reaches, and raises ProtectedError, before
-                # it writes anything: a refused record leaves nothing half-deleted.
-                record_delete(instance=instance, user=user, admin_only=admin_only)
-            except PermissionDenied as error:
-                outcome.refused.append(_refusal(instance, error))
-            except ProtectedError as error:
-                names = "、".join(str(obj) for obj in list(error.protected_objects)[:5])
-                message = _("仍有相关记录引用它（%(names)s），不能删除。") % {"names": names}
-                outcome.refused.append(Refusal(instance.pk, str(instance), [message]))
-            else:
-                outcome.written += 1
-            _report(progress, done)
-        if outcome.refused and not skip_invalid:
-            raise BulkRefused(outcome)
+    deleted = []
+    for done, instance in enumerate(records, start=1):
+        deleted.append(instance)
+        _report(progress, done)
+    return _written(
+        BulkOutcome(),
+        deleted=deleted,
+        user=user,
+        reason=reason,
+        admin_only=admin_only,
+        skip_invalid=skip_invalid,
+    )
+
+
+def _written(outcome: BulkOutcome, *, changed=(), deleted=(), skip_invalid, **common):
+    """The batch through the write service (``records_bulk_write``); ``BulkRefused`` when some
+    record was refused and the user did not choose to skip them (nothing is then written)."""
+    if changed or deleted:
+        done = records_bulk_write(
+            model=type((changed or deleted)[0]),
+            changed=changed,
+            deleted=deleted,
+            skip_invalid=skip_invalid,
+            **common,
+        )
+        outcome.written = len(done.written)
+        outcome.refused = [_refusal(instance, error) for instance, error in done.refused]
+    if outcome.refused and not skip_invalid:
+        raise BulkRefused(outcome)
     return outcome
 
 

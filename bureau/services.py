@@ -2,16 +2,24 @@
 
 Forms, the importer, the API and Celery tasks all save through ``record_save`` and delete through
 ``record_delete``, so every entry point validates, checks the role and township rules, and
-leaves a history row naming the user.
+leaves a history row naming the user. Batches (the Excel import, the demo's seeding, 批量修改 and
+批量删除, the API's bulk endpoints) go through ``records_bulk_write``: the same checks row by
+row, one uniqueness check for the whole batch, one writer of records and history rows, and the
+hook (``records_written_hooks``) that tells the layers above what a batch wrote.
 """
 
 import functools
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
-from django.db.models import Model, UniqueConstraint
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model, ProtectedError, UniqueConstraint
+from django.utils.translation import gettext as _
 
+from bureau import batch
 from bureau.permissions import check_can_change, hidden_pks
 from bureau.validators import check_dates
 
@@ -226,6 +234,405 @@ def record_restore(*, historical, user) -> Model:
     _stamp_history_user(instance, user)
     instance.save()
     return instance
+
+
+# ---- batches -------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchOutcome:
+    """What ``records_bulk_write`` did: the records written (added, changed or deleted), and
+    those refused with the error ``record_save`` / ``record_delete`` would have raised."""
+
+    written: list[Model] = field(default_factory=list)
+    refused: list[tuple[Model, Exception]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RecordsWrittenHook:
+    """What a layer above must do when a batch wrote a model's table around the model's
+    signals: ``written(model)`` in the writing transaction, the first time it writes the model
+    (so a rollback undoes it with the rows); ``committed(models)`` once the transaction
+    committed, with every model it wrote."""
+
+    written: Callable[[type[Model]], None]
+    committed: Callable[[set[type[Model]]], None] | None = None
+
+
+# The hooks of batch writes, filled at start-up by the layers above (``reports`` keeps its
+# summaries through it: ``ReportsConfig.ready``). Listed in the README's layer map.
+records_written_hooks: list[RecordsWrittenHook] = []
+
+
+def records_written_register(hook: RecordsWrittenHook) -> None:
+    """Register ``hook`` (once, however often ``ready`` runs)."""
+    if hook not in records_written_hooks:
+        records_written_hooks.append(hook)
+
+
+class _Written:
+    """The ``on_commit`` callback of one transaction's batch writes: the models written."""
+
+    def __init__(self):
+        self.models: set[type[Model]] = set()
+        self.done = False
+
+    def __call__(self):
+        self.done = True
+        for hook in records_written_hooks:
+            if hook.committed is not None:
+                hook.committed(set(self.models))
+
+
+def records_written_tell(model: type[Model]) -> None:
+    """Fire the hooks for ``model`` (``records_bulk_write`` does; so does the demo's county
+    loader, which still copies through its own engine, ``demo.pgcopy``): ``written`` once per model and transaction, ``committed``
+    once per transaction (a rolled-back savepoint forgets both, as it forgets the rows)."""
+    pending = next(
+        (
+            entry[1]
+            for entry in transaction.get_connection().run_on_commit
+            if isinstance(entry[1], _Written) and not entry[1].done
+        ),
+        None,
+    )
+    if pending is None:
+        pending = _Written()
+        transaction.on_commit(pending)
+    if model in pending.models:
+        return
+    pending.models.add(model)
+    for hook in records_written_hooks:
+        hook.written(model)
+
+
+@transaction.atomic
+def records_bulk_write(
+    *,
+    model: type[Model],
+    new: Sequence[Model] = (),
+    changed: Sequence[Model] = (),
+    deleted: Sequence[Model] = (),
+    links: Sequence[dict[str, Iterable] | None] | None = None,
+    user=None,
+    reason: str = "",
+    admin_only: bool = False,
+    skip_invalid: bool = False,
+    prepared: bool = False,
+    in_order: bool = False,
+    stream: int | None = None,
+    per_read: int = 2000,
+    now: str | None = None,
+) -> BatchOutcome:
+    """Add ``new``, save ``changed`` and delete ``deleted`` (records of ``model``) on behalf of
+    ``user``, with the guarantees of ``record_save`` / ``record_delete`` row by row and the
+    same answers word for word, in one transaction:
+
+    - every record gets the full ``record_prepare`` (role, township, dates, ``full_clean``,
+      check constraints); uniqueness is checked once for the batch, against the database and
+      between its own records, the first one winning as it would row by row;
+    - refused records are in ``BatchOutcome.refused``; unless ``skip_invalid``, one refusal
+      writes nothing (as an import with errors writes nothing unless told to skip them);
+    - the rest are written by ``bureau.batch`` (COPY) with the history rows ``record_save``
+      leaves, their many-to-many ``links`` too (``{field: target ids}`` per new record, in
+      ``new``'s order), all named by ``user`` and ``reason``;
+    - the hooks of ``records_written_hooks`` hear of ``model`` (once per transaction).
+
+    ``in_order``: each record is checked once the ones before it are written, and written
+    alone (through ``record_save``, in a savepoint), for a model whose ``clean()`` reads
+    other records (a talent project's stages) or links of changed records (``links`` then per
+    record of ``new`` and ``changed``, in that order).
+
+    ``prepared``: the caller has just run ``record_prepare`` on every record itself (the
+    import, which validates while the COPY streams, ``Importer._stream_write``) and checked
+    the batch's uniqueness with ``records_unique_errors``. With ``stream`` (at most that many
+    records), ``new`` is an iterable the COPY consumes as it goes, each record sent as soon as
+    it is yielded (``batch.insert_streaming``: the caller validates while the server writes,
+    ``per_read`` records per read of the COPY); it may not query the database.
+    """
+    outcome = BatchOutcome()
+    if stream is not None:
+        if not prepared or changed or deleted or links:
+            raise ValueError("A streamed batch holds new records the caller prepared, only.")
+        now = now or batch.stamp()
+        outcome.written = batch.insert_streaming(
+            model, new, reserve=stream, user=user, reason=reason, now=now, per_read=per_read
+        )
+        if outcome.written:
+            records_written_tell(model)
+        return outcome
+    rows = [*new, *changed]
+    if in_order:
+        return _write_in_order(
+            model,
+            rows,
+            deleted,
+            links,
+            user=user,
+            reason=reason,
+            admin_only=admin_only,
+            skip_invalid=skip_invalid,
+            adding=len(new),
+        )
+    if not prepared:
+        errors = records_prepare(
+            rows,
+            user=user,
+            admin_only=admin_only,
+            adding=[True] * len(new) + [False] * len(changed),
+        )
+        outcome.refused = [(rows[i], error) for i, error in sorted(errors.items())]
+    refused = {id(instance) for instance, _error in outcome.refused}
+    deleting = []
+    for instance in deleted:
+        try:
+            check_can_change(user, instance, admin_only=admin_only)
+        except PermissionDenied as error:
+            outcome.refused.append((instance, error))
+        else:
+            deleting.append(instance)
+    if outcome.refused and not skip_invalid:
+        return outcome
+    links = list(links or [{}] * len(new))
+    adding = [(r, ln) for r, ln in zip(new, links, strict=True) if id(r) not in refused]
+    saving = [r for r in changed if id(r) not in refused]
+    now = now or batch.stamp()
+    if adding or saving:
+        for instance in (*saving, *(r for r, _ln in adding)):
+            instance._change_reason = reason
+        batch.write(
+            model,
+            new=[r for r, _ln in adding],
+            changed=saving,
+            changed_fields=_saved_fields(model),
+            user=user,
+            reason=reason,
+            now=now,
+        )
+        by_field: dict[str, dict[int, list[int]]] = defaultdict(dict)
+        for instance, chosen in adding:
+            for name, targets in (chosen or {}).items():
+                by_field[name][instance.pk] = [getattr(t, "pk", t) for t in targets]
+        if by_field:
+            batch.link(model, dict(by_field), user=user, reason=reason, now=now)
+        outcome.written += [*(r for r, _ln in adding), *saving]
+    for instance in deleting:
+        instance._change_reason = reason
+        # Django collects what the delete reaches, and raises ProtectedError, before it writes
+        # anything: a refused record leaves nothing half-deleted.
+        try:
+            record_delete(instance=instance, user=user, admin_only=admin_only)
+        except ProtectedError as error:
+            names = "、".join(str(obj) for obj in list(error.protected_objects)[:5])
+            message = _("仍有相关记录引用它（%(names)s），不能删除。") % {"names": names}
+            outcome.refused.append((instance, ValidationError(message)))
+        else:
+            outcome.written.append(instance)
+    if outcome.refused and not skip_invalid:
+        transaction.set_rollback(True)
+        outcome.written = []
+        return outcome
+    if adding or saving or deleting:
+        records_written_tell(model)
+    return outcome
+
+
+def _write_in_order(
+    model, rows, deleted, links, *, user, reason, admin_only, skip_invalid, adding
+) -> BatchOutcome:
+    outcome = BatchOutcome()
+    links = list(links or [])
+    for position, instance in enumerate(rows):
+        chosen = links[position] if position < len(links) else None
+        instance._change_reason = reason
+        try:
+            with transaction.atomic():
+                record_save(instance=instance, user=user, m2m=chosen, admin_only=admin_only)
+        except (ValidationError, PermissionDenied, IntegrityError) as error:
+            if isinstance(error, IntegrityError):
+                error = ValidationError(_("数据库拒绝写入：%(e)s") % {"e": error})  # noqa: PLW2901
+            if position < adding:
+                instance.pk = None
+                instance._state.adding = True
+            outcome.refused.append((instance, error))
+        else:
+            outcome.written.append(instance)
+    if deleted:
+        rest = records_bulk_write(
+            model=model,
+            deleted=deleted,
+            user=user,
+            reason=reason,
+            admin_only=admin_only,
+            skip_invalid=True,
+        )
+        outcome.written += rest.written
+        outcome.refused += rest.refused
+    if outcome.refused and not skip_invalid:
+        transaction.set_rollback(True)
+        outcome.written = []
+        return outcome
+    if outcome.written:
+        records_written_tell(model)
+    return outcome
+
+
+def _saved_fields(model: type[Model]) -> set[str]:
+    """What saving a changed record writes: every concrete field but the id and the creation
+    time (``clean()`` may derive fields the caller did not set)."""
+    return {
+        f.name
+        for f in model._meta.concrete_fields
+        if not f.primary_key and not getattr(f, "auto_now_add", False)
+    }
+
+
+def records_prepare(
+    instances: Sequence[Model],
+    *,
+    user=None,
+    admin_only: bool = False,
+    adding: Sequence[bool] | None = None,
+) -> dict[int, Exception]:
+    """``record_prepare`` on every record of a batch, uniqueness checked once for the batch
+    (``records_unique_errors``): ``{position: the error record_save would raise}``."""
+    errors: dict[int, Exception] = {}
+    excluded: dict[int, set[str]] = {}
+    for i, instance in enumerate(instances):
+        try:
+            record_prepare(instance=instance, user=user, admin_only=admin_only, unique=False)
+        except PermissionDenied as error:
+            errors[i] = error
+        except ValidationError as error:
+            errors[i] = error
+            excluded[i] = set(error.error_dict) - {NON_FIELD_ERRORS}
+    for i, clash in records_unique_errors(
+        instances, excluded=excluded, refused=set(errors), adding=adding
+    ).items():
+        if isinstance(errors.get(i), PermissionDenied):
+            continue
+        merged = clash.update_error_dict(dict(getattr(errors.get(i), "error_dict", {})))
+        errors[i] = ValidationError(merged)
+    return errors
+
+
+def records_unique_errors(
+    instances: Sequence[Model],
+    *,
+    excluded: dict[int, set[str]] | None = None,
+    refused: set[int] = frozenset(),
+    adding: Sequence[bool] | None = None,
+) -> dict[int, ValidationError]:
+    """The batch's one uniqueness check: every unique field, ``unique_together`` and unique
+    constraint of the records, against the database (one query per set of fields, per
+    ``IMPORT_QUERY_CHUNK`` values) and between the records (the first one wins, as when they
+    are saved one by one). Worded as ``validate_unique`` / ``validate_constraints`` word it.
+
+    ``excluded``: per position, the fields whose value was already refused (not checked, as a
+    form leaves them out); ``refused``: positions that will not be written (checked, but no
+    later record clashes with them); ``adding``: per position, whether the record is new
+    (default: as its state says)."""
+    excluded = excluded or {}
+    if not instances:
+        return {}
+    model = type(instances[0])
+    adding = list(adding) if adding is not None else [r._state.adding for r in instances]
+    errors: dict[int, dict] = defaultdict(dict)
+    for check in _unique_sets(instances[0]):
+        kept: dict[tuple, int] = {}
+        asked: dict[tuple, list[int]] = defaultdict(list)
+        for i, instance in enumerate(instances):
+            if excluded.get(i, set()) & set(check.names):
+                continue
+            values = tuple(getattr(instance, a) for a in check.attnames)
+            if any(v is None for v in values) or not check.applies(instance):
+                continue
+            if values in kept:
+                errors[i] = check.error(instance).update_error_dict(errors[i])
+                continue
+            asked[values].append(i)
+            if i not in refused:
+                kept.setdefault(values, i)
+        for i in _clashing_in_database(model, check, asked, instances, adding):
+            errors[i] = check.error(instances[i]).update_error_dict(errors[i])
+    return {i: ValidationError(e) for i, e in sorted(errors.items())}
+
+
+@dataclass
+class _UniqueSet:
+    model: type[Model]  # the model (or parent) that declares it
+    names: tuple[str, ...]
+    attnames: tuple[str, ...]
+    constraint: UniqueConstraint | None = None
+
+    @property
+    def conditional(self) -> bool:
+        return self.constraint is not None and self.constraint.condition is not None
+
+    def applies(self, instance: Model) -> bool:
+        """Whether the set binds ``instance`` (a conditional constraint's condition holds)."""
+        if not self.conditional:
+            return True
+        against = instance._get_field_expression_map(meta=self.model._meta)
+        return self.constraint.condition.check(against)
+
+    def error(self, instance: Model) -> ValidationError:
+        """The error Django raises for this set, keyed where Django keys it."""
+        constraint = self.constraint
+        if constraint is not None and (
+            constraint.violation_error_message != constraint.default_violation_error_message
+            or constraint.condition is not None
+        ):
+            error = ValidationError(
+                constraint.get_violation_error_message(), code=constraint.violation_error_code
+            )
+        else:
+            error = instance.unique_error_message(self.model, self.names)
+        if len(self.names) == 1 and getattr(error, "code", None) == "unique":
+            return ValidationError({self.names[0]: [error]})
+        return ValidationError({NON_FIELD_ERRORS: [error]})
+
+
+def _unique_sets(instance: Model) -> list[_UniqueSet]:
+    meta = instance._meta
+    checks, _dates = instance._get_unique_checks(include_meta_constraints=False)
+    sets = []
+    for model, names in checks:
+        if names == (meta.pk.name,):
+            continue
+        attnames = tuple(meta.get_field(n).attname for n in names)
+        sets.append(_UniqueSet(model, tuple(names), attnames))
+    for model, constraints in instance.get_constraints():
+        for constraint in constraints:
+            if isinstance(constraint, UniqueConstraint) and constraint.fields:
+                names = tuple(constraint.fields)
+                attnames = tuple(meta.get_field(n).attname for n in names)
+                sets.append(_UniqueSet(model, names, attnames, constraint))
+    return sets
+
+
+def _clashing_in_database(model, check: _UniqueSet, asked: dict, instances, adding) -> list[int]:
+    """Positions of ``asked`` whose values another record in the database already holds."""
+    clashing = []
+    if check.conditional:
+        for positions in asked.values():
+            for i in positions:
+                try:
+                    check.constraint.validate(check.model, instances[i])
+                except ValidationError:
+                    clashing.append(i)
+        return clashing
+    firsts = sorted({values[0] for values in asked}, key=str)
+    chunk = settings.IMPORT_QUERY_CHUNK
+    for start in range(0, len(firsts), chunk):
+        found = check.model._default_manager.filter(
+            **{f"{check.attnames[0]}__in": firsts[start : start + chunk]}
+        ).values_list(*check.attnames, "pk")
+        for *values, pk in found:
+            for i in asked.get(tuple(values), ()):
+                if adding[i] or instances[i].pk != pk:
+                    clashing.append(i)
+    return sorted(clashing)
 
 
 PROFILE_CACHE_KEY = "bureau:profile:v1"

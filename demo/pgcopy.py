@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Field, Model
 
-from bureau.changes import rewritten
+from bureau.services import records_written_tell
 
 NULL = r"\N"
 BUFFER_CHARS = 1 << 20  # what psycopg2 sends to the server at a time
@@ -377,9 +377,10 @@ def finish(
             if model not in analysed:
                 cursor.execute(f"ANALYZE {quote(table)}")
     # COPY sends no model signals: what is kept from the records (the dashboard's summaries)
-    # is told which tables were written.
-    for model in models:
-        rewritten(model, sender=finish)
+    # is told which tables were written, in one transaction (the hook's ``committed`` once).
+    with transaction.atomic():
+        for model in models:
+            records_written_tell(model)
 
 
 def analyse(models: Iterable[type[Model]]) -> None:

@@ -18,13 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from queue import Empty
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history
 
 from bureau.models import (
     AnnualTarget,
@@ -38,7 +36,12 @@ from bureau.models import (
     Village,
     WorkActivity,
 )
-from bureau.services import bureau_profile_update, record_prepare, record_save
+from bureau.services import (
+    bureau_profile_update,
+    record_prepare,
+    record_save,
+    records_bulk_write,
+)
 from demo import pgcopy
 from demo.generator import SCALE_BLOCKS, Block, BlockStart, DemoGenerator, Row
 from demo.names import CITY, DISTRICT
@@ -162,10 +165,9 @@ def demo_seed(
 
     The district (one block, about 4,700 records) goes row by row through
     ``bureau.services.record_save``, exactly as the forms do, history included. City and
-    province (50 and 500 blocks) add the other counties. On SQLite, and for counties some of
-    whose records are there, through ``seed_in_bulk`` (``bulk_create``, looking each record
-    up by its natural key), one transaction per ten blocks, so an interrupted run resumes
-    where it stopped. On PostgreSQL the counties not yet in the database are copied in one
+    province (50 and 500 blocks) add the other counties: those some of whose records are there
+    through ``seed_in_bulk`` (``records_bulk_write``, looking each record up by its natural
+    key), ten blocks to a transaction; the counties not yet in the database are copied in one
     transaction (``_copy_counties``), prepared by ``workers`` processes (default: one per
     CPU, at most four): an interrupted run leaves none of them, and the next starts them
     over. Their history rows are written only with ``history=True``.
@@ -197,15 +199,8 @@ def demo_seed(
                 )
 
         numbers = list(range(1, total))
-        analysed: list[type[Model]] = []
-        if connection.vendor == "postgresql":
-            analysed = _copy_counties(generator, params, numbers, result, history, workers, done)
-        else:
-            for start in range(0, len(numbers), BLOCKS_PER_CHUNK):
-                chunk = numbers[start : start + BLOCKS_PER_CHUNK]
-                _seed_chunk(generator, chunk, result=result, history=history)
-                done(len(chunk))
-        if connection.vendor == "postgresql" and result.total_added:
+        analysed = _copy_counties(generator, params, numbers, result, history, workers, done)
+        if result.total_added:
             pgcopy.finish(NATURAL_KEYS, history=history, analysed=analysed)
     demo_profile_ensure()
     result.seconds = time.monotonic() - started
@@ -227,19 +222,6 @@ def demo_profile_ensure() -> None:
             "signing_date": None,
         },
     )
-
-
-def _seed_chunk(
-    generator: DemoGenerator, numbers: list[int], *, result: SeedResult, history: bool
-) -> None:
-    """Generate and write blocks ``numbers`` in one transaction (not on PostgreSQL)."""
-    seeded, _touched = _blocks_found(generator, numbers)
-    result.blocks_skipped += len(seeded)
-    result.blocks_uncounted += len(seeded)
-    with _collector_paused():
-        blocks = [generator.block(b) for b in numbers if b not in seeded]
-        if blocks:
-            _seed_blocks(generator, blocks, result=result, history=history)
 
 
 def _copy_counties(
@@ -499,11 +481,8 @@ def _collector_paused() -> Iterator[None]:
 def _seed_blocks(
     generator: DemoGenerator, blocks: list[Block], *, result: SeedResult, history: bool
 ) -> None:
-    """Write ``blocks``: with COPY those none of whose records are in the database (on
-    PostgreSQL), the others in bulk, finding what is there by natural key."""
-    if connection.vendor != "postgresql":
-        seed_in_bulk(blocks=blocks, result=result, history=history)
-        return
+    """Write ``blocks``: with COPY those none of whose records are in the database, the
+    others in bulk, finding what is there by natural key."""
     touched = _blocks_touched(blocks)
     fresh = [block for block in blocks if block.index not in touched]
     rest = [block for block in blocks if block.index in touched]
@@ -599,37 +578,31 @@ def seed_in_bulk(
 
     Per-row ``record_save`` would take hours for 200,000 enterprises. Here each new record goes
     through ``record_save``'s checks (``bureau.services.record_prepare``: dates, field
-    validators, the model's ``clean``, check constraints), leaving out only the checks that
-    cost one query per row and that the database enforces anyway: foreign keys (they point at
-    records just written or found) and uniqueness (natural keys are checked beforehand, per
-    batch). Records are inserted with ``bulk_create``; with
-    ``history`` through ``simple_history.utils.bulk_create_with_history``, so each also gets
-    its creation history row. Many-to-many links go straight into their tables, without
-    history rows. A block whose enterprises are all there is taken as written and skipped,
-    unless not ``skip_seeded``.
+    validators, the model's ``clean``, check constraints, uniqueness over the batch), written
+    by the write service's batch write (``bureau.services.records_bulk_write``) with their
+    history rows, many-to-many links included, whatever ``history`` says. A block whose
+    enterprises are all there is taken as written and skipped, unless not ``skip_seeded``.
     """
     todo = [block for block in blocks if not (skip_seeded and _block_exists(block, result))]
     if not todo:
         return
     merged = _merged(todo)
-    links = [(link.obj, link.field_name, link.targets) for link in merged.links]
-    new_projects: set[int] = set()
     for model, rows in _ordered(merged):
         new = _resolve(model, rows, result)
-        links += [(row.obj, name, targets) for row in new for name, targets in row.m2m.items()]
-        if model is TalentProject:
-            new_projects = {id(row.obj) for row in new}
-        if model is TalentStage:
-            fresh = [row for row in new if id(row.obj.project) in new_projects]
-            _validate_new_stages([row.obj for row in fresh])
-            _bulk_insert(model, fresh, history=history, full=False)
-            # Stages added to projects already in the database: clean() checks them there.
-            for row in new:
-                if id(row.obj.project) not in new_projects:
-                    _bulk_insert(model, [row], history=history)
-        else:
-            _bulk_insert(model, new, history=history)
-    _bulk_link(links)
+        if not new:
+            continue
+        outcome = records_bulk_write(
+            model=model,
+            new=[row.obj for row in new],
+            links=[row.m2m for row in new],
+            reason=str(CHANGE_REASON),
+            # A stage's clean() reads the project's stages before it.
+            in_order=model is TalentStage,
+        )
+        if outcome.refused:
+            raise outcome.refused[0][1]
+    # Links to records that were there before (a department's townships).
+    _bulk_link([(link.obj, link.field_name, link.targets) for link in merged.links])
 
 
 def seed_by_copy(*, blocks: list[Block], result: SeedResult, history: bool = False) -> None:
@@ -793,49 +766,16 @@ def _attach(obj: Model) -> None:
                 setattr(obj, f.name, parent)
 
 
-def _bulk_insert(model: type[Model], rows: list[Row], *, history: bool, full: bool = True) -> None:
-    """Check new records as every write is checked (``record_prepare``) and insert them
-    (``full=False``: the caller has applied the model's ``clean()`` rules to the batch)."""
-    if not rows:
-        return
-    relations = [f.name for f in model._meta.concrete_fields if f.is_relation]
-    objs = [row.obj for row in rows]
-    for obj in objs:
-        # Foreign keys point at records just written or found; natural keys were checked per
-        # batch (``_resolve``), and the database enforces both anyway.
-        record_prepare(instance=obj, user=None, found=relations, unique=False, clean=full)
-    if history:
-        bulk_create_with_history(
-            objs, model, batch_size=BULK_BATCH_SIZE, default_change_reason=str(CHANGE_REASON)
-        )
-    else:
-        model._default_manager.bulk_create(objs, batch_size=BULK_BATCH_SIZE)
-
-
 def _validate_new_stages(stages: list[TalentStage]) -> None:
-    """The rules of ``TalentStage.clean`` for the stages of projects not yet in the database.
-
-    ``clean`` reads a project's other stages from the database (three queries a stage); when
-    the whole log of a new project is inserted at once, the same rules are checked here in
-    memory: the log starts with 区推荐, dates follow the steps, nothing follows a failure, and
-    only the final step says 入选 / 未入选.
-    """
-    final = {TalentStage.Result.SELECTED, TalentStage.Result.NOT_SELECTED}
-    failed = {TalentStage.Result.FAILED, *final}
+    """``TalentStage``'s rules for the stages of projects not yet in the database, each given
+    the other stages of its project's log, written at once (``TalentStage.check_log``, what
+    ``clean()`` checks against the database)."""
     logs: dict[int, list[TalentStage]] = {}
     for stage in stages:
         logs.setdefault(id(stage.project), []).append(stage)
-        if (stage.step == TalentStage.Step.FINAL) != (stage.result in final):
-            raise ValidationError({"result": _("只有“最终结果”环节可填写入选或未入选。")})
     for log in logs.values():
-        log.sort(key=lambda s: s.step)
-        if log[0].step != TalentStage.Step.DISTRICT:
-            raise ValidationError({"step": _("第一个环节应为“区推荐”。")})
-        for before, after in itertools.pairwise(log):
-            if after.date < before.date:
-                raise ValidationError({"date": _("环节日期须与环节顺序一致。")})
-            if before.result in failed:
-                raise ValidationError({"step": _("前一环节未通过，不能进入后续环节。")})
+        for stage in log:
+            stage.check_log([other for other in log if other is not stage])
 
 
 def _bulk_link(links: list[tuple[Model, str, list[Model]]]) -> None:

@@ -7,11 +7,19 @@ class ReportsConfig(AppConfig):
     verbose_name = _("统计与报告")
 
     def ready(self):
-        from bureau import indicator_keys
-        from reports import tallies
+        """The two ties of ``reports`` to the layers below, both listed in the README's layer
+        map: it keeps its summaries through the write service's batch hook, and hands the
+        indicator keys that targets and external figures may name to ``bureau``."""
+        from bureau import indicator_keys, services
+        from reports import tallies, tasks
         from reports.indicators import EXTERNAL_KEYS, REGISTRY
 
         tallies.connect()
+        services.records_written_register(
+            services.RecordsWrittenHook(
+                written=tallies.records_written, committed=tasks.refresh_tallies_queue
+            )
+        )
 
         def label(indicator):
             return f"{indicator.label}（{indicator.unit}）" if indicator.unit else indicator.label

@@ -10,8 +10,9 @@ are built from that query the first time they are read, and kept from then on:
   write as changed (``TallyDirty``), in the write's own transaction. The receivers listen to
   Django's ``post_save`` / ``post_delete`` the way a cache would, so factories, the admin and
   cascades reach them as the services do;
-- a bulk write that bypasses the models (the import's COPY, ``seed_demo``) sends
-  ``bureau.changes.records_rewritten`` for its model, which marks the whole summary;
+- a batch write that bypasses the models (``bureau.services.records_bulk_write``: the
+  import's COPY, ``seed_demo``, the bulk actions) calls the write service's hook
+  (``records_written``, registered by ``ReportsConfig.ready``), which marks the whole summary;
 - the next read (``fresh``) runs the query again for the changed townships only, patches their
   parts and the totals, and only then answers. A summary whose query changed (a new indicator,
   a new condition) is rebuilt whole: its state keeps the query's signature.
@@ -33,7 +34,6 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.apps import apps
-from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -333,34 +333,21 @@ def _after_delete(sender, instance, **kwargs):
     mark(sender, {getattr(instance, "_tally_township_before", None)})
 
 
-def _rewritten(sender, model, **kwargs):
-    """A bulk write marks the whole summaries of its model; with a worker, it rebuilds them as
-    soon as the write commits, so that no leader's request pays for it (inline, without a
-    broker, the next read does)."""
+def records_written(model: type[models.Model]) -> None:
+    """A batch write (``bureau.services.records_bulk_write``: the import's COPY, ``seed_demo``,
+    the bulk actions) wrote around the models' signals: the summaries of ``model`` are marked
+    whole, in the writing transaction. With a worker they are rebuilt as soon as it commits
+    (``ReportsConfig.ready`` registers both), so that no leader's request pays for it; inline,
+    without a broker, the next read does."""
     mark(model, None)
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return
-    # Once per transaction, however many models it wrote (a rolled-back one queues nothing).
-    pending = transaction.get_connection().run_on_commit
-    if not any(entry[1] is _queue_refresh for entry in pending):
-        transaction.on_commit(_queue_refresh)
-
-
-def _queue_refresh():
-    from reports.tasks import refresh_tallies
-
-    refresh_tallies.delay()
 
 
 def connect() -> None:
     """Listen to the writes of the models the summaries read (``ReportsConfig.ready``): only
     theirs, so that every other model keeps Django's fast deletes."""
-    from bureau.changes import records_rewritten
-
     for model in _readers():
         label = model._meta.label_lower
         models.signals.pre_save.connect(_before_save, model, dispatch_uid=f"tallies:{label}:1")
         models.signals.post_save.connect(_after_save, model, dispatch_uid=f"tallies:{label}:2")
         models.signals.pre_delete.connect(_before_delete, model, dispatch_uid=f"tallies:{label}:3")
         models.signals.post_delete.connect(_after_delete, model, dispatch_uid=f"tallies:{label}:4")
-    records_rewritten.connect(_rewritten, dispatch_uid="tallies:rewritten")

@@ -10,6 +10,7 @@ which beat runs every few minutes and the report page runs on load.
 import datetime
 
 from celery import shared_task
+from django.conf import settings
 
 from reports.annual import services
 
@@ -55,10 +56,18 @@ def rebuild_tallies() -> int:
 
 @shared_task(name="reports.refresh_tallies", ignore_result=True)
 def refresh_tallies() -> None:
-    """Every summary brought up to date, after a bulk write committed (``tallies._rewritten``)."""
+    """Every summary brought up to date, after a batch write committed (``refresh_tallies_queue``)."""
     from reports import tallies
 
     tallies.fresh(tallies.all_summaries().values())
+
+
+def refresh_tallies_queue(models=()) -> None:
+    """After a batch write committed (the write service's hook, ``ReportsConfig.ready``): one
+    refresh for the transaction, however many models it wrote; inline, without a broker, the
+    next read refreshes instead."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        refresh_tallies.delay()
 
 
 @shared_task(name="reports.build_pipeline_card", ignore_result=True)

@@ -113,20 +113,28 @@ class TalentStage(DomainModel):
         return f"{self.project.candidate} · {self.get_step_display()} · {self.get_result_display()}"
 
     def clean(self):
+        others = []
+        if self.project_id and self.step is not None and self.date is not None:
+            others = list(self.project.stages.exclude(pk=self.pk))
+        self.check_log(others)
+
+    def check_log(self, others: list["TalentStage"]) -> None:
+        """The stage log's rules, given the project's other stages: ``clean()`` reads them
+        from the database; the demo's bulk load passes those of a new project's log it writes
+        at once. Only the final step says 入选 / 未入选, dates follow the steps, nothing
+        follows a failure, and the log starts with 区推荐."""
         final_results = {self.Result.SELECTED, self.Result.NOT_SELECTED}
         if (self.step == self.Step.FINAL) != (self.result in final_results):
             raise ValidationError({"result": _("只有“最终结果”环节可填写入选或未入选。")})
-        if not self.project_id or self.step is None or self.date is None:
+        if self.step is None or self.date is None:
             return
-        others = self.project.stages.exclude(pk=self.pk)
-        earlier = others.filter(step__lt=self.step)
-        later = others.filter(step__gt=self.step)
-        if earlier.filter(date__gt=self.date).exists() or later.filter(date__lt=self.date).exists():
+        earlier = [o for o in others if o.step < self.step]
+        later = [o for o in others if o.step > self.step]
+        if any(o.date > self.date for o in earlier) or any(o.date < self.date for o in later):
             raise ValidationError({"date": _("环节日期须与环节顺序一致（不得早于前一环节）。")})
-        if earlier.filter(result__in=[self.Result.FAILED, self.Result.NOT_SELECTED]).exists():
+        if any(o.result in (self.Result.FAILED, self.Result.NOT_SELECTED) for o in earlier):
             raise ValidationError({"step": _("前一环节未通过，不能进入后续环节。")})
-        previous = earlier.order_by("-step").first()
-        if previous is None and self.step != self.Step.DISTRICT:
+        if not earlier and self.step != self.Step.DISTRICT:
             raise ValidationError({"step": _("第一个环节应为“区推荐”。")})
 
 

@@ -6,8 +6,9 @@ writes. Either way the result lists every row error with its sheet row (as Excel
 column letter, header and a Chinese message. By default one invalid row blocks the whole file;
 ``skip_invalid=True`` writes the valid rows and reports the others. Nothing is ever half-written:
 the write happens inside ``transaction.atomic`` and any failure rolls all of it back. On
-PostgreSQL the new rows are written while the file is validated (``_stream_write``): whatever the
-checks then find, the rows already sent are rolled back with the rest.
+the way in, the new rows are written while the file is validated (``_stream_write``): whatever
+the checks then find, the rows already sent are rolled back with the rest. Every write of a
+batch goes through ``bureau.services.records_bulk_write``.
 
 Validation is the forms' validation: every row goes through ``bureau.services.record_prepare``,
 the step ``record_save`` runs before saving (the permission: a township liaison writes only rows
@@ -27,10 +28,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
 
-from bureau import permissions
-from bureau.changes import rewritten
-from bureau.services import record_prepare, record_save
-from imports.engine import bulk
+from bureau import batch, permissions
+from bureau.services import record_prepare, records_bulk_write
 from imports.engine import normalise as norm
 from imports.engine import widgets as w
 from imports.engine.headers import (
@@ -286,10 +285,6 @@ class Importer:
                     transaction.set_rollback(True)
                 else:
                     result.written = True
-                    if not self.resource.row_by_row:
-                        # COPY and bulk writes send no model signals: what is kept from the
-                        # records (the dashboard's summaries) is told here, in the transaction.
-                        rewritten(self.model, sender=self)
         except (IntegrityError, DatabaseError) as error:
             result.written = False
             result.file_error = _(
@@ -298,16 +293,19 @@ class Importer:
         self.progress("done", result.total, result.total)
         return result
 
-    def _write(self, rows: list[_Row], result: ImportResult, *, now=None):
+    def _write(self, rows: list[_Row], result: ImportResult, *, now=None, new=True):
+        """The valid rows, checked already (``_validate``, ``_check_unique``), through the
+        write service's batch write; ``new=False``: the changed rows only."""
         self.progress("write", 0, result.new + result.changed)
         valid = [r for r in rows if not r.errors]
-        bulk.write(
-            self.model,
-            new=[r.instance for r in valid if r.state == NEW],
+        records_bulk_write(
+            model=self.model,
+            new=[r.instance for r in valid if r.state == NEW] if new else (),
             changed=[r.instance for r in valid if r.state == CHANGED],
-            changed_fields=self._update_fields(),
             user=self.user,
             reason=self.reason,
+            admin_only=self.entity.admin_only,
+            prepared=True,
             now=now,
         )
 
@@ -319,8 +317,6 @@ class Importer:
         whose validation asks the database nothing (a check constraint is validated by a
         query, and the connection is busy with the COPY)."""
         if dry_run or self.resource.row_by_row or not self.stream_rows:
-            return False
-        if not bulk.copy_supported():
             return False
         if not self.skip_invalid and any(row.errors for row in rows):
             return False  # blocked already: validated only to report, nothing to write
@@ -335,14 +331,14 @@ class Importer:
     def _stream_write(self, rows: list[_Row], result: ImportResult):
         """Validate the rows chunk by chunk inside the COPY that writes the new ones: each
         valid new row goes to PostgreSQL as soon as its chunk is checked, so the server inserts
-        one chunk while Python checks the next (``bulk.insert_streaming``). The whole-file
+        one chunk while Python checks the next (``records_bulk_write(stream=...)``). The whole-file
         checks (uniqueness) follow; whatever they or the rows find, the caller rolls every
         write back unless the file may be written, exactly as when the writing follows the
         checks.
 
         Two things send the file back the way it takes without streaming (the COPY rolled back
         to a savepoint, the rows' errors as before it): a validation that queries the database
-        (``bulk.QueryDuringCopy``: a model's ``clean()`` reading other records) and the COPY
+        (``batch.QueryDuringCopy``: a model's ``clean()`` reading other records) and the COPY
         refused by the database (a unique index: the checks then word the error for the row,
         as they do when they run first). With ``skip_invalid``, a row written and only then
         found invalid by the whole-file checks (a deferred unique constraint) rolls the COPY
@@ -363,19 +359,21 @@ class Importer:
                         emitted.append(row)
                         yield row.instance
 
-        now = bulk.stamp()
+        now = batch.stamp()
         sid = transaction.savepoint()
         try:
-            bulk.insert_streaming(
-                self.model,
-                valid_new(),
-                reserve=candidates,
+            records_bulk_write(
+                model=self.model,
+                new=valid_new(),
+                stream=candidates,
+                per_read=chunk,
                 user=self.user,
                 reason=self.reason,
+                admin_only=self.entity.admin_only,
+                prepared=True,
                 now=now,
-                per_read=chunk,
             )
-        except (bulk.QueryDuringCopy, DatabaseError):
+        except (batch.QueryDuringCopy, DatabaseError):
             transaction.savepoint_rollback(sid)
             for row, count in zip(rows, before, strict=True):
                 del row.errors[count:]
@@ -397,17 +395,7 @@ class Importer:
             self._write(rows, result, now=now)
             return
         transaction.savepoint_commit(sid)
-        changed = [row.instance for row in rows if row.state == CHANGED and not row.errors]
-        if changed:
-            bulk.write(
-                self.model,
-                new=[],
-                changed=changed,
-                changed_fields=self._update_fields(),
-                user=self.user,
-                reason=self.reason,
-                now=now,
-            )
+        self._write(rows, result, now=now, new=False)
 
     def _check_permission(self):
         if self.user is not None and not permissions.can_change_model(
@@ -630,13 +618,10 @@ class Importer:
         the rows are read as plain tuples and the instances made as ``Model.from_db`` makes
         them, without its per-row call overhead (a re-import reads every record it names)."""
         queryset = self.model._default_manager.all()
-        if bulk.copy_supported():
-            # One array parameter instead of thousands of placeholders to compile and bind.
-            column = connection.ops.quote_name(self.model._meta.get_field(attname).column)
-            table = connection.ops.quote_name(self.model._meta.db_table)
-            queryset = queryset.extra(where=[f"{table}.{column} = ANY(%s)"], params=[values])
-        else:
-            queryset = queryset.filter(**{f"{attname}__in": values})
+        # One array parameter instead of thousands of placeholders to compile and bind.
+        column = connection.ops.quote_name(self.model._meta.get_field(attname).column)
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        queryset = queryset.extra(where=[f"{table}.{column} = ANY(%s)"], params=[values])
         m2m = [n for n in self.present if self.model_fields[n].many_to_many]
         liaison = self.user is not None and self.user.is_liaison and self.model.township_lookup
         if m2m or liaison or queryset.query.select_related or not _plain_init(self.model):
@@ -893,44 +878,35 @@ class Importer:
 
     # ---- writing ---------------------------------------------------------------------------
 
-    def _update_fields(self) -> set[str]:
-        """Every concrete field: ``clean()`` may derive fields the file does not name
-        (``expires_on`` from ``issued_on``)."""
-        return {
-            f.name
-            for f in self.model._meta.concrete_fields
-            if not f.primary_key and not getattr(f, "auto_now_add", False)
-        }
-
     def _write_row_by_row(self, rows: list[_Row], result: ImportResult):
-        """Entities with many-to-many columns, or a ``clean()`` reading other rows, go through
-        ``record_save`` one row at a time, each in a savepoint so one bad row reports its error
-        and the rest carry on; the caller rolls everything back when the import is blocked."""
-        admin_only = self.entity.admin_only
+        """Entities with many-to-many columns, or a ``clean()`` reading other rows, are checked
+        and saved one row at a time, in the file's order (``records_bulk_write(in_order=True)``:
+        ``record_save`` each in a savepoint, so one bad row reports its error and the rest carry
+        on); the caller rolls everything back when the import is blocked."""
         todo = [r for r in rows if r.state in (NEW, CHANGED) and not r.errors]
-        for count, row in enumerate(todo, 1):
-            instance = row.instance
-            instance._change_reason = self.reason
-            sid = transaction.savepoint()
-            try:
-                record_save(
-                    instance=instance, user=self.user, m2m=row.m2m or None, admin_only=admin_only
-                )
-            except ValidationError as error:
-                transaction.savepoint_rollback(sid)
+        new = [r for r in todo if r.state == NEW]
+        changed = [r for r in todo if r.state == CHANGED]
+        by_instance = {id(r.instance): r for r in todo}
+        self.progress("write", 0, len(todo))
+        outcome = records_bulk_write(
+            model=self.model,
+            new=[r.instance for r in new],
+            changed=[r.instance for r in changed],
+            links=[r.m2m or None for r in (*new, *changed)],
+            user=self.user,
+            reason=self.reason,
+            admin_only=self.entity.admin_only,
+            skip_invalid=True,
+            in_order=True,
+        )
+        for instance, error in outcome.refused:
+            row = by_instance[id(instance)]
+            if isinstance(error, ValidationError):
                 self._add_validation_errors(row, error)
-            except PermissionDenied as error:
-                transaction.savepoint_rollback(sid)
-                row.errors.append(RowError(row.number, message=str(error)))
-            except IntegrityError as error:
-                transaction.savepoint_rollback(sid)
-                row.errors.append(
-                    RowError(row.number, message=_("数据库拒绝写入：%(e)s") % {"e": error})
-                )
             else:
-                transaction.savepoint_commit(sid)
-            if count % 200 == 0:
-                self.progress("write", count, len(todo))
+                row.errors.append(RowError(row.number, message=str(error)))
+        self.progress("write", len(todo), len(todo))
+        admin_only = self.entity.admin_only
         for row in rows:
             if row.state == UNCHANGED and not row.errors:
                 try:

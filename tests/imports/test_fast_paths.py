@@ -16,9 +16,10 @@ import random
 import pytest
 from django.core.exceptions import ValidationError
 
+from bureau import batch as bulk
 from bureau.validators import validate_credit_code
 from enterprises.models import Enterprise
-from imports.engine import bulk, pipeline
+from imports.engine import pipeline
 from imports.engine.pipeline import Importer, run_import
 from imports.engine.screen import FieldScreen, credit_codes_failing
 from tests.factories import EnterpriseFactory

@@ -14,8 +14,8 @@ import datetime
 import pytest
 from django.db import connection
 
+from bureau import batch as bulk
 from enterprises.models import Enterprise
-from imports.engine import bulk
 from imports.engine.pipeline import Importer
 from tests.factories import EnterpriseFactory
 from tests.imports.conftest import code, import_outcome, xlsx_bytes

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from bureau.changes import rewritten
 from bureau.services import record_delete, record_save
+from bureau.services import records_written_tell as rewritten
 from enterprises.models import Enterprise, SmeEvaluation
 from poverty.models import ServiceVisit
 from reports import selectors, summaries, tallies
@@ -101,7 +101,7 @@ def test_a_bulk_write_that_bypasses_the_models_says_so(settings, data):
     assert_summaries_match_records(settings)
     SmeEvaluation.objects.update(status=SmeEvaluation.Status.REJECTED)  # no signal
     assert _figures(settings, True) != _figures(settings, False)  # the summary cannot know
-    rewritten(SmeEvaluation)  # what the import and seed_demo send after their COPY
+    rewritten(SmeEvaluation)  # what records_bulk_write tells after its COPY
     assert_summaries_match_records(settings)
 
 

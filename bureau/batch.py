@@ -1,15 +1,18 @@
-"""Writing validated rows fast, with their history rows.
+"""The batch writes' speed device: ``COPY`` instead of one ``INSERT`` or ``UPDATE`` per record.
 
-On PostgreSQL new rows go in with ``COPY`` (ids reserved from the table's sequence first, so
-the history rows can name them) and changed rows through ``COPY`` into a temporary table and
-one ``UPDATE ... FROM``; each also gets its simple_history row (``+`` / ``~``) with the user and
-a change reason, written the same way. Elsewhere (SQLite in development) simple_history's
-``bulk_create_with_history`` / ``bulk_update_with_history`` do the same job more slowly.
+Justified by ``scripts/bench/import_bench.py`` (50,000 enterprises: the import within 2x a bare
+COPY of the same rows and more than 3x django-import-export tuned, which writes with
+``bulk_create``) and ``scripts/bench/seed_bench.py``; ``docs/batch-writes.md`` has the figures.
+Only ``bureau.services.records_bulk_write`` calls it: every row it is handed has passed
+``record_prepare`` and the batch's uniqueness check there.
 
-Rows reach this module only after the importer has run ``bureau.services.record_prepare`` (the
-checks ``record_save`` runs before saving: permission, dates, ``full_clean``) on each of them
-and checked the file's uniqueness; database constraints still guard the write, and any
-violation rolls the whole import back.
+New rows go in with ``COPY`` (ids reserved from the table's sequence first, so the history rows
+can name them), changed rows through ``COPY`` into a temporary table and one ``UPDATE ...
+FROM``, many-to-many links with one ``INSERT``. Each record gets the history rows its
+``record_save`` would have left (simple_history's ``+`` when added, ``~`` when changed and
+again when its links were set, the links' own history rows with it), written by the server from
+the rows just written. Database constraints still guard the write: a violation rolls the
+batch back.
 """
 
 import csv
@@ -20,7 +23,7 @@ import uuid
 
 from django.db import connection
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.models import HistoricalRecords
 
 COPY_CHUNK = 20_000
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -56,40 +59,16 @@ def write(
         for attname in on_update:
             data[attname] = now
     fields = sorted(changed_fields | _auto_now_fields(model))
-    if copy_supported():
-        if new:
-            _copy_insert(model, new, user=user, reason=reason, now=now)
-        if changed:
-            _copy_update(model, changed, fields, user=user, reason=reason, now=now)
-        return
     if new:
-        bulk_create_with_history(
-            new, model, batch_size=1000, default_user=user, default_change_reason=reason
-        )
+        _copy_insert(model, new, user=user, reason=reason, now=now)
     if changed:
-        bulk_update_with_history(
-            changed,
-            model,
-            fields,
-            batch_size=500,
-            default_user=user,
-            default_change_reason=reason,
-        )
+        _copy_update(model, changed, fields, user=user, reason=reason, now=now)
 
 
-def stamp():
-    """The timestamp of one import's writes; as text for COPY, formatted once rather than per
+def stamp() -> str:
+    """The timestamp of one batch's writes; as text for COPY, formatted once rather than per
     row and column."""
-    now = timezone.now()
-    return now.isoformat() if copy_supported() else now
-
-
-def copy_supported() -> bool:
-    """PostgreSQL through psycopg2 (the pinned driver), whose cursors have ``copy_expert``."""
-    return (
-        connection.vendor == "postgresql"
-        and getattr(connection.Database, "__name__", "") == "psycopg2"
-    )
+    return timezone.now().isoformat()
 
 
 def _auto_now_fields(model) -> set[str]:
@@ -149,7 +128,7 @@ class _LazyCopy:
         return buffer.getvalue()
 
 
-def insert_streaming(model, instances, *, reserve: int, user, reason: str, now, per_read=500):
+def insert_streaming(model, instances, *, reserve: int, user, reason: str, now, per_read=2000):
     """Insert the instances the iterable ``instances`` yields (at most ``reserve``), with their
     history rows, in one COPY that takes each row as soon as it is yielded: PostgreSQL inserts
     the rows already sent while ``instances`` works out the next ones. Returns the instances
@@ -320,3 +299,77 @@ def _copy_update(model, instances, fields: list[str], *, user, reason, now) -> N
         cursor.execute(f"DROP TABLE {qn(temp)}")
         if hasattr(model, "history"):
             _history(cursor, model, instances, history_type="~", user=user, reason=reason, now=now)
+
+
+def link(model, links: dict[str, dict[int, list[int]]], *, user, reason: str, now) -> None:
+    """Add the many-to-many links of records just added: ``{field name: {record id: [target
+    ids]}}``. As ``record_save``'s ``set()`` does, each record whose field gains links gets a
+    ``~`` history row after them, carrying the links' own history rows (simple_history's
+    ``m2m_fields``)."""
+    qn = connection.ops.quote_name
+    tracked = (
+        getattr(model.history.model, "_history_m2m_fields", ()) if hasattr(model, "history") else ()
+    )
+    with connection.cursor() as cursor:
+        for name, targets in links.items():
+            field = model._meta.get_field(name)
+            through = field.remote_field.through._meta
+            source = qn(through.get_field(field.m2m_field_name()).column)
+            target = qn(through.get_field(field.m2m_reverse_field_name()).column)
+            pairs = [(pk, t) for pk, ts in targets.items() for t in dict.fromkeys(ts)]
+            if not pairs:
+                continue
+            sources, ends = zip(*pairs, strict=True)
+            cursor.execute(
+                f"INSERT INTO {qn(through.db_table)} ({source}, {target}) "
+                "SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
+                [list(sources), list(ends)],
+            )
+            if not hasattr(model, "history"):
+                continue
+            linked = [pk for pk, ts in targets.items() if ts]
+            histories = _history_of(cursor, model, linked, user=user, reason=reason, now=now)
+            for other in tracked:
+                _link_history(cursor, model, other, histories)
+
+
+def _history_of(cursor, model, pks: list[int], *, user, reason: str, now) -> list[int]:
+    """A ``~`` history row for each record of ``pks``, as the table holds it; their ids."""
+    history = model.history.model
+    qn = connection.ops.quote_name
+    special = ("history_date", "history_type", "history_user", "history_change_reason")
+    own = [
+        f
+        for f in history._meta.concrete_fields
+        if f.name not in special and f.attname != "history_id"
+    ]
+    names = {f.name: f.column for f in model._meta.concrete_fields}
+    targets = [f.column for f in own] + [history._meta.get_field(name).column for name in special]
+    sources = ", ".join(f"m.{qn(names[f.name])}" for f in own)
+    pk = qn(model._meta.pk.column)
+    cursor.execute(
+        f"INSERT INTO {qn(history._meta.db_table)} ({', '.join(qn(c) for c in targets)}) "
+        f"SELECT {sources}, %s, '~', %s, %s FROM {qn(model._meta.db_table)} AS m "
+        f"WHERE m.{pk} = ANY(%s) ORDER BY m.{pk} RETURNING history_id",
+        [now, getattr(user, "pk", None), reason, pks],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _link_history(cursor, model, field, histories: list[int]) -> None:
+    """The links of ``field`` as they stand, copied beside the history rows ``histories``."""
+    qn = connection.ops.quote_name
+    m2m_history = HistoricalRecords.m2m_models[field]._meta
+    through = field.remote_field.through._meta
+    columns = [f.column for f in through.concrete_fields]
+    source = qn(through.get_field(field.m2m_field_name()).column)
+    record = qn(model.history.model._meta.get_field(model._meta.pk.name).column)
+    cursor.execute(
+        f"INSERT INTO {qn(m2m_history.db_table)} "
+        f"({', '.join(qn(c) for c in columns)}, {qn('history_id')}) "
+        f"SELECT {', '.join('t.' + qn(c) for c in columns)}, h.history_id "
+        f"FROM {qn(through.db_table)} AS t "
+        f"JOIN {qn(model.history.model._meta.db_table)} AS h ON h.{record} = t.{source} "
+        f"WHERE h.history_id = ANY(%s) ORDER BY h.history_id, t.{qn(through.pk.column)}",
+        [histories],
+    )
