@@ -7,6 +7,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
+from api.authentication import refuse_if_password_change_due
 from api.parsers import PARSERS
 
 
@@ -29,5 +30,8 @@ class TokenView(ObtainAuthToken):
                     {"detail": get_lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS
                 )
             return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        # A one-time password buys no token: the user sets their own first (403).
+        refuse_if_password_change_due(user)
+        token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
