@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.validators import UniqueValidator
 
@@ -27,7 +27,7 @@ from bureau import permissions
 from bureau.services import record_delete, record_save
 from bureau.text import TEXT_MAX_LENGTH
 from bureau.validators import date_fields, validate_date_range
-from portal.crud import CrudViewSet, ScopedFilterSetMixin
+from portal.crud import CrudViewSet, ScopedFilterSetMixin, search_records
 
 
 class EntityPagination(PageNumberPagination):
@@ -120,7 +120,9 @@ class EntityViewSet(BulkActionsMixin, viewsets.ModelViewSet):
     crud: CrudViewSet
     permission_classes = [EntityPermission]
     pagination_class = EntityPagination
-    filter_backends = [filters.DjangoFilterBackend, SearchFilter, OrderingFilter]
+    # ``search`` is a filter of the filter set (the page's own search), not DRF's SearchFilter:
+    # the bulk actions then resolve ``filter`` through exactly the list's parameters.
+    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
     lookup_value_regex = r"\d+"
 
     @property
@@ -211,10 +213,17 @@ def build_filterset(crud: CrudViewSet) -> type[EntityFilterSet]:
     model = crud.model
     # The page's own declaration, lookups included (``date: ["year", "month"]``).
     meta = type("Meta", (), {"model": model, "fields": crud.filter_fields})
+    extra = {}
+    if crud.search_fields:
+        fields = tuple(crud.search_fields)
+        extra["search"] = filters.CharFilter(
+            method=lambda queryset, _name, value: search_records(queryset, fields, value),
+            label=gettext_lazy("搜索"),
+        )
     filterset = type(
         f"{model.__name__}ApiFilterSet",
         (EntityFilterSet,),
-        {"Meta": meta, "__module__": __name__},
+        {"Meta": meta, "__module__": __name__, **extra},
     )
     filterset.multi_valued = frozenset(
         name for name in filterset.base_filters if _is_multi_valued(model, name)

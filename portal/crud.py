@@ -236,13 +236,20 @@ class EntityFilterSet(ScopedFilterSetMixin, django_filters.FilterSet):
         return filter_
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value or not self.search_fields:
-            return queryset
-        condition = Q()
-        for field in self.search_fields:
-            condition |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(condition)
+        return search_records(queryset, self.search_fields, value)
+
+
+def search_records(queryset, fields, value: str):
+    """The list's free-text search: records with ``value`` in any of ``fields``. The page's
+    ``q`` and the API's ``search`` are this one search, so a bulk action's ``search`` selects
+    exactly the rows the list shows."""
+    value = (value or "").strip()
+    if not value or not fields:
+        return queryset
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__icontains": value})
+    return queryset.filter(condition)
 
 
 class CrudViewSet:
