@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bureau.models import Role, User
+from bureau.services import save_unique
 
 # One-time passwords avoid characters that read alike (0/O, 1/l/I).
 OTP_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
@@ -59,7 +60,8 @@ def user_create(*, actor, username: str, full_name: str, role: str, township=Non
     password = one_time_password()
     user.set_password(password)
     user.full_clean()
-    user.save()
+    # The same user name created at the same moment: the form's message, not a 500.
+    save_unique(user)
     return user, password
 
 
