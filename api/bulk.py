@@ -16,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from bureau.bulk import BulkOutcome, BulkRefused
-from portal.bulk import Selection, SelectionError, bulk_form, bulk_submit
+from portal.bulk import Selection, SelectionError, bulk_form, bulk_submit, filter_problems
 from portal.models import BulkJob
 
 
@@ -77,12 +77,33 @@ class BulkJobQueuedSerializer(serializers.Serializer):
     total = serializers.IntegerField()
 
 
-def _selection(data) -> Selection:
+def _selection(view, data) -> Selection:
+    """The records named by ``ids``, or by ``filter``: exactly the parameters the entity's list
+    (``GET …/``) accepts, checked by the list's own filter set. A key it does not know, or a
+    value it refuses, is a 400 naming each, and nothing is written."""
     if "ids" in data:
         return Selection(tuple(dict.fromkeys(data["ids"])))
     query = QueryDict(mutable=True)
     for key, value in data["filter"].items():
         query[key] = value
+    filterset = view.filterset_class(
+        query, queryset=view.crud.get_queryset(view.request.user), request=view.request
+    )
+    problems = filter_problems(filterset)
+    if problems:
+        known = "、".join(name for name in filterset.filters)
+        raise ValidationError(
+            {
+                "filter": [
+                    _("筛选参数 %(key)s：%(why)s。") % {"key": key, "why": why}
+                    for key, why in problems.items()
+                ]
+                + [_("未写入任何记录。可用的筛选参数：%(known)s。") % {"known": known}]
+            }
+        )
+    # The page's filter set names the same filters; its free-text search is ``q``.
+    if "search" in query:
+        query["q"] = query.pop("search")[-1]
     return Selection(None, query.urlencode())
 
 
@@ -138,7 +159,7 @@ class BulkActionsMixin:
             if not form.is_valid():
                 raise ValidationError({"changes": form.errors.get_json_data()})
             changes = form.changes
-        selection = _selection(data)
+        selection = _selection(self, data)
         try:
             records, total = selection.resolve(crud, request.user)
         except SelectionError as error:

@@ -23,6 +23,22 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class Stale(exceptions.APIException):
+    """An edit based on a version older than the stored one (``updated_at`` sent back, or
+    ``If-Match``): 409, or 412 when the version came as ``If-Match``."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("记录已被他人修改，请重新读取后再保存。")
+    default_code = "stale"
+
+    def __init__(self, current: str, *, precondition: bool = False):
+        super().__init__(
+            {"detail": str(self.default_detail), "updated_at": current}, code=self.default_code
+        )
+        if precondition:
+            self.status_code = status.HTTP_412_PRECONDITION_FAILED
+
+
 def validation_error_detail(error: DjangoValidationError):
     """``full_clean``'s errors in DRF's shape: ``{"field": ["消息"], "non_field_errors": [...]}``."""
     if hasattr(error, "error_dict"):

@@ -16,18 +16,24 @@ from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.validators import UniqueValidator
 
 from api.bulk import BulkActionsMixin
-from api.exceptions import Conflict, validation_error_detail
+from api.exceptions import Conflict, Stale, validation_error_detail
 from api.permissions import EntityPermission
 from bureau import permissions
-from bureau.services import record_delete, record_save
+from bureau.services import (
+    VERSION_FIELD,
+    RecordChanged,
+    record_delete,
+    record_save,
+    record_version,
+)
 from bureau.text import TEXT_MAX_LENGTH
 from bureau.validators import date_fields, validate_date_range
-from portal.crud import CrudViewSet, ScopedFilterSetMixin
+from portal.crud import CrudViewSet, ScopedFilterSetMixin, search_records
 
 
 class EntityPagination(PageNumberPagination):
@@ -89,13 +95,18 @@ class EntitySerializer(serializers.ModelSerializer):
         return {name: validated_data.pop(name) for name in names if name in validated_data}
 
     def _save(self, instance, m2m):
+        view = self.context.get("view")
+        based_on, header = getattr(view, "based_on", (None, False))
         try:
             return record_save(
                 instance=instance,
                 user=self.context["request"].user,
                 m2m=m2m,
                 admin_only=self.admin_only,
+                based_on=based_on,
             )
+        except RecordChanged as error:
+            raise Stale(error.current, precondition=header) from error
         except DjangoValidationError as error:
             raise serializers.ValidationError(validation_error_detail(error)) from error
 
@@ -120,7 +131,9 @@ class EntityViewSet(BulkActionsMixin, viewsets.ModelViewSet):
     crud: CrudViewSet
     permission_classes = [EntityPermission]
     pagination_class = EntityPagination
-    filter_backends = [filters.DjangoFilterBackend, SearchFilter, OrderingFilter]
+    # ``search`` is a filter of the filter set (the page's own search), not DRF's SearchFilter:
+    # the bulk actions then resolve ``filter`` through exactly the list's parameters.
+    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
     lookup_value_regex = r"\d+"
 
     @property
@@ -143,6 +156,29 @@ class EntityViewSet(BulkActionsMixin, viewsets.ModelViewSet):
         return queryset
 
     @property
+    def based_on(self) -> tuple[str | None, bool]:
+        """The version a PUT or PATCH was based on, and whether it came as ``If-Match``: the
+        header's ETag, else the ``updated_at`` the client read and sends back (a GET turned
+        into a PUT carries it). Neither: the write names no version and is not checked."""
+        header = self.request.headers.get("If-Match")
+        if header and header.strip() != "*":
+            return header.strip().removeprefix("W/").strip('"'), True
+        sent = self.request.data.get(VERSION_FIELD) if hasattr(self.request.data, "get") else None
+        if sent not in (None, ""):
+            return str(sent), False
+        return None, False
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        _etag(response, self.get_object())
+        return response
+
+    def update(self, request, *args, **kwargs):
+        response = super().update(request, *args, **kwargs)
+        _etag(response, self.get_object())
+        return response
+
+    @property
     def crud_fields(self) -> list[str]:
         return list(self.crud.form._meta.fields)
 
@@ -155,6 +191,13 @@ class EntityViewSet(BulkActionsMixin, viewsets.ModelViewSet):
             raise Conflict(
                 _("无法删除：仍有相关记录引用它（%(names)s）。") % {"names": names}
             ) from error
+
+
+def _etag(response, instance) -> None:
+    """The record's version as its ETag, to send back as ``If-Match`` with the next write."""
+    version = record_version(instance)
+    if version:
+        response["ETag"] = f'"{version}"'
 
 
 def _current_pks(instance, name: str) -> list:
@@ -211,10 +254,17 @@ def build_filterset(crud: CrudViewSet) -> type[EntityFilterSet]:
     model = crud.model
     # The page's own declaration, lookups included (``date: ["year", "month"]``).
     meta = type("Meta", (), {"model": model, "fields": crud.filter_fields})
+    extra = {}
+    if crud.search_fields:
+        fields = tuple(crud.search_fields)
+        extra["search"] = filters.CharFilter(
+            method=lambda queryset, _name, value: search_records(queryset, fields, value),
+            label=gettext_lazy("搜索"),
+        )
     filterset = type(
         f"{model.__name__}ApiFilterSet",
         (EntityFilterSet,),
-        {"Meta": meta, "__module__": __name__},
+        {"Meta": meta, "__module__": __name__, **extra},
     )
     filterset.multi_valued = frozenset(
         name for name in filterset.base_filters if _is_multi_valued(model, name)

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from api.authentication import refuse_if_password_change_due
 from api.parsers import PARSERS
 from bureau import permissions
 from portal import registry
@@ -66,5 +67,8 @@ class TokenView(ObtainAuthToken):
                     {"detail": get_lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS
                 )
             return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        # A one-time password buys no token: the user sets their own first (403).
+        refuse_if_password_change_due(user)
+        token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -13,14 +13,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bureau.models import Role, User
+from bureau.services import save_unique
 
 # One-time passwords avoid characters that read alike (0/O, 1/l/I).
 OTP_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
 
 
-def _check_admin(user) -> None:
+def _check_admin(user, target: User | None = None) -> None:
+    """``user`` may manage accounts, and ``target`` (when given) among them: only a superuser
+    changes a superuser, or a portal administrator could take over the one account that
+    reaches Django's admin (reset its password, re-role or deactivate it)."""
     if user is None or not user.is_admin:
         raise PermissionDenied(_("只有系统管理员可以管理用户。"))
+    if target is not None and target.is_superuser and not user.is_superuser:
+        raise PermissionDenied(_("只有超级管理员可以修改超级管理员的账号。"))
+
+
+def may_manage(actor, target: User) -> bool:
+    """Whether ``actor`` may change ``target`` (the pages hide what they would refuse)."""
+    try:
+        _check_admin(actor, target)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def one_time_password(length: int = 12) -> str:
@@ -45,13 +60,14 @@ def user_create(*, actor, username: str, full_name: str, role: str, township=Non
     password = one_time_password()
     user.set_password(password)
     user.full_clean()
-    user.save()
+    # The same user name created at the same moment: the form's message, not a 500.
+    save_unique(user)
     return user, password
 
 
 @transaction.atomic
 def user_update(*, actor, user: User, full_name: str, role: str, township, is_active: bool) -> User:
-    _check_admin(actor)
+    _check_admin(actor, user)
     if user.pk == actor.pk and (not is_active or role != Role.ADMIN) and not actor.is_superuser:
         raise ValidationError(_("不能停用自己的账号或取消自己的管理员角色。"))
     user.full_name, user.role, user.is_active = full_name, role, is_active
@@ -66,8 +82,8 @@ def user_update(*, actor, user: User, full_name: str, role: str, township, is_ac
 @transaction.atomic
 def user_password_reset(*, actor, user: User) -> str:
     """A new one-time password (shown once); the user's sessions end and the next login asks
-    for a password of their own."""
-    _check_admin(actor)
+    for a password of their own, and the user's API tokens stop answering."""
+    _check_admin(actor, user)
     password = one_time_password()
     user.set_password(password)
     user.must_change_password = True
@@ -78,7 +94,7 @@ def user_password_reset(*, actor, user: User) -> str:
 
 def user_unlock(*, actor, user: User) -> int:
     """Clear the failed logins that locked ``user`` out (django-axes)."""
-    _check_admin(actor)
+    _check_admin(actor, user)
     from axes.utils import reset
 
     return reset(username=user.username)
@@ -107,7 +123,24 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
+    # A token taken with the old password must not outlive it.
+    tokens_revoke(user=user)
     return user
+
+
+def tokens_revoke(*, user: User) -> int:
+    """Delete ``user``'s API tokens: the next request with one answers 401. Whatever ends a
+    user's sessions (a password change or reset, 退出其他登录, deactivation) calls this."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _counts = Token.objects.filter(user=user).delete()
+    return deleted
+
+
+def tokens_count(user: User) -> int:
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.filter(user=user).count()
 
 
 def _sessions_of(user: User):
@@ -117,10 +150,12 @@ def _sessions_of(user: User):
 
 
 def sessions_end(*, user: User, keep: str | None = None) -> int:
-    """End ``user``'s sessions (but ``keep``): other browsers are logged out at their next page.
-    Sessions are few on an intranet portal; each is decoded once."""
+    """End ``user``'s sessions (but ``keep``) and their API tokens: other browsers are logged
+    out at their next page, API clients at their next call. Sessions are few on an intranet
+    portal; each is decoded once."""
     keys = [s.session_key for s in _sessions_of(user) if s.session_key != keep]
     Session.objects.filter(session_key__in=keys).delete()
+    tokens_revoke(user=user)
     return len(keys)
 
 

@@ -14,11 +14,12 @@ written (``BulkRefused``), as an import with errors writes nothing unless told t
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Model
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Model, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
-from bureau.services import records_bulk_write
+from bureau.services import record_restore, records_bulk_write
 
 # How often the progress callback hears of a long run.
 PROGRESS_EVERY = 100
@@ -125,6 +126,45 @@ def _written(outcome: BulkOutcome, *, changed=(), deleted=(), skip_invalid, **co
     if outcome.refused and not skip_invalid:
         raise BulkRefused(outcome)
     return outcome
+
+
+def batch_reason(batch: str) -> str:
+    """The change reason of every history row one 批量删除 writes: the batch names it, so the
+    trash restores the whole deletion in one action (``records_bulk_restore``)."""
+    return _("批量删除（批次 %(batch)s）") % {"batch": batch}
+
+
+def is_batch_reason(reason: str | None) -> bool:
+    prefix = batch_reason("").split("%")[0].rstrip(" ）)")
+    return bool(reason) and reason.startswith(prefix) and reason != prefix
+
+
+def deleted_in_batch(model: type[Model], reason: str):
+    """The history rows of ``model``'s records deleted by the batch ``reason`` and still
+    deleted (the deletion is each record's latest history row, the record is not back)."""
+    history = model.history.model
+    latest = history.objects.filter(id=OuterRef("id")).order_by("-history_date", "-history_id")
+    return (
+        history.objects.filter(history_type="-", history_change_reason=reason)
+        .exclude(id__in=Subquery(model._default_manager.filter(pk=OuterRef("id")).values("pk")))
+        .filter(history_id=Subquery(latest.values("history_id")[:1]))
+        .order_by("history_id")
+    )
+
+
+def records_bulk_restore(*, model: type[Model], reason: str, user) -> int:
+    """Bring back every record the bulk deletion ``reason`` sent to the trash, in one
+    transaction (administrators only, as a single restore). Returns how many."""
+    if user is None or not user.is_admin:
+        raise PermissionDenied(_("只有系统管理员可以使用回收站。"))
+    if not is_batch_reason(reason):
+        raise ValidationError(_("这不是一次批量删除。"))
+    restored = 0
+    with transaction.atomic():
+        for historical in deleted_in_batch(model, reason).iterator(chunk_size=500):
+            record_restore(historical=historical, user=user)
+            restored += 1
+    return restored
 
 
 def _holds(instance: Model, name: str, value) -> bool:

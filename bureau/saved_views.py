@@ -2,13 +2,18 @@
 saved view; whoever may read it (the owner, and the users of the owner's role when it is
 shared) is decided where it is read (``portal.saved_views``)."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bureau.models import SavedView
+from bureau.models import SavedView, User
 from bureau.permissions import has_role
+from bureau.services import save_unique
 from bureau.text import clean_text
+
+# Views one user may keep (all lists together): each shared one is counted on every workbench
+# of the owner's role, so one account must not be able to flood them.
+MAX_PER_USER = 50
 
 
 def _check_owner(user, view: SavedView) -> None:
@@ -33,13 +38,19 @@ def saved_view_save(
     if view is None:
         if not has_role(user):
             raise PermissionDenied(_("您的账号还没有分配角色。"))
+        # The owner's row locked: two saves at once cannot both pass the cap.
+        User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
+        if SavedView.objects.filter(owner=user).count() >= MAX_PER_USER:
+            raise ValidationError(
+                _("每人最多保存%(n)d个筛选，请先删除不再使用的筛选。") % {"n": MAX_PER_USER}
+            )
         view = SavedView(owner=user, entity=entity or "", query=clean_text(query or ""))
     else:
         _check_owner(user, view)
     view.name = clean_text(name or "").strip()
     view.shared = bool(shared)
     view.full_clean()
-    view.save()
+    save_unique(view)  # a same-named view saved at the same moment: the model's message
     return view
 
 

@@ -8,6 +8,7 @@ row, one uniqueness check for the whole batch, one writer of records and history
 hook (``records_written_hooks``) that tells the layers above what a batch wrote.
 """
 
+import datetime
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -195,6 +196,64 @@ def _form_field_checks(field) -> tuple:
     return tuple(formfield.validators) if formfield is not None else ()
 
 
+# ---- optimistic concurrency: every edit names the version it was based on -------------------
+
+VERSION_FIELD = "updated_at"  # every DomainModel and ReferenceModel keeps it (auto_now)
+
+
+class RecordChanged(ValidationError):
+    """The record was saved by someone else since the version the edit was based on: nothing
+    is written. ``current`` is the version it is at now. A ValidationError, so an entry point
+    that does not word it itself still refuses the write."""
+
+    def __init__(self, current: str):
+        super().__init__(_("记录已被他人修改，请核对后再保存。"), code="stale")
+        self.current = current
+
+
+def record_version(instance: Model) -> str:
+    """The version an edit of ``instance`` is based on, as the form and the API carry it."""
+    value = getattr(instance, VERSION_FIELD, None)
+    return value.isoformat() if value is not None else ""
+
+
+def record_check_version(*, instance: Model, based_on: str | None) -> None:
+    """Refuse (``RecordChanged``) an edit of a stored record based on an older version than
+    the stored one. The row stays locked to the end of the caller's transaction, so two saves
+    based on one version cannot both pass. ``None``: the caller names no version (a write that
+    sets values regardless, such as a bulk edit or an import); nothing is checked."""
+    if based_on is None or instance.pk is None or instance._state.adding:
+        return
+    try:
+        based = datetime.datetime.fromisoformat(based_on)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(_("记录版本无效，请重新打开后再修改。"), code="version") from error
+    current = (
+        type(instance)
+        ._base_manager.select_for_update()
+        .filter(pk=instance.pk)
+        .values_list(VERSION_FIELD, flat=True)
+        .first()
+    )
+    if current is not None and current != based:
+        raise RecordChanged(current.isoformat())
+
+
+def save_unique(instance: Model, **kwargs) -> Model:
+    """``instance.save()``, where a concurrent creation of the same unique thing (the row
+    another transaction committed between our ``full_clean`` and our insert) is answered
+    with the model's own message (``ValidationError``) rather than an IntegrityError: the
+    insert waited for that transaction, so the check sees its row now."""
+    try:
+        with transaction.atomic():
+            instance.save(**kwargs)
+    except IntegrityError:
+        instance.validate_unique()
+        instance.validate_constraints()
+        raise
+    return instance
+
+
 @transaction.atomic
 def record_save(
     *,
@@ -203,16 +262,19 @@ def record_save(
     m2m: dict[str, Iterable] | None = None,
     admin_only: bool = False,
     validate: bool = True,
+    based_on: str | None = None,
 ) -> Model:
     """Check (``record_prepare``) and save ``instance`` on behalf of ``user`` (``None``: the
     system itself).
 
     ``m2m`` sets many-to-many fields to the records the user chose; members the user may not
     choose (another township's enterprises, for a liaison) were never offered to them, so they
-    are kept rather than dropped."""
+    are kept rather than dropped. ``based_on``: the version the edit started from
+    (``record_version``); a stale one is refused (``record_check_version``)."""
+    record_check_version(instance=instance, based_on=based_on)
     record_prepare(instance=instance, user=user, admin_only=admin_only, validate=validate)
     adding = instance._state.adding
-    instance.save()
+    save_unique(instance)
     for name, values in (m2m or {}).items():
         manager = getattr(instance, name)
         keep = set() if adding else hidden_pks(user, manager.all())

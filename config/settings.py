@@ -180,6 +180,12 @@ BACKUP_MIN_FREE_BYTES = env.int("BACKUP_MIN_FREE_BYTES", default=512 * 1024**2)
 # On PostgreSQL the database goes through pg_dump / pg_restore / psql of the server's major
 # version, looked up in this folder first, then on PATH, then in /usr/lib/postgresql/<major>/bin.
 BACKUP_PG_BIN_DIR = env.str("BACKUP_PG_BIN_DIR", default="")
+# A pg_dump backup carries an HMAC over its entries under this key (empty: one derived from
+# SECRET_KEY), checked before anything is restored: another install restores it only with the
+# same key. The restore's SQL runs as this role, without superuser rights (created if missing
+# when the portal's own database user is a superuser).
+BACKUP_SIGNING_KEY = env.str("BACKUP_SIGNING_KEY", default="")
+BACKUP_RESTORE_ROLE = env.str("BACKUP_RESTORE_ROLE", default="bureau_restore")
 
 # --- Import file retention --- uploaded spreadsheets and their error reports are deleted this
 # many days after the import finished (beat, daily); the job rows stay as the audit trail.
@@ -244,8 +250,9 @@ SIMPLE_HISTORY_REVERT_DISABLED = False
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets 401 with WWW-Authenticate rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Both refuse (403) a user whose one-time password is still to be changed.
+        "api.authentication.TokenAuthentication",
+        "api.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -17,6 +17,11 @@ bureau_patterns = [
         views.trash_restore,
         name="trash-restore",
     ),
+    path(
+        "trash/<str:app_label>/<str:model_name>/batch/restore/",
+        views.trash_restore_batch,
+        name="trash-restore-batch",
+    ),
 ]
 
 urlpatterns = [

@@ -20,6 +20,7 @@ from bureau.models import Industry, Township
 from cultivation import selectors
 from enterprises.models import Enterprise, HiTechApplication
 from enterprises.selectors import hitech_certificates_due
+from portal.spreadsheet import xlsx_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -67,11 +68,17 @@ def _years():
 
 
 def _xlsx(filename: str, headers: list[str], rows: list[list]) -> HttpResponse:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(headers)
+    # Every cell through the portal's one neutralising writer: a name typed as "=HYPERLINK(…)"
+    # stays text in the export.
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(xlsx_row(sheet, headers))
     for row in rows:
-        sheet.append([str(v) if v is not None and not isinstance(v, int) else v for v in row])
+        sheet.append(
+            xlsx_row(
+                sheet, [str(v) if v is not None and not isinstance(v, int) else v for v in row]
+            )
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

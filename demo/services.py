@@ -113,8 +113,9 @@ CHANGE_REASON = gettext_lazy("演示数据")
 
 DEMO_PASSWORD = "Bureau-2026"
 DEMO_ACCOUNTS = [
-    # username, role, full name, is superuser
-    ("admin", Role.ADMIN, "系统管理员", True),
+    # username, role, full name, is superuser. The portal's administrator is not a superuser:
+    # only a superuser may change one (bureau.accounts), and none is needed to run the portal.
+    ("admin", Role.ADMIN, "系统管理员", False),
     ("staff", Role.STAFF, "科室工作人员", False),
     ("liaison", Role.LIAISON, "城关街道联络员", False),
     ("leader", Role.LEADER, "局领导", False),

@@ -16,8 +16,21 @@ logs (short-lived).
 portal's SQLite days: version 2 archives and version 3 ones written with ``--format json``
 (``database.json``, ``dumpdata`` without content types and permissions), and the database-only
 ``.json`` / ``.json.gz`` dumps written before files were included. Nothing writes JSON any more.
+
+A pg_dump archive runs SQL when it is restored, so it is trusted only as far as it is checked:
+
+- it is sealed: ``signature.hmac``, an HMAC-SHA256 under ``BACKUP_SIGNING_KEY`` over every
+  other entry's name, size and bytes, written at backup and checked before anything is
+  restored (a tampered or foreign archive is refused);
+- its table of contents may hold tables, their data, sequences, constraints and indexes, and
+  of what runs code (functions, triggers, views, extensions) only what the portal's migrations
+  create (``MIGRATED_OBJECTS``, held against the migrated schema by a test);
+- its SQL runs as ``BACKUP_RESTORE_ROLE``, a role without superuser rights, so even a statement
+  that slipped through cannot reach the server's files or programs.
 """
 
+import hashlib
+import hmac
 import io
 import json
 import os
@@ -49,6 +62,7 @@ JSON_DUMP = "database.json"
 PG_DUMP = "database.pgdump"
 DUMPS = {"json": JSON_DUMP, "pg_dump": PG_DUMP}
 MEDIA = "media"
+SIGNATURE = "signature.hmac"
 # A restore unpacks into a folder of this name inside MEDIA_ROOT (same file system, so files
 # are moved into place by renaming); backups skip such folders.
 STAGING_PREFIX = ".restore-"
@@ -113,17 +127,19 @@ def backup_create(path: Path, *, database: str = DEFAULT_DB_ALIAS) -> BackupCont
         skip = {partial.resolve(), dumped.resolve()}
         files = [(file, name) for file, name in _media_files() if file.resolve() not in skip]
         contents = BackupContents(media_files=0, dump=dump)
+        seal = Seal()
         with tarfile.open(partial, "w:gz", compresslevel=COMPRESSLEVEL) as archive:
-            _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode())
-            archive.add(dumped, arcname=DUMPS[dump])
+            _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2).encode(), seal)
+            _add_file(archive, dumped, DUMPS[dump], seal)
             for file, name in files:
                 try:
-                    size = file.stat().st_size
-                    archive.add(file, arcname=f"{MEDIA}/{name}", recursive=False)
+                    size = _add_file(archive, file, f"{MEDIA}/{name}", seal)
                 except FileNotFoundError:
                     continue  # deleted since the folder was listed (the nightly import purge)
                 contents.media_files += 1
                 contents.media_bytes += size
+            if seal is not None:
+                _add_bytes(archive, SIGNATURE, seal.hexdigest().encode())
         partial.replace(path)
     finally:
         dumped.unlink(missing_ok=True)
@@ -171,12 +187,86 @@ def _media_files():
                 yield file, file.relative_to(root).as_posix()
 
 
-def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
+def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes, seal=None) -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)
     info.mtime = int(timezone.now().timestamp())
     info.mode = 0o644
+    if seal is not None:
+        seal.entry(name, info.size)
+        seal.update(data)
     archive.addfile(info, io.BytesIO(data))
+
+
+def _add_file(archive: tarfile.TarFile, file: Path, name: str, seal=None) -> int:
+    """Add ``file`` as ``name``, sealing the bytes as they are read into the archive (the
+    file is read once, so the seal covers exactly what was written). Returns its size."""
+    info = archive.gettarinfo(file, arcname=name)
+    with open(file, "rb") as source:
+        if seal is not None:
+            seal.entry(name, info.size)
+            source = _Sealing(source, seal)
+        archive.addfile(info, source)
+    return info.size
+
+
+class Seal:
+    """HMAC-SHA256 under the settings' key over a pg_dump archive's entries, in order: each
+    entry's name and size, then its bytes."""
+
+    def __init__(self):
+        key = settings.BACKUP_SIGNING_KEY or f"bureau-backup:{settings.SECRET_KEY}"
+        self._mac = hmac.new(hashlib.sha256(key.encode()).digest(), digestmod=hashlib.sha256)
+
+    def entry(self, name: str, size: int) -> None:
+        self._mac.update(f"{name}\0{size}\0".encode())
+
+    def update(self, data: bytes) -> None:
+        self._mac.update(data)
+
+    def hexdigest(self) -> str:
+        return self._mac.hexdigest()
+
+    def matches(self, signature: bytes) -> bool:
+        return hmac.compare_digest(self.hexdigest().encode(), signature.strip())
+
+
+class _Sealing:
+    """A file read through the seal (what ``tarfile.addfile`` copies into the archive)."""
+
+    def __init__(self, source, seal: Seal):
+        self._source, self._seal = source, seal
+
+    def read(self, size=-1) -> bytes:
+        data = self._source.read(size)
+        self._seal.update(data)
+        return data
+
+
+def _check_seal(members: list, into: Path) -> None:
+    """The archive's seal, computed again over the unpacked entries, is the one it carries:
+    else nothing is restored."""
+    seal = Seal()
+    signature = None
+    for member in members:
+        if member.name == SIGNATURE:
+            signature = (into / SIGNATURE).read_bytes()
+            continue
+        seal.entry(member.name, member.size)
+        with open(into / member.name, "rb") as unpacked:
+            while chunk := unpacked.read(COPY_CHUNK):
+                seal.update(chunk)
+    if signature is None:
+        raise BackupError(
+            _("备份没有签名，拒绝恢复：只恢复本系统（使用相同签名密钥）生成的 pg_dump 备份。")
+        )
+    if not seal.matches(signature):
+        raise BackupError(
+            _(
+                "备份的签名不符，拒绝恢复：文件在备份后被改动过，或由使用其他签名密钥"
+                "（BACKUP_SIGNING_KEY）的系统生成。"
+            )
+        )
 
 
 def _allowed(member: tarfile.TarInfo) -> bool:
@@ -184,7 +274,7 @@ def _allowed(member: tarfile.TarInfo) -> bool:
     relative name (no absolute paths, no ``..``, no links or devices)."""
     if not member.isfile():
         return False
-    if member.name in (MANIFEST, *DUMPS.values()):
+    if member.name in (MANIFEST, SIGNATURE, *DUMPS.values()):
         return True
     parts = PurePosixPath(member.name).parts
     return len(parts) > 1 and parts[0] == MEDIA and ".." not in parts
@@ -215,6 +305,8 @@ def _unpack(path: Path, into: Path, database: str) -> str:
         raise BackupError(
             _("无法解开备份文件（可能不完整或已损坏）：%(error)s") % {"error": error}
         ) from error
+    if dumps[0] == "pg_dump":
+        _check_seal(members, into)  # before anything is restored
     return dumps[0]
 
 
@@ -451,7 +543,122 @@ $$;
 """
 
 
-def _pg_restore(dump: Path, database: str) -> None:
+# What the portal's migrations create in PostgreSQL beyond tables, sequences, constraints and
+# indexes: an archive may hold these and no other function, trigger, view or extension
+# (``tests/ops`` holds this against the migrated schema).
+MIGRATED_OBJECTS = {
+    "EXTENSION": {"pg_trgm"},
+    "FUNCTION": {"search_grams(text)", "search_grams_query(text)"},
+}
+# Entries of a table of contents that carry no code of their own.
+PLAIN_ENTRIES = {
+    "TABLE",
+    "TABLE DATA",
+    "SEQUENCE",
+    "SEQUENCE SET",
+    "SEQUENCE OWNED BY",
+    "DEFAULT",
+    "CONSTRAINT",
+    "FK CONSTRAINT",
+    "INDEX",
+    "SCHEMA",
+}
+_TOC_LINE = re.compile(r"^\d+; \d+ \d+ (?P<kind>[A-Z]+(?: [A-Z]+)*) (?P<schema>\S+) (?P<rest>.*)$")
+
+
+def _checked_toc(toc: str, allow: dict | None = None) -> list[str]:
+    """The lines of ``pg_restore --list`` to restore; ``BackupError`` naming every entry that
+    is neither plain (tables and what hangs on them) nor an object the migrations create. The
+    comment pg_dump writes on an extension is left out: only the extension's owner may set it,
+    and it changes nothing."""
+    allowed = {kind: set(names) for kind, names in MIGRATED_OBJECTS.items()}
+    for kind, names in (allow or {}).items():
+        allowed.setdefault(kind, set()).update(names)
+    keep, unexpected = [], []
+    for line in toc.splitlines():
+        if not line.strip() or line.startswith(";"):
+            keep.append(line)
+            continue
+        match = _TOC_LINE.match(line)
+        if match is None:
+            unexpected.append(line)
+            continue
+        kind, rest = match["kind"], match["rest"].strip()
+        if kind == "COMMENT" and rest.startswith("EXTENSION "):
+            continue
+        if kind in PLAIN_ENTRIES:
+            keep.append(line)
+        elif any(rest == name or rest.startswith(f"{name} ") for name in allowed.get(kind, ())):
+            keep.append(line)
+        else:
+            unexpected.append(f"{kind} {rest}")
+    if unexpected:
+        raise BackupError(
+            _("备份中有本系统的迁移不会创建的数据库对象，拒绝恢复：%(objects)s")
+            % {"objects": "；".join(unexpected[:10])}
+        )
+    return keep
+
+
+def _is_superuser(connection) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+# As a superuser, the restore hands the portal's objects to a role without superuser rights
+# (created if missing) and runs the archive's SQL as that role: the superuser's own rights are
+# never lent to what an archive carries. %(role)s is the role, quoted.
+_LIMIT_ROLE = """
+DO $$
+DECLARE r record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = %(name)s) THEN
+        CREATE ROLE %(role)s NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION
+            NOBYPASSRLS;
+    END IF;
+    EXECUTE format('GRANT CREATE ON DATABASE %%I TO %(role)s', current_database());
+    GRANT USAGE, CREATE ON SCHEMA public TO %(role)s;
+    FOR r IN
+        SELECT c.relname, c.relkind FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+          AND NOT EXISTS (
+              SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                AND d.deptype IN ('e', 'a', 'i')
+          )
+    LOOP
+        EXECUTE format(
+            'ALTER %%s public.%%I OWNER TO %(role)s',
+            CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+            r.relname
+        );
+    END LOOP;
+    FOR r IN
+        SELECT p.proname, pg_get_function_identity_arguments(p.oid) AS args FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND NOT EXISTS (
+            SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+              AND d.deptype = 'e'
+        )
+    LOOP
+        EXECUTE format('ALTER FUNCTION public.%%I(%%s) OWNER TO %(role)s', r.proname, r.args);
+    END LOOP;
+END
+$$;
+SET LOCAL ROLE %(role)s;
+"""
+
+
+def _limit_role_sql(role: str) -> str:
+    quoted = '"' + role.replace('"', '""') + '"'
+    literal = "'" + role.replace("'", "''") + "'"
+    return _LIMIT_ROLE % {"role": quoted, "name": literal}
+
+
+def _pg_restore(dump: Path, database: str, *, allow: dict | None = None) -> None:
     """Replace ``database``'s tables with ``dump``'s in one transaction: all or nothing.
 
     ``pg_restore`` turns the archive into SQL and ``psql`` runs it, relayed by this process:
@@ -468,11 +675,38 @@ def _pg_restore(dump: Path, database: str) -> None:
     restore = pg_tool("pg_restore", database)
     psql = pg_tool("psql", database)
     env = _pg_env(database)
+    listed = subprocess.run(
+        [restore, "--list", str(dump)], env=env, capture_output=True, check=False
+    )
+    if listed.returncode:
+        raise BackupError(
+            _("pg_restore 无法读取备份中的数据库（可能不完整或已损坏）：%(error)s")
+            % {"error": listed.stderr.decode(errors="replace").strip()[-1000:]}
+        )
+    toc = listed.stdout.decode(errors="replace")
+    # ``allow``: more objects to let through (a test forcing code past the check).
+    entries = _checked_toc(toc, allow)
+    superuser = _is_superuser(connection)
     connection.close()  # no session of this process holds a lock the restore waits for
     prelude = f"BEGIN;\nSET LOCAL lock_timeout = '{RESTORE_LOCK_TIMEOUT_SECONDS}s';\n"
-    with tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as psql_errors:
+    if superuser:
+        prelude += _limit_role_sql(settings.BACKUP_RESTORE_ROLE)
+    with (
+        tempfile.TemporaryFile() as restore_errors,
+        tempfile.TemporaryFile() as psql_errors,
+        tempfile.NamedTemporaryFile("w", suffix=".list") as use_list,
+    ):
+        use_list.write("\n".join(entries) + "\n")
+        use_list.flush()
         reader = subprocess.Popen(
-            [restore, "--no-owner", "--no-privileges", "--file=-", str(dump)],
+            [
+                restore,
+                "--no-owner",
+                "--no-privileges",
+                f"--use-list={use_list.name}",
+                "--file=-",
+                str(dump),
+            ],  # fmt: skip
             env=env,
             stdout=subprocess.PIPE,
             stderr=restore_errors,

@@ -18,6 +18,7 @@ The selection is resolved again at every step from the user's own records
 the request was made) refuses the whole request and writes nothing.
 """
 
+import secrets
 from dataclasses import dataclass
 from functools import cache
 
@@ -37,12 +38,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bureau import permissions
-from bureau.bulk import BulkOutcome, BulkRefused, records_bulk_delete, records_bulk_update
+from bureau.bulk import (
+    BulkOutcome,
+    BulkRefused,
+    batch_reason,
+    records_bulk_delete,
+    records_bulk_update,
+)
 from portal.crud import ScopedFormMixin
 from portal.listing import EMPTY, labelled, plain_text
 from portal.models import BulkJob
 
 PREVIEW_ROWS = 50  # records shown on the preview and delete pages
+# Parameters of a list's address that are not filters: they never change which rows match.
+LIST_PARAMETERS = frozenset({"page", "sort", "print", "export"})
 MAX_TICKED = 5000  # ids one request may name; beyond that, select every matching record
 
 
@@ -99,10 +108,30 @@ class Selection:
                 )
             return records.order_by("pk"), found
         filterset = viewset.filterset(QueryDict(self.query), queryset=records, request=_As(user))
-        if not filterset.is_valid():
-            raise SelectionError(_("筛选条件无效，请回到列表重新筛选。"))
+        problems = filter_problems(filterset, ignored=LIST_PARAMETERS)
+        if problems:
+            # A key the list does not know would select every record: refuse, naming it.
+            raise SelectionError(
+                _("筛选条件无效（%(problems)s），未作任何修改，请回到列表重新筛选。")
+                % {"problems": "；".join(f"{k}：{v}" for k, v in problems.items())}
+            )
         records = filterset.qs.order_by("pk")
         return records, records.count()
+
+
+def filter_problems(filterset, *, ignored=frozenset()) -> dict[str, str]:
+    """``{parameter: why}`` for every parameter of a bound filter set's data that is not one
+    of its filters (and not ``ignored``), or whose value does not validate; empty when the
+    filters select exactly what the list shows. A bulk action refuses a selection with any."""
+    problems = {
+        key: _("未知的筛选参数")
+        for key in filterset.data
+        if key not in filterset.filters and key not in ignored
+    }
+    if not filterset.is_valid():
+        for key, errors in filterset.errors.items():
+            problems[key] = "".join(errors)
+    return problems
 
 
 @dataclass(frozen=True)
@@ -189,10 +218,11 @@ def bulk_form(viewset, user, data=None) -> BulkEditForm:
 # ---- running a bulk action -----------------------------------------------------------------
 
 
-def reason_for(viewset, action: str, changes: dict | None = None) -> str:
-    """The history rows' change reason: which bulk action, which fields."""
+def reason_for(viewset, action: str, changes: dict | None = None, batch: str = "") -> str:
+    """The history rows' change reason: which bulk action, which fields. A deletion names its
+    batch, so the trash (回收站) restores the whole of it in one action."""
     if action == BulkJob.Action.DELETE:
-        return _("批量删除")
+        return batch_reason(batch) if batch else _("批量删除")
     labels = "、".join(str(viewset.model._meta.get_field(name).verbose_name) for name in changes)
     return (_("批量修改：%(fields)s") % {"fields": labels})[:100]
 
@@ -210,7 +240,8 @@ def bulk_run(
     """Write the bulk action (``BulkRefused`` when records fail and are not to be skipped)."""
     if not viewset.can_change(user):
         raise PermissionDenied(_("您没有修改此类记录的权限。"))
-    reason = reason_for(viewset, action, changes)
+    batch = secrets.token_hex(4) if action == BulkJob.Action.DELETE else ""
+    reason = reason_for(viewset, action, changes, batch)
     common = {
         "user": user,
         "reason": reason,

@@ -16,7 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
@@ -33,7 +33,7 @@ from django_filters.views import FilterView
 
 from bureau import permissions
 from bureau.models import Township
-from bureau.services import record_delete, record_save
+from bureau.services import RecordChanged, record_delete, record_save, record_version
 from bureau.text import TEXT_MAX_LENGTH, CleanInputMixin, clean_data
 from bureau.validators import validate_date_range
 from portal.entities import Entity
@@ -236,13 +236,20 @@ class EntityFilterSet(ScopedFilterSetMixin, django_filters.FilterSet):
         return filter_
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value or not self.search_fields:
-            return queryset
-        condition = Q()
-        for field in self.search_fields:
-            condition |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(condition)
+        return search_records(queryset, self.search_fields, value)
+
+
+def search_records(queryset, fields, value: str):
+    """The list's free-text search: records with ``value`` in any of ``fields``. The page's
+    ``q`` and the API's ``search`` are this one search, so a bulk action's ``search`` selects
+    exactly the rows the list shows."""
+    value = (value or "").strip()
+    if not value or not fields:
+        return queryset
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__icontains": value})
+    return queryset.filter(condition)
 
 
 class CrudViewSet:
@@ -528,6 +535,30 @@ class EntityFormMixin(EntityViewMixin):
         kwargs["user"] = self.request.user
         return kwargs
 
+    def based_on(self) -> str | None:
+        """The version of the record the form was opened on (its hidden ``based_on``): a save
+        is refused if the record changed since. A new record has none."""
+        if self.object is None or self.object.pk is None:
+            return None
+        # The page always sends it; a POST made by hand without it sets values regardless.
+        return self.request.POST.get("based_on")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.object is not None and self.object.pk is not None:
+            context.setdefault("based_on", record_version(self.object))
+        return context
+
+    def form_stale(self, form, error: RecordChanged):
+        """记录已被他人修改: the form again with the user's values, the other person's change
+        beside them, and the version now stored, so that saving again is a deliberate choice."""
+        current = self.model._default_manager.get(pk=self.object.pk)
+        form.add_error(None, error)
+        context = self.get_context_data(form=form)
+        context["based_on"] = error.current
+        context["conflict"] = stale_changes(form, current, self.request.POST.get("based_on", ""))
+        return self.render_to_response(context)
+
     def form_valid(self, form):
         try:
             with transaction.atomic():
@@ -544,7 +575,10 @@ class EntityFormMixin(EntityViewMixin):
                     user=self.request.user,
                     m2m=m2m,
                     admin_only=self.viewset.admin_only,
+                    based_on=self.based_on(),
                 )
+        except RecordChanged as error:
+            return self.form_stale(form, error)
         except ValidationError as error:
             _add_errors(form, error)
             return self.form_invalid(form)
@@ -581,6 +615,46 @@ class EntityDeleteView(EntityViewMixin, generic.DeleteView):
             self.request, _("已删除：%(obj)s（管理员可在回收站恢复）") % {"obj": instance}
         )
         return redirect(self.viewset.url_name("list"))
+
+
+def stale_changes(form, current, based_on: str) -> list[dict]:
+    """What another person changed since ``based_on`` (the record's history row at that
+    version against the record now), field by field, beside what this user entered."""
+    model = type(current)
+    base = None
+    history = getattr(model, "history", None)
+    if history is not None and based_on:
+        try:
+            base = (
+                history.filter(id=current.pk, updated_at=based_on).order_by("-history_id").first()
+            )
+        except ValidationError:
+            base = None
+    rows = []
+    for name in form.fields:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if field.many_to_many:
+            continue
+        now = getattr(current, field.attname)
+        before = getattr(base, field.attname) if base is not None else None
+        theirs = base is not None and before != now
+        mine = form.cleaned_data.get(name)
+        mine_value = mine.pk if isinstance(mine, models.Model) else mine
+        if not theirs and (base is not None or mine_value == now):
+            continue
+        rows.append(
+            {
+                "label": field.verbose_name,
+                "before": _display_value(base, field) if base is not None else "",
+                "theirs": _display_value(current, field),
+                "mine": dict(field.flatchoices).get(mine, mine) if field.choices else mine,
+                "changed_by_them": theirs,
+            }
+        )
+    return rows
 
 
 def _add_errors(form, error: ValidationError) -> None:

@@ -122,7 +122,9 @@ class Table:
     def __post_init__(self):
         sortable = {c.name for c in self.columns if c.orderable}
         sort = self.params.get("sort", "")
-        if sort.lstrip("-") in sortable:
+        # Only ``col`` or ``-col``: ``--col`` (a hand-made or saved address) keeps the default
+        # order rather than reaching the database as an order it refuses.
+        if sort.removeprefix("-") in sortable:
             self.sort = sort
             # the primary key breaks ties, so a record never shows up on two pages
             self.queryset = self.queryset.order_by(sort, "-pk" if sort.startswith("-") else "pk")

@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 
 class PasswordChangeRequiredMiddleware:
     """A user signed in with a one-time password goes to their account page to set their own
-    before anything else; logging out, static files and the health probe stay reachable."""
+    before anything else; logging out, static files and the health probe stay reachable. The
+    API answers such a user 403 itself (``api.authentication``), for tokens and sessions alike."""
 
     def __init__(self, get_response):
         self.get_response = get_response

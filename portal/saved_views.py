@@ -29,10 +29,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bureau import permissions
 from bureau.models import SavedView, User
-from bureau.saved_views import saved_view_delete, saved_view_save
+from bureau.saved_views import MAX_PER_USER, saved_view_delete, saved_view_save
 from bureau.text import CleanInputMixin
 from portal import registry
 from portal.crud import CrudViewSet
+
+# Shared views shown on a list's strip and on the workbench, newest first; the rest are behind
+# 更多 (the 我的筛选 page). Their record counts are asked ``COUNT_BATCH`` to a query.
+SHARED_SHOWN = 20
+COUNT_BATCH = 25
 
 # Parameters of a list's address that are not part of what it shows.
 NOT_SAVED = ("page", "print")
@@ -52,6 +57,27 @@ def saved_views_visible(user, entity: str | None = None) -> QuerySet:
     if entity is not None:
         queryset = queryset.filter(entity=entity)
     return queryset
+
+
+class ViewsShown(list):
+    """The views a strip or the workbench shows, and ``more``: how many shared views are left
+    out (behind 更多, the 我的筛选 page)."""
+
+    more: int = 0
+
+
+def saved_views_shown(user, entity: str | None = None) -> ViewsShown:
+    """The user's own views (at most ``MAX_PER_USER``) and the newest ``SHARED_SHOWN`` shared
+    with them: a bounded number, however many others share, in two queries (three when some
+    shared views are left out, to count them)."""
+    visible = saved_views_visible(user, entity)
+    own = list(visible.filter(owner=user).order_by("entity", "name", "pk")[:MAX_PER_USER])
+    others = visible.exclude(owner=user)
+    shared = list(others.order_by("-created_at", "-pk")[: SHARED_SHOWN + 1])
+    shown = ViewsShown(own + shared[:SHARED_SHOWN])
+    if len(shared) > SHARED_SHOWN:
+        shown.more = others.count() - SHARED_SHOWN
+    return shown
 
 
 def saved_view_for_user(user, pk: int) -> SavedView:
@@ -132,7 +158,7 @@ def _checked(viewset: CrudViewSet, filterset) -> Checked:
         if name in NOT_SAVED:
             continue
         if name == "sort":
-            good = [value for value in values if value.lstrip("-") in sortable]
+            good = [value for value in values if value.removeprefix("-") in sortable]
             label = _("排序")
         elif name in form.fields:
             good = [] if name in errors else values
@@ -218,26 +244,32 @@ class WorkbenchView:
     mine: bool
 
 
-def workbench_views(request) -> list[WorkbenchView]:
-    """The 我的筛选 card of the workbench: every view the user may open, each with the number
-    of records it opens (scoped to the user as the list is), in three queries whatever the
-    number of views: the views, the related records their conditions name (one per kind), and
-    every count together in one."""
+def workbench_views(request) -> ViewsShown:
+    """The 我的筛选 card of the workbench: the views shown (``saved_views_shown``: the user's
+    own and the newest shared), each with the number of records it opens (scoped to the user
+    as the list is). The counts are asked ``COUNT_BATCH`` to a query, so neither a query's
+    size nor the number of queries grows with the views others share."""
     user = request.user
+    shown = saved_views_shown(user)
     views = []
-    for view in saved_views_visible(user).order_by("entity", "name", "pk"):
+    for view in shown:
         viewset = viewset_of(user, view.entity)
         if viewset is not None:
             views.append((view, viewset))
+    result = ViewsShown()
+    result.more = shown.more
     if not views:
-        return []
+        return result
     checked = check_views(request, views)
-    counts = (
-        User.objects.filter(pk=user.pk)
-        .values(**{f"n{i}": _Count(c.queryset) for i, c in enumerate(checked)})
-        .get()
-    )
-    return [
+    counts = {}
+    for start in range(0, len(checked), COUNT_BATCH):
+        batch = checked[start : start + COUNT_BATCH]
+        counts.update(
+            User.objects.filter(pk=user.pk)
+            .values(**{f"n{start + i}": _Count(c.queryset) for i, c in enumerate(batch)})
+            .get()
+        )
+    result.extend(
         WorkbenchView(
             view,
             str(viewset.model._meta.verbose_name_plural),
@@ -246,7 +278,8 @@ def workbench_views(request) -> list[WorkbenchView]:
             view.owner_id == user.pk,
         )
         for i, ((view, viewset), _c) in enumerate(zip(views, checked, strict=True))
-    ]
+    )
+    return result
 
 
 # ---- pages -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -82,7 +83,7 @@ def account(request):
             _apply(form, error)
         else:
             update_session_auth_hash(request, user)  # this browser stays signed in
-            messages.success(request, _("密码已修改。"))
+            messages.success(request, _("密码已修改，原有的 API 令牌已作废，请重新获取。"))
             return redirect("account")
     return render(
         request,
@@ -91,6 +92,7 @@ def account(request):
             "form": form,
             "logins": accounts.recent_logins(user),
             "other_sessions": max(accounts.sessions_count(user) - 1, 0),
+            "tokens": accounts.tokens_count(user),
             "must_change": user.must_change_password,
         },
     )
@@ -100,7 +102,7 @@ def account(request):
 @require_POST
 def account_sessions_end(request):
     ended = accounts.sessions_end(user=request.user, keep=request.session.session_key)
-    messages.success(request, _("已退出其他 %(n)s 处登录。") % {"n": ended})
+    messages.success(request, _("已退出其他 %(n)s 处登录，API 令牌已作废。") % {"n": ended})
     return redirect("account")
 
 
@@ -132,16 +134,25 @@ def user_create(request):
         except ValidationError as error:
             _apply(form, error)
         else:
-            return render(
-                request, "accounts/one_time_password.html", {"account": user, "password": password}
-            )
+            return _one_time_password_page(request, user, password)
     return render(request, "accounts/user_form.html", {"form": form})
+
+
+def _one_time_password_page(request, user, password: str):
+    """The password is shown once: no cache (the browser's, a proxy's) may keep the page."""
+    response = render(
+        request, "accounts/one_time_password.html", {"account": user, "password": password}
+    )
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required
 def user_edit(request, pk: int):
     _require_admin(request.user)
     user = get_object_or_404(User, pk=pk)
+    if not accounts.may_manage(request.user, user):
+        raise PermissionDenied(_("只有超级管理员可以修改超级管理员的账号。"))
     form = UserForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -172,9 +183,7 @@ def user_password_reset(request, pk: int):
     _require_admin(request.user)
     user = get_object_or_404(User, pk=pk)
     password = accounts.user_password_reset(actor=request.user, user=user)
-    return render(
-        request, "accounts/one_time_password.html", {"account": user, "password": password}
-    )
+    return _one_time_password_page(request, user, password)
 
 
 @login_required

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bureau import permissions
+from bureau.bulk import deleted_in_batch, is_batch_reason, records_bulk_restore
 from bureau.forms import BureauProfileForm
 from bureau.selectors import bureau_profile
 from bureau.services import bureau_profile_update, record_restore
@@ -96,7 +97,24 @@ def trash(request):
                 }
             )
     entries.sort(key=lambda entry: entry["record"].history_date, reverse=True)
-    return render(request, "bureau/trash.html", {"entries": entries})
+    # Each 批量删除 once, with every record it deleted (not only those listed), to restore whole.
+    batches = {}
+    for entry in entries:
+        reason = entry["record"].history_change_reason
+        key = (entry["app_label"], entry["model_name"], reason)
+        if is_batch_reason(reason) and key not in batches:
+            model = apps.get_model(entry["app_label"], entry["model_name"])
+            batches[key] = {
+                "app_label": entry["app_label"],
+                "model_name": entry["model_name"],
+                "label": entry["label"],
+                "reason": reason,
+                "record": entry["record"],
+                "count": deleted_in_batch(model, reason).count(),
+            }
+    return render(
+        request, "bureau/trash.html", {"entries": entries, "batches": list(batches.values())}
+    )
 
 
 @require_POST
@@ -113,3 +131,25 @@ def trash_restore(request, app_label, model_name, history_id):
     instance = record_restore(historical=record, user=request.user)
     messages.success(request, _("已恢复：%(obj)s") % {"obj": instance})
     return redirect(instance.get_absolute_url())
+
+
+@require_POST
+def trash_restore_batch(request, app_label, model_name):
+    """恢复整批: every record one 批量删除 sent to the trash, in one action."""
+    _require_admin(request.user)
+    try:
+        model = apps.get_model(app_label, model_name)
+    except LookupError as error:
+        raise Http404 from error
+    if model not in set(_history_models()):
+        raise Http404
+    reason = request.POST.get("reason", "")
+    if not is_batch_reason(reason):
+        raise Http404
+    restored = records_bulk_restore(model=model, reason=reason, user=request.user)
+    messages.success(
+        request,
+        _("已恢复整批删除的%(n)d条%(label)s。")
+        % {"n": restored, "label": model._meta.verbose_name},
+    )
+    return redirect("bureau:trash")

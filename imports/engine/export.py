@@ -3,8 +3,9 @@
 Exports stream: .xlsx through openpyxl's write-only mode (rows go to a temporary file as they
 come, so memory stays flat however long the list) and .csv row by row as UTF-8 with a BOM,
 which Excel on Chinese Windows opens correctly. Text that would start a formula (= + - @) is
-neutralised: in .xlsx the cell is stored as text with Excel's quote prefix, in .csv it gets a
-leading apostrophe, which the importer strips again so an export imports back unchanged.
+neutralised by the portal's one cell writer (``portal.spreadsheet``): in .xlsx the cell is
+stored as text with Excel's quote prefix, in .csv it gets a leading apostrophe, which the
+importer strips again so an export imports back unchanged.
 """
 
 import csv
@@ -16,7 +17,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -25,18 +25,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from bureau.text import export_text
 from imports.engine import widgets as w
 from imports.engine.headers import required_fields
-from imports.engine.normalise import EXAMPLE_MARK, FORMULA_TRIGGERS
+from imports.engine.normalise import EXAMPLE_MARK
+from portal.spreadsheet import is_formula_like, set_cell, xlsx_cell
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 REQUIRED_FONT = Font(bold=True, color="C00000")
 HEADER_FONT = Font(bold=True)
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
-DATE_FORMAT = "yyyy-mm-dd"
 EXPORT_CHUNK = 2000
-
-
-def is_formula_like(value) -> bool:
-    return isinstance(value, str) and value[:1] in FORMULA_TRIGGERS
 
 
 def csv_safe(value) -> str:
@@ -50,29 +46,6 @@ def csv_safe(value) -> str:
         return value.isoformat()
     text = export_text(str(value))
     return "'" + text if is_formula_like(text) else text
-
-
-def xlsx_cell(sheet, value, *, font=None, fill=None):
-    """A write-only cell; text that looks like a formula is stored as quoted text. Text is
-    written as a cell can hold it (``bureau.text.export_text``): a control character stored
-    before input was cleaned, or read from an uploaded file into an error report, is dropped
-    rather than failing the whole file."""
-    if isinstance(value, str):
-        value = export_text(value)
-    elif isinstance(value, datetime.datetime):
-        value = value.replace(tzinfo=None)
-    cell = WriteOnlyCell(sheet, value=value if value != "" else None)
-    if is_formula_like(value):
-        cell.value = value
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    if isinstance(value, datetime.date):
-        cell.number_format = DATE_FORMAT
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    return cell
 
 
 # ---- exports --------------------------------------------------------------------------------
@@ -197,7 +170,7 @@ def write_template(resource, stream) -> None:
     list_col = 0
     for index, column in enumerate(columns, 1):
         name = names.get(id(column), column.attribute)
-        cell = sheet.cell(row=1, column=index, value=column.column_name)
+        cell = set_cell(sheet.cell(row=1, column=index), column.column_name)
         cell.fill = HEADER_FILL
         cell.font = REQUIRED_FONT if name in required else HEADER_FONT
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -207,17 +180,18 @@ def write_template(resource, stream) -> None:
         comment.width, comment.height = 320, 140
         cell.comment = comment
         example = resource.example.get(name, "")
-        example_cell = sheet.cell(row=2, column=index, value=example or None)
+        example_cell = sheet.cell(row=2, column=index)
         if isinstance(column.widget, w.DateWidget | w.DecimalWidget | w.IntWidget) and example:
-            example_cell.value = _native_example(column.widget, example)
-            if isinstance(column.widget, w.DateWidget):
-                example_cell.number_format = DATE_FORMAT
+            set_cell(example_cell, _native_example(column.widget, example))
+        else:
+            set_cell(example_cell, example or None)
         options = column.widget.options() if not column.readonly else None
         if options:
             list_col += 1
             letter = get_column_letter(list_col)
             for row_index, option in enumerate(options, 1):
-                lists.cell(row=row_index, column=list_col, value=option)
+                # Options are reference data administrators type: neutralised like any cell.
+                set_cell(lists.cell(row=row_index, column=list_col), option)
             validation = DataValidation(
                 type="list",
                 formula1=f"'{lists.title}'!${letter}$1:${letter}${len(options)}",
@@ -230,7 +204,7 @@ def write_template(resource, stream) -> None:
             # Every row an import accepts, below the header.
             column_letter = get_column_letter(index)
             validation.add(f"{column_letter}2:{column_letter}{settings.IMPORT_MAX_ROWS + 1}")
-    mark = sheet.cell(row=2, column=len(columns) + 1, value=EXAMPLE_MARK)
+    mark = set_cell(sheet.cell(row=2, column=len(columns) + 1), EXAMPLE_MARK)
     mark.font = Font(italic=True, color="808080")
     sheet.column_dimensions[get_column_letter(len(columns) + 1)].width = 24
     sheet.freeze_panes = "A2"

@@ -16,10 +16,10 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from bureau.text import clean_text as strip_unsafe
+from portal.spreadsheet import FORMULA_TRIGGERS  # noqa: F401 - what an export's apostrophe marks
 
 # Cells exported by us start with an apostrophe when their text would start a formula; reading
 # them back drops it so an export imports unchanged.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 EMPTY_MARKERS = {"", "-", "--", "—", "——", "/", "\\", "无", "空", "n/a", "na", "null", "none"}
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 # Serial numbers Excel can hold as dates (1900-01-01 .. 9999-12-31).

@@ -5,7 +5,7 @@ however many there are) and what the 保存当前筛选 form posts."""
 from django import template
 
 from bureau.models import SavedView
-from portal.saved_views import entity_label, saved_query, saved_views_visible
+from portal.saved_views import entity_label, saved_query, saved_views_shown
 
 register = template.Library()
 
@@ -14,9 +14,10 @@ register = template.Library()
 def saved_views_of(context, viewset) -> dict:
     request = context["request"]
     label = entity_label(viewset)
-    views = list(saved_views_visible(request.user, label).order_by("name", "pk"))
+    views = saved_views_shown(request.user, label)
     return {
         "count": len(views),
+        "more": views.more,
         "own": [view for view in views if view.owner_id == request.user.pk],
         "shared": [view for view in views if view.owner_id != request.user.pk],
         "entity": label,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from bureau.notifications import leaders, notify
 from bureau.selectors import bureau_profile
+from bureau.services import save_unique
 from bureau.text import clean_text
 from reports.annual import selectors
 from reports.annual.drafting import MISSING_MARKER, resegment
@@ -151,7 +152,7 @@ def report_create(*, year: int, user) -> AnnualReport:
     _check_edit(user)
     report = AnnualReport(year=year, created_by=user)
     report.full_clean()
-    report.save()
+    save_unique(report)  # the year's report created at the same moment: the form's message
     snapshot = selectors.figures_snapshot(year)
     _save_version(
         report=report,
