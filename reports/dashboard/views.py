@@ -88,6 +88,8 @@ def _payload(data: dict) -> dict:
                 "progress",
                 "status",
                 "url",
+                "closed",
+                "drift_display",
             )
         }
         for card in data["kpis"]
@@ -100,6 +102,8 @@ def _payload(data: dict) -> dict:
         "charts": data["charts"],
         "coverage_rate": _plain(data["coverage_rate"].value),
         "generated_at": data["generated_at"],
+        # 年度封账: "已封账 · 审定于 …" for a closed year, else empty.
+        "closed": data["closed"].label if data.get("closed") else "",
     }
 
 
