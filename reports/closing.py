@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from bureau.text import clean_text
 from enterprises.models import Enterprise
 from portal.history import _related_names, _text
-from reports.indicators import INDICATORS, REGISTRY, evaluate
+from reports.indicators import INDICATORS, REGISTRY, compute_all, evaluate
 from reports.indicators.base import GrowthIndicator, IndicatorValue, RatioIndicator
 from reports.models import ReportVersion, YearClosing
 
@@ -211,6 +211,17 @@ def apply(
                 item.breakdown = {k: _number(v) for k, v in data.items()}
         closed[year] = info
     return closed
+
+
+def registry_values(
+    year: int, township=None
+) -> tuple[dict[str, IndicatorValue], ClosedYear | None]:
+    """Every registry figure of ``year`` (one township's when given) as the registry shows it:
+    the closed values for a closed year, with the closing and the figures that drifted."""
+    values = compute_all(year, township)
+    name = getattr(township, "name", None)
+    closed = apply({year: values}, name).get(year)
+    return values, closed
 
 
 def _differs(now, then) -> bool:
