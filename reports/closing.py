@@ -26,14 +26,22 @@ from django.utils.translation import gettext as _
 
 from bureau.text import clean_text
 from enterprises.models import Enterprise
+from platforms.models import RdCoverage
 from portal.history import _related_names, _text
 from reports.indicators import INDICATORS, REGISTRY, compute_all, evaluate
-from reports.indicators.base import GrowthIndicator, IndicatorValue, RatioIndicator
+from reports.indicators.base import (
+    CustomIndicator,
+    GrowthIndicator,
+    IndicatorValue,
+    RatioIndicator,
+)
 from reports.models import ReportVersion, YearClosing
 
 # Records that carry no year but decide under which township and class every year's records
 # count: a change of these fields moves the figures of closed years too.
 UNDATED_SOURCES = {Enterprise: ("township", "village", "industry", "is_above_scale")}
+# Records custom indicators read besides their model, by year: the coverage ledger.
+CUSTOM_SOURCES = {RdCoverage: {"year"}}
 # The 封账后变更 list shows at most this many changes (newest first) and says so beyond.
 CHANGES_SHOWN = 300
 
@@ -147,6 +155,8 @@ def closing_history(year: int) -> list[YearClosing]:
 def _by_township(indicator) -> bool:
     model = getattr(indicator, "model", None)
     lookup = getattr(model, "township_lookup", None)
+    if getattr(indicator, "township_breakdown", False):
+        return True  # a custom indicator broken down by township name
     return bool(lookup) and indicator.breakdown_field == f"{lookup}__name"
 
 
@@ -235,15 +245,15 @@ def _differs(now, then) -> bool:
 
 def _year_lookups(indicator) -> list[str]:
     base = indicator.base if isinstance(indicator, GrowthIndicator) else indicator
-    if base.model is None:
-        return []
+    if base.model is None or isinstance(base, CustomIndicator):
+        return []  # custom indicators' records are in CUSTOM_SOURCES
     return [f"{base.year_field}__year" if base.year_is_date else base.year_field]
 
 
 def dated_sources() -> dict:
     """{model: {year lookup, ...}}: the records the registry counts, and how each is placed
     in a year."""
-    sources: dict = {}
+    sources: dict = {model: set(lookups) for model, lookups in CUSTOM_SOURCES.items()}
     for indicator in INDICATORS:
         for lookup in _year_lookups(indicator):
             model = (

@@ -239,11 +239,16 @@ def _closed_card(info, key: str, unit: str) -> dict:
         return {"closed": "", "drift_display": ""}
     drift = ""
     if key in info.drift:
-        drift = _("现值 %(now)s（封账值 %(then)s）") % {
-            "now": format_value(info.drift[key], unit),
-            "then": format_value(info.closing_value(key), unit),
-        }
+        drift = drift_text(info.drift[key], info.closing_value(key), unit)
     return {"closed": info.label, "drift_display": drift}
+
+
+def drift_text(now, then, unit: str) -> str:
+    """A closed year's figure the records no longer match: 现值 X（封账值 Y）."""
+    return _("现值 %(now)s（封账值 %(then)s）") % {
+        "now": format_value(now, unit),
+        "then": format_value(then, unit),
+    }
 
 
 def _trends(values, years, pk) -> dict:

@@ -31,6 +31,7 @@ from reports.annual.rendering import (
     signature,
 )
 from reports.models import ExportJob, ReportParagraph
+from reports.selectors import drift_text
 
 
 def _is_htmx(request) -> bool:
@@ -542,6 +543,8 @@ def annual_closing(request, year: int):
     if current is not None:
         changes, more = closing.changes_after_closing(current)
         drifted = closing.drifted_figures(current)
+        for item in drifted:
+            item["text"] = drift_text(item["now"], item["then"], item["unit"])
     form = ReopenForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
