@@ -196,3 +196,20 @@ def test_approving_a_revision_while_closed_closes_on_its_own_approval(
 
 def test_liaisons_do_not_see_the_closing_page(closed, liaison_client):
     assert liaison_client.get(reverse("reports:annual-closing", args=[YEAR])).status_code == 403
+
+
+def test_the_indicator_registry_page_shows_the_closed_values(
+    closed, staff_user, leader_client, liaison_client
+):
+    records, current, then = closed
+    edit_the_year(records, staff_user)
+    page = leader_client.get(
+        reverse("reports:indicator-registry") + f"?year={YEAR}"
+    ).content.decode()
+    assert "已封账 · 审定于" in page
+    row = page[page.index('data-key="sme_registered"') :][:800]
+    assert f">{then['sme_registered']}</a>" in row
+    assert f"现值 {then['sme_registered'] - 1}（封账值 {then['sme_registered']}）" in row
+    # a liaison's registry is their township's, district-wide figures left out
+    mine = liaison_client.get(reverse("reports:indicator-registry") + f"?year={YEAR}")
+    assert mine.status_code == 200 and 'data-key="coverage_milestones"' not in mine.content.decode()
