@@ -323,3 +323,16 @@ def test_a_leader_is_offered_the_decision_only_on_the_submitted_version(
     assert "审定或退回 v1" in detail
     page = leader_client.get(url("approve", YEAR, 1)).content.decode()
     assert "v1 待审定" in page and "审定 v1</button>" in page
+
+
+def test_a_decision_resolves_every_leaders_notification_of_the_version(
+    report, staff_user, leader_user
+):
+    second = f.UserFactory(username="leader2", role="leader")
+    services.report_submit(report=report, user=staff_user, base=1)
+    assert len(unread(second)) == 1
+    approve_by_first = report.versions.get()
+    services.report_version_approve(version=approve_by_first, user=leader_user)
+    assert unread(second) == [] and unread(leader_user) == []
+    told = unread(staff_user)
+    assert len(told) == 1 and "审定" in told[0].text

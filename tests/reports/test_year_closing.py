@@ -45,7 +45,8 @@ def closed(staff_user, leader_user):
 
 def edit_the_year(records, staff_user):
     """Today's edits: an SME evaluation of the year rejected, an above-scale enterprise
-    reclassified, the lead enterprise moved to another township. Returns the new township."""
+    reclassified, the lead enterprise moved to another township and industry. Returns the new
+    township."""
     evaluation = SmeEvaluation.objects.filter(year=YEAR).first()
     evaluation.status = SmeEvaluation.Status.REJECTED
     record_save(instance=evaluation, user=staff_user)
@@ -55,6 +56,7 @@ def edit_the_year(records, staff_user):
     moved_to = f.TownshipFactory(code="370302102", name="新河镇")
     lead = records["lead"]
     lead.township = moved_to
+    lead.industry = f.IndustryFactory(name="新型环保建材")
     record_save(instance=lead, user=staff_user)
     return moved_to
 
@@ -136,6 +138,7 @@ def test_the_changes_after_closing_name_each_edit_with_before_after_who_and_when
     assert ("状态", "已入库", "未通过") in said
     assert ("规上工业企业", "是", "否") in said
     assert ("乡镇（街道）", "城关街道", "新河镇") in said
+    assert any(label == "所属产业" and after == "新型环保建材" for label, _b, after in said)
 
     page = staff_client.get(reverse("reports:annual-closing", args=[YEAR])).content.decode()
     listed = page[page.index('id="closing-changes"') :]
