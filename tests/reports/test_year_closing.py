@@ -106,9 +106,12 @@ def test_a_closed_year_reads_as_on_the_approval_day_everywhere(
     assert data["sme_registered"]["value"] == then["sme_registered"]
     assert data["sme_registered"]["current"] == now["sme_registered"]
 
-    # the next year's dashboard compares with the closed figure of last year
+    # the next year's dashboard is not closed, and compares with last year's closed figure
     next_year = leader_client.get(f"{DASHBOARD}?year={YEAR + 1}")
     assert "已封账" not in next_year.content.decode()
+    later = leader_client.get(reverse("reports:dashboard-data") + f"?year={YEAR + 1}").json()
+    last = {card["key"]: card["last"] for card in later["kpis"]}
+    assert later["closed"] == "" and last["sme_registered"] == then["sme_registered"]
 
 
 def test_a_township_of_a_closed_year_reads_its_closed_figures(closed, staff_user, leader_client):
