@@ -2,7 +2,8 @@
 
 The same values as the dashboard and the annual report (``reports.indicators.compute_all``). A
 township liaison always gets their own township's figures, whatever they ask for; district-wide
-figures are then null, as on their dashboard.
+figures are then null, as on their dashboard. A closed year (年度封账) answers its closed values,
+with ``closed`` saying so and ``current_value`` what the records give today.
 """
 
 from decimal import Decimal
@@ -47,7 +48,10 @@ class IndicatorSerializer(serializers.Serializer):
     label = serializers.CharField()
     unit = serializers.CharField()
     section = serializers.CharField()
-    value = NumberField(allow_null=True)
+    value = NumberField(allow_null=True, help_text=_("已封账年度为封账值"))
+    current_value = NumberField(
+        allow_null=True, help_text=_("按当前业务记录计算的值（已封账年度可能与封账值不同）")
+    )
     target = NumberField(allow_null=True)
     progress = NumberField(allow_null=True, help_text=_("完成目标的百分比"))
     names = serializers.ListField(child=serializers.CharField())
@@ -59,6 +63,9 @@ class IndicatorSerializer(serializers.Serializer):
 class IndicatorResultSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     township = serializers.CharField(allow_null=True, help_text=_("区划代码；全区为 null"))
+    closed = serializers.CharField(
+        allow_null=True, help_text=_("年度封账：“已封账 · 审定于 …”；未封账为 null")
+    )
     indicators = IndicatorSerializer(many=True)
 
 
@@ -77,7 +84,8 @@ class IndicatorView(APIView):
         responses=IndicatorResultSerializer,
     )
     def get(self, request):
-        from reports.indicators import REGISTRY, compute_all  # the read side, loaded on use
+        from reports.closing import registry_values  # the read side, loaded on use
+        from reports.indicators import REGISTRY
 
         query = IndicatorQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -85,7 +93,8 @@ class IndicatorView(APIView):
         township = query.validated_data.get("township")
         if request.user.is_liaison:
             township = request.user.township
-        values = compute_all(year, township=township)
+        values, closed = registry_values(year, township)
+        drift = closed.drift if closed is not None else {}
         rows = [
             {
                 "key": key,
@@ -93,6 +102,7 @@ class IndicatorView(APIView):
                 "unit": value.unit,
                 "section": REGISTRY[key].section,
                 "value": value.value,
+                "current_value": drift.get(key, value.value),
                 "target": value.target,
                 "progress": value.progress,
                 "names": value.names,
@@ -105,6 +115,7 @@ class IndicatorView(APIView):
         result = {
             "year": year,
             "township": township.code if township else None,
+            "closed": closed.label if closed is not None else None,
             "indicators": rows,
         }
         return Response(IndicatorResultSerializer(result).data)

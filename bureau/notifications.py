@@ -24,6 +24,17 @@ def notify(*, recipients: Iterable[User], text: str, url: str = "") -> int:
     return len(unique)
 
 
+def notifications_resolve(*, urls: Iterable[str]) -> int:
+    """Mark read every unread notification pointing at one of ``urls``: what it asked for is
+    settled (a version decided on, superseded or withdrawn), so it no longer waits for anyone."""
+    urls = [url[:200] for url in urls]
+    if not urls:
+        return 0
+    return Notification.objects.filter(url__in=urls, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def unread_count(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0

@@ -169,6 +169,9 @@ class ExportJob(models.Model):
     file = models.FileField(_("文件"), upload_to=export_upload_to, blank=True, max_length=200)
     size = models.PositiveBigIntegerField(_("文件大小"), null=True, blank=True)
     error = models.TextField(_("失败原因"), blank=True)
+    # Rendered as the official document (an approved version: 落款 and 成文日期) rather than
+    # marked 未审定稿（征求意见稿）; set when the file is made.
+    official = models.BooleanField(_("正式稿"), default=False)
     attempts = models.PositiveSmallIntegerField(_("执行次数"), default=0)
     task_id = models.CharField(_("任务编号"), max_length=50, blank=True)
     requested_by = models.ForeignKey(
@@ -215,6 +218,8 @@ class ReportReview(models.Model):
         SUBMITTED = "submitted", _("提交审定")
         APPROVED = "approved", _("审定通过")
         RETURNED = "returned", _("退回修改")
+        # Staff take a submitted version back to edit it further (the leaders are told).
+        WITHDRAWN = "withdrawn", _("撤回")
 
     report = models.ForeignKey(
         AnnualReport, verbose_name=_("报告"), on_delete=models.CASCADE, related_name="reviews"
@@ -247,6 +252,67 @@ class ReportReview(models.Model):
 
     def __str__(self):
         return f"{self.version} {self.get_action_display()}"
+
+
+class YearClosing(models.Model):
+    """年度封账: the figures of ``year`` as they stood when its report was approved.
+
+    One row per closing: an approval closes the year, an administrator may reopen it with a
+    reason (the row keeps who, when and why), and the next approval closes it again with a new
+    row. So the rows of a year are its closing history; the one not reopened is in force."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[validate_year])
+    version = models.ForeignKey(
+        ReportVersion,
+        verbose_name=_("审定版本"),
+        on_delete=models.PROTECT,
+        related_name="closings",
+    )
+    # {"indicators": {key: {"value": ..., "breakdown": {township name: ...}}}}: every figure of
+    # the registry for the whole year, computed at the approval.
+    values = models.JSONField(_("封账数值"), default=dict)
+    closed_at = models.DateTimeField(_("封账时间"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审定人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    reopened_at = models.DateTimeField(_("重新开放时间"), null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("重新开放人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reopen_reason = models.TextField(_("重新开放原因"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-closed_at", "-pk"]
+        verbose_name = _("年度封账")
+        verbose_name_plural = _("年度封账")
+        constraints = [
+            # At most one closing in force per year.
+            models.UniqueConstraint(
+                fields=["year"],
+                condition=models.Q(reopened_at__isnull=True),
+                name="year_closing_one_in_force",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reopened_at__isnull=True) | ~models.Q(reopen_reason=""),
+                name="year_closing_reopen_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(year)s年度封账") % {"year": self.year}
+
+    @property
+    def in_force(self) -> bool:
+        return self.reopened_at is None
 
 
 class Tally(models.Model):

@@ -28,7 +28,7 @@ from enterprises.models import Enterprise
 from imports.models import ImportJob
 from platforms.models import Level, Platform
 from poverty.models import ServiceVisit
-from reports import summaries, tallies
+from reports import closing, summaries, tallies
 from reports.indicators import REGISTRY, compute_many
 from reports.indicators.base import IndicatorValue, tallies_enabled, township_pk
 from talents.models import TalentStage
@@ -189,7 +189,10 @@ def _list_url(name: str, **params) -> str:
     return f"{reverse(name)}?{urlencode(params)}" if params else reverse(name)
 
 
-def _kpis(values: dict[int, dict[str, IndicatorValue]], year: int, today, pk) -> list[dict]:
+def _kpis(
+    values: dict[int, dict[str, IndicatorValue]], year: int, today, pk, closed=None
+) -> list[dict]:
+    closed = closed or {}
     cards = []
     for key in KPI_KEYS:
         indicator = REGISTRY[key]
@@ -223,9 +226,29 @@ def _kpis(values: dict[int, dict[str, IndicatorValue]], year: int, today, pk) ->
                 "progress": progress,
                 "status": status,
                 "url": item.records_url,
+                **_closed_card(closed.get(year), key, item.unit),
             }
         )
     return cards
+
+
+def _closed_card(info, key: str, unit: str) -> dict:
+    """A closed year's card says so; a figure the records no longer match shows both values:
+    现值 X（封账值 Y）."""
+    if info is None:
+        return {"closed": "", "drift_display": ""}
+    drift = ""
+    if key in info.drift:
+        drift = drift_text(info.drift[key], info.closing_value(key), unit)
+    return {"closed": info.label, "drift_display": drift}
+
+
+def drift_text(now, then, unit: str) -> str:
+    """A closed year's figure the records no longer match: 现值 X（封账值 Y）."""
+    return _("现值 %(now)s（封账值 %(then)s）") % {
+        "now": format_value(now, unit),
+        "then": format_value(then, unit),
+    }
 
 
 def _trends(values, years, pk) -> dict:
@@ -478,13 +501,18 @@ def build_dashboard(year: int, township=None, today: datetime.date | None = None
     values = compute_many([year - 1, year], pk, short_keys, detail_year=year, detail_keys=details)
     for y in (year - 1, year):
         values[y].update(trends[y])
+    # Closed years (年度封账) read as on the day their report was approved.
+    township_name = Township.objects.get(pk=pk).name if pk is not None else None
+    closed = closing.apply({y: values.get(y, trends[y]) for y in years}, township_name)
     current = values[year]
     township_rows, township_total = _townships(current, year) if pk is None else ([], 0)
     return {
         "year": year,
         "township": Township.objects.get(pk=pk) if pk is not None else None,
         "township_total": township_total,
-        "kpis": _kpis(values, year, today, pk),
+        "kpis": _kpis(values, year, today, pk, closed),
+        "closed": closed.get(year),
+        "last_closed": closed.get(year - 1),
         "townships": township_rows,
         "charts": {
             "trends": _trends(trends, years, pk),

@@ -74,3 +74,15 @@ class ReturnForm(CleanInputMixin, forms.Form):
         help_text=_("说明需要修改的内容，退回后通知提交人。"),
         error_messages={"required": _("请填写退回意见，说明需要修改的内容。")},
     )
+
+
+class ReopenForm(CleanInputMixin, forms.Form):
+    """An administrator reopens a closed year, saying why (kept in the closing history)."""
+
+    reason = forms.CharField(
+        label=_("重新开放原因"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("重新开放后，该年度数字按业务记录实时计算，直到下次审定重新封账。"),
+        error_messages={"required": _("请填写重新开放的原因。")},
+    )

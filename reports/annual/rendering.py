@@ -734,13 +734,27 @@ def print_blocks(paragraphs, fonts: dict[str, Path]) -> list[dict]:
 # --- 落款 and 成文日期 -------------------------------------------------------------------------
 
 
-def signing_date(version: ReportVersion, profile) -> datetime.date:
-    """The 成文日期: the profile's date if set, else the version's approval, else today."""
-    if getattr(profile, "signing_date", None):
-        return profile.signing_date
+# Every page of a version no leader approved says so, and it has no 落款 (issue 22): only the
+# approved version is the official document.
+DRAFT_MARK = "未审定稿（征求意见稿）"
+
+
+def is_official(version: ReportVersion) -> bool:
+    """An approved version exports as the official document; any other as a marked draft."""
+    return version.pk is not None and version.approved_at is not None
+
+
+def draft_mark(version: ReportVersion) -> str:
+    """The words on every page of a version that is not the official document, else ""."""
+    return "" if is_official(version) else _("未审定稿（征求意见稿）")
+
+
+def signing_date(version: ReportVersion, profile=None) -> datetime.date | None:
+    """The 成文日期: the day the version was approved (None for a version not approved, which
+    has no 落款)."""
     if version.approved_at:
         return timezone.localdate(version.approved_at)
-    return timezone.localdate()
+    return None
 
 
 def chinese_date(day: datetime.date) -> str:
@@ -767,11 +781,14 @@ class Signature:
         return f"padding-right:{self.date_indent:.3f}pt"
 
 
-def signature(version: ReportVersion, width=None) -> Signature:
-    """The 落款 of ``version`` from the bureau's profile; ``width`` measures text on the grid
-    (the body font's advances for the PDF; full-width 1, others ½ a character for Word)."""
+def signature(version: ReportVersion, width=None) -> Signature | None:
+    """The 落款 of ``version`` from the bureau's profile, None unless the version is the
+    official (approved) one; ``width`` measures text on the grid (the body font's advances
+    for the PDF; full-width 1, others ½ a character for Word)."""
     from bureau.selectors import bureau_profile
 
+    if not is_official(version):
+        return None
     lay = LAYOUT
     profile = bureau_profile()
     unit = printable(profile.issuing_unit or profile.bureau_name).strip()
@@ -842,6 +859,10 @@ body {{ line-height: {lay.line_pitch_pt}pt; letter-spacing: {lay.cell_pt - lay.b
 .doc-h1 {{ font-family: {family("heading")}; }}
 .doc-h2 {{ font-family: {family("kai")}; }}
 .doc-signature {{ margin-top: {lay.line_pitch_pt}pt; }}
+.doc-draft-mark {{ position: running(draftmark); font-family: {family("heading")};
+  font-size: {lay.page_number_pt}pt; line-height: 1; letter-spacing: 0; text-align: center; }}
+@page {{ @top-center {{ content: element(draftmark); vertical-align: bottom;
+  padding-bottom: {lay.page_number_gap_mm}mm; }} }}
 """
 
 
@@ -906,6 +927,7 @@ def render_document_html(
                         "title": version_title(version, paragraphs),
                         "blocks": print_blocks(paragraphs, fonts),
                         "signature": signature(version, body.ink_width),
+                        "draft_mark": draft_mark(version),
                     }
                 )
             )
@@ -1048,6 +1070,12 @@ def render_docx(version: ReportVersion) -> bytes:
     document.settings.odd_and_even_pages_header_footer = True
     _page_number_footer(section.footer, align_right=True, font=names["number"])
     _page_number_footer(section.even_page_footer, align_right=False, font=names["number"])
+    mark = draft_mark(version)
+    if mark:  # on odd and even pages alike (the first page has no header of its own)
+        for header in (section.header, section.even_page_header):
+            line = header.paragraphs[0]
+            line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _set_run_font(line.add_run(mark), names["heading"], lay.page_number_pt)
 
     normal = document.styles["Normal"]
     normal.font.name = names["body"]
@@ -1092,22 +1120,22 @@ def render_docx(version: ReportVersion) -> bytes:
         for start, end in zip(edges, edges[1:], strict=False):
             missing = any(a <= start < b for a, b, _m in marks)
             add_run(out, text[start:end], font, size, spaced=not title, missing=missing)
-    if paragraphs:
-        out.paragraph_format.keep_with_next = True  # the 落款 is never alone on a page
-
-    # 落款 and 成文日期, a blank line under the text, as in the PDF
+    # 落款 and 成文日期, a blank line under the text, as in the PDF: the official version's only
     sign = signature(version)
-    add_paragraph(WD_ALIGN_PARAGRAPH.RIGHT).paragraph_format.keep_with_next = True
-    for text, indent, keep in (
-        (sign.unit, sign.unit_indent, True),
-        (sign.date, sign.date_indent, False),
-    ):
-        out = add_paragraph(WD_ALIGN_PARAGRAPH.RIGHT)
-        out.paragraph_format.right_indent = Pt(indent)
-        out.paragraph_format.keep_with_next = keep
-        add_run(out, text, names["body"], lay.body_pt)
+    if sign is not None:
+        if paragraphs:
+            out.paragraph_format.keep_with_next = True  # the 落款 is never alone on a page
+        add_paragraph(WD_ALIGN_PARAGRAPH.RIGHT).paragraph_format.keep_with_next = True
+        for text, indent, keep in (
+            (sign.unit, sign.unit_indent, True),
+            (sign.date, sign.date_indent, False),
+        ):
+            out = add_paragraph(WD_ALIGN_PARAGRAPH.RIGHT)
+            out.paragraph_format.right_indent = Pt(indent)
+            out.paragraph_format.keep_with_next = keep
+            add_run(out, text, names["body"], lay.body_pt)
     document.core_properties.title = version_title(version, paragraphs)
-    document.core_properties.comments = f"v{version.number}"
+    document.core_properties.comments = f"v{version.number}" + (f" {mark}" if mark else "")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

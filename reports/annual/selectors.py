@@ -43,15 +43,24 @@ def _require_view(user) -> None:
 
 
 def annual_report_list_for_user(user):
-    """Reports, newest year first, with their latest and approved version numbers."""
+    """Reports, newest year first, with their latest version's number and state (its last
+    review step) and the approved version's number and date."""
     _require_view(user)
     approved = ReportVersion.objects.filter(
         report=OuterRef("pk"), approved_at__isnull=False
     ).order_by("-approved_at")
-    return AnnualReport.objects.annotate(
-        latest_number=Max("versions__number"),
-        approved_number=Subquery(approved.values("number")[:1]),
-    ).order_by("-year")
+    latest = ReportVersion.objects.filter(report=OuterRef("pk")).order_by("-number")
+    last_review = ReportReview.objects.filter(version=OuterRef("latest_pk")).order_by("-at", "-pk")
+    return (
+        AnnualReport.objects.annotate(
+            latest_number=Max("versions__number"),
+            latest_pk=Subquery(latest.values("pk")[:1]),
+            approved_number=Subquery(approved.values("number")[:1]),
+            approved_on=Subquery(approved.values("approved_at")[:1]),
+        )
+        .annotate(latest_action=Subquery(last_review.values("action")[:1]))
+        .order_by("-year")
+    )
 
 
 def annual_report_get_for_user(user, year: int) -> AnnualReport:
@@ -92,31 +101,65 @@ def version_paragraphs(version: ReportVersion) -> list[ReportParagraph]:
 
 
 class ReviewState:
-    """Where a version stands in the approval flow: its last review step, or none yet."""
+    """Where a version stands in the approval flow, from the last step recorded on it:
+
+    - 草稿 (no step yet, or 撤回): editable;
+    - 待审定 (submitted): locked, until a leader approves or returns it or staff withdraw it;
+    - 退回 (returned): editable again, the leader's comments shown;
+    - 已审定 (approved): frozen, the official document.
+    """
 
     LABELS = {
-        None: _lazy("编辑中"),
+        None: _lazy("草稿"),
         ReportReview.Action.SUBMITTED: _lazy("待审定"),
         ReportReview.Action.APPROVED: _lazy("已审定"),
-        ReportReview.Action.RETURNED: _lazy("已退回修改"),
+        ReportReview.Action.RETURNED: _lazy("退回"),
+        ReportReview.Action.WITHDRAWN: _lazy("草稿"),
+    }
+    # The badge's colour on the pages.
+    STYLES = {
+        ReportReview.Action.SUBMITTED: "primary",
+        ReportReview.Action.APPROVED: "success",
+        ReportReview.Action.RETURNED: "warning",
     }
 
-    def __init__(self, review: ReportReview | None):
+    def __init__(self, review: ReportReview | None, action: str | None = None):
         self.review = review
-        self.action = review.action if review else None
+        self.action = review.action if review else action
 
     @property
     def label(self) -> str:
         return str(self.LABELS[self.action])
 
     @property
+    def style(self) -> str:
+        return self.STYLES.get(self.action, "secondary")
+
+    @property
     def awaiting_approval(self) -> bool:
         return self.action == ReportReview.Action.SUBMITTED
+
+    @property
+    def is_approved(self) -> bool:
+        return self.action == ReportReview.Action.APPROVED
+
+    @property
+    def editable(self) -> bool:
+        """Staff may save a new version on top of it."""
+        return self.action not in (ReportReview.Action.SUBMITTED, ReportReview.Action.APPROVED)
 
 
 def report_review_state(report: AnnualReport, version: ReportVersion) -> ReviewState:
     """The state of ``version``: the last step recorded on it."""
     return ReviewState(version.reviews.select_related("by").order_by("-at", "-pk").first())
+
+
+def report_open_return(report: AnnualReport) -> ReportReview | None:
+    """The leader's return the staff are still working on: the report's last step, when it is
+    a return (the comments stay shown on the versions saved after it, until the next
+    submission)."""
+    last = report.reviews.select_related("by", "version").order_by("-at", "-pk").first()
+    return last if last is not None and last.action == ReportReview.Action.RETURNED else None
 
 
 def report_reviews(report: AnnualReport):

@@ -14,13 +14,15 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bureau.notifications import leaders, notify
+from bureau.notifications import leaders, notifications_resolve, notify
 from bureau.selectors import bureau_profile
 from bureau.services import save_unique
 from bureau.text import clean_text
+from reports import closing
 from reports.annual import selectors
 from reports.annual.drafting import MISSING_MARKER, resegment
 from reports.annual.outline import OUTLINE, SLOTS
@@ -113,6 +115,12 @@ def _save_version(
                 _("v%(number)s 已审定，不能修改。如需修改，请先基于该版本新建修订稿。")
                 % {"number": latest.number}
             )
+        if selectors.report_review_state(report, latest).awaiting_approval:
+            # 待审定 locks the report: the leaders decide on exactly what was submitted.
+            raise ValidationError(
+                _("v%(number)s 已提交审定，审定期间不能修改。如需修改，请先撤回。")
+                % {"number": latest.number}
+            )
     version = ReportVersion(
         report=report,
         number=(latest.number if latest else 0) + 1,
@@ -136,7 +144,13 @@ def _save_version(
         for position, data in enumerate(paragraphs)
     )
     AnnualReport.objects.filter(pk=report.pk).update(updated_at=timezone.now())
+    # What was said about the versions this one supersedes no longer waits for anyone.
+    notifications_resolve(urls=[_version_url(report, n) for n in range(1, version.number)])
     return version
+
+
+def _version_url(report: AnnualReport, number: int) -> str:
+    return reverse("reports:annual-version", args=[report.year, number])
 
 
 def _latest(report: AnnualReport) -> ReportVersion:
@@ -367,12 +381,19 @@ def _missing_count(version: ReportVersion) -> int:
     return sum(len(MISSING_MARKER.findall(p.text)) for p in version.paragraphs.all())
 
 
+def _locked_latest(report: AnnualReport) -> ReportVersion:
+    """The latest version under the report's row lock, which every write of the report and
+    every step of its approval take first: a decision and an edit never cross."""
+    AnnualReport.objects.select_for_update().get(pk=report.pk)
+    return _latest(report)
+
+
 @transaction.atomic
 def report_submit(*, report: AnnualReport, user, base: int | None, note: str = "") -> ReportReview:
-    """Staff submit the latest version for 审定: the leaders are told on their pages."""
+    """Staff submit the latest version for 审定 (草稿 or 退回 → 待审定): it is locked, and the
+    leaders are told on their pages."""
     _check_edit(user)
-    AnnualReport.objects.select_for_update().get(pk=report.pk)
-    latest = _latest(report)
+    latest = _locked_latest(report)
     if base is not None and base != latest.number:
         raise ValidationError(
             _("报告已被更新为 v%(number)s，请刷新页面后再提交。") % {"number": latest.number}
@@ -380,16 +401,44 @@ def report_submit(*, report: AnnualReport, user, base: int | None, note: str = "
     if latest.is_approved:
         raise ValidationError(_("v%(number)s 已审定，无需提交。") % {"number": latest.number})
     state = selectors.report_review_state(report, latest)
-    if state.action == ReportReview.Action.SUBMITTED:
+    if state.awaiting_approval:
         raise ValidationError(
             _("v%(number)s 已提交审定，请等待局领导审定。") % {"number": latest.number}
         )
     review = _review(latest, ReportReview.Action.SUBMITTED, note, user)
+    notifications_resolve(urls=[latest.get_absolute_url()])  # a return of it is answered
     notify(
         recipients=leaders(),
         text=_("%(title)s v%(number)s 已提交审定（%(who)s）")
         % {"title": _title(report), "number": latest.number, "who": user},
         url=latest.get_absolute_url(),
+    )
+    return review
+
+
+@transaction.atomic
+def report_withdraw(
+    *, report: AnnualReport, user, base: int | None, reason: str = ""
+) -> ReportReview:
+    """Staff take the submitted version back (待审定 → 草稿) to edit it further: it leaves the
+    leaders' queue, their notifications of it are resolved, and they are told."""
+    _check_edit(user)
+    latest = _locked_latest(report)
+    if base is not None and base != latest.number:
+        raise ValidationError(
+            _("报告已被更新为 v%(number)s，请刷新页面后再操作。") % {"number": latest.number}
+        )
+    if not selectors.report_review_state(report, latest).awaiting_approval:
+        raise ValidationError(
+            _("v%(number)s 不在待审定状态，无需撤回。") % {"number": latest.number}
+        )
+    review = _review(latest, ReportReview.Action.WITHDRAWN, reason, user)
+    notifications_resolve(urls=[latest.get_absolute_url()])
+    notify(
+        recipients=leaders(),
+        text=_("%(title)s v%(number)s 已由%(who)s撤回，无需审定")
+        % {"title": _title(report), "number": latest.number, "who": user},
+        url=report.get_absolute_url(),
     )
     return review
 
@@ -400,15 +449,37 @@ def _submitters(report: AnnualReport, version: ReportVersion) -> list:
     return [*people, version.created_by]
 
 
+def _check_decidable(report: AnnualReport, version: ReportVersion, verb: str) -> None:
+    """A leader decides only on the version submitted, and only while it is 待审定: never on
+    one a later version superseded, nor on one withdrawn, returned or never submitted."""
+    latest = _latest(report)
+    if version.number != latest.number:
+        raise ValidationError(
+            _("v%(number)s 已被 v%(latest)s 取代，不能%(verb)s。")
+            % {"number": version.number, "latest": latest.number, "verb": verb}
+        )
+    state = selectors.report_review_state(report, version)
+    if not state.awaiting_approval:
+        raise ValidationError(
+            _("v%(number)s 当前为“%(state)s”，只有待审定的版本才能%(verb)s。")
+            % {"number": version.number, "state": state.label, "verb": verb}
+        )
+
+
 @transaction.atomic
 def report_version_approve(*, version: ReportVersion, user, opinion: str = "") -> ReportVersion:
-    """A leader approves ``version`` (审定) with their opinion; it was already immutable, now it
-    is the official one. The staff who submitted it are told."""
+    """A leader approves the submitted ``version`` (待审定 → 已审定) with their opinion: it is
+    the official document from now on, the year's figures are closed with it (年度封账), and
+    the staff who submitted it are told. A second approval of the same version (a double
+    click) finds it approved under the lock and changes nothing."""
     if not selectors.can_approve_reports(user):
         raise PermissionDenied(_("只有局领导可以审定年度工作报告。"))
+    report = version.report
+    _locked_latest(report)
     version = ReportVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_approved:
         return version
+    _check_decidable(report, version, _("审定"))
     missing = _missing_count(version)
     if missing:
         raise ValidationError(
@@ -419,10 +490,12 @@ def report_version_approve(*, version: ReportVersion, user, opinion: str = "") -
     version.full_clean()
     version.save(update_fields=["approved_by", "approved_at"])
     _review(version, ReportReview.Action.APPROVED, opinion, user)
+    closing.year_close(version=version, user=user)
+    notifications_resolve(urls=[version.get_absolute_url()])  # every leader's: it is decided
     notify(
-        recipients=_submitters(version.report, version),
+        recipients=_submitters(report, version),
         text=_("%(title)s v%(number)s 已由%(who)s审定")
-        % {"title": _title(version.report), "number": version.number, "who": user},
+        % {"title": _title(report), "number": version.number, "who": user},
         url=version.get_absolute_url(),
     )
     return version
@@ -430,26 +503,31 @@ def report_version_approve(*, version: ReportVersion, user, opinion: str = "") -
 
 @transaction.atomic
 def report_version_return(*, version: ReportVersion, user, comment: str) -> ReportReview:
-    """A leader returns ``version`` for changes (退回修改), saying what to change."""
+    """A leader returns the submitted ``version`` for changes (待审定 → 退回), saying what to
+    change; staff may edit again, with the comments shown."""
     if not selectors.can_approve_reports(user):
         raise PermissionDenied(_("只有局领导可以退回年度工作报告。"))
+    report = version.report
+    _locked_latest(report)
     version = ReportVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_approved:
         raise ValidationError(_("v%(number)s 已审定，不能退回。") % {"number": version.number})
+    _check_decidable(report, version, _("退回"))
     comment = clean_text(comment or "").strip()
     if not comment:
         raise ValidationError(_("请填写退回意见，说明需要修改的内容。"))
     review = _review(version, ReportReview.Action.RETURNED, comment, user)
+    notifications_resolve(urls=[version.get_absolute_url()])
     notify(
-        recipients=_submitters(version.report, version),
+        recipients=_submitters(report, version),
         text=_("%(title)s v%(number)s 被%(who)s退回修改：%(comment)s")
         % {
-            "title": _title(version.report),
+            "title": _title(report),
             "number": version.number,
             "who": user,
             "comment": comment[:60],
         },
-        url=version.report.get_absolute_url(),
+        url=version.get_absolute_url(),
     )
     return review
 
@@ -566,6 +644,7 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
         job.attempts += 1
         job.save(update_fields=["status", "started_at", "attempts"])
 
+    official = job.version.is_approved  # what the renderer decides from, recorded with the file
     try:
         data = render(job.version, job.format)
     except ReportRenderError as error:
@@ -585,12 +664,12 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
             error=_("生成失败：%(error)s") % {"error": error},
         )
     else:
-        _store(job, data)
+        _store(job, data, official=official)
     job.refresh_from_db()
     return job
 
 
-def _store(job: ExportJob, data: bytes) -> None:
+def _store(job: ExportJob, data: bytes, *, official: bool) -> None:
     name = f"report-{job.report.year}-v{job.version.number}-job{job.pk}.{job.format}"
     storage = job.file.storage
     path = job.file.field.generate_filename(job, name)
@@ -600,7 +679,14 @@ def _store(job: ExportJob, data: bytes) -> None:
     with transaction.atomic():
         ExportJob.objects.select_for_update().get(pk=job.pk)
         # Done even if the stale check marked it failed meanwhile: the file is there.
-        _finish(job.pk, status=ExportJob.Status.DONE, file=stored, size=len(data), error="")
+        _finish(
+            job.pk,
+            status=ExportJob.Status.DONE,
+            file=stored,
+            size=len(data),
+            error="",
+            official=official,
+        )
 
 
 def export_jobs_fail_stale(*, now=None) -> int:

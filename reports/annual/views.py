@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from reports import closing
 from reports.annual import selectors, services
 from reports.annual.drafting import format_value
 from reports.annual.forms import (
@@ -16,18 +17,21 @@ from reports.annual.forms import (
     ExportForm,
     ParagraphForm,
     ParagraphInsertForm,
+    ReopenForm,
     ReportCreateForm,
     ReturnForm,
 )
 from reports.annual.outline import SECTION_LABELS, SLOTS
 from reports.annual.rendering import (
     CONTENT_TYPES,
+    draft_mark,
     paragraph_blocks,
     placeholders,
     segments_html,
     signature,
 )
 from reports.models import ExportJob, ReportParagraph
+from reports.selectors import drift_text
 
 
 def _is_htmx(request) -> bool:
@@ -60,7 +64,9 @@ def _permissions(user) -> dict:
 
 
 def annual_list(request):
-    reports = selectors.annual_report_list_for_user(request.user)
+    reports = list(selectors.annual_report_list_for_user(request.user))
+    for report in reports:
+        report.latest_state = selectors.ReviewState(None, report.latest_action)
     return render(
         request,
         "reports/annual/report_list.html",
@@ -124,7 +130,10 @@ def _editor_context(request, report, version, *, editable: bool) -> dict:
         "polling": any(job.is_active for job in jobs),
         "pinned_version": version.number != latest.number,
         "state": selectors.report_review_state(report, version),
+        "latest_state": selectors.report_review_state(report, latest),
+        "open_return": selectors.report_open_return(report),
         "reviews": list(selectors.report_reviews(report)[:20]),
+        "closing": closing.closing_in_force(report.year),
         **_permissions(request.user),
     }
 
@@ -135,11 +144,21 @@ def annual_detail(request, year: int):
     version = selectors.report_latest_version(report)
     if version is None:
         raise Http404
-    editable = selectors.can_edit_reports(request.user) and not version.is_approved
     return render(
         request,
         "reports/annual/report_detail.html",
-        _editor_context(request, report, version, editable=editable),
+        _editor_context(
+            request, report, version, editable=_editable(request.user, report, version)
+        ),
+    )
+
+
+def _editable(user, report, version) -> bool:
+    """Staff may edit the latest version while it is 草稿 or 退回 (never 待审定 or 已审定)."""
+    return (
+        selectors.can_edit_reports(user)
+        and not version.is_approved
+        and selectors.report_review_state(report, version).editable
     )
 
 
@@ -187,6 +206,7 @@ def annual_preview(request, year: int):
             "blocks": paragraph_blocks(paragraphs, links=True),
             "missing_count": sum(1 for p in paragraphs if p.has_missing),
             "signature": signature(version),
+            "draft_mark": draft_mark(version),
         },
     )
 
@@ -212,9 +232,11 @@ def _paragraph_response(request, report, version, paragraph, *, oob: bool = Fals
                 "key": paragraph.key,
                 "html": segments_html(paragraph.content, links=True),
             },
-            "editable": selectors.can_edit_reports(request.user) and not version.is_approved,
+            "editable": _editable(request.user, report, version),
             "slots": SLOTS,
             "oob": oob,
+            "state": selectors.report_review_state(report, version),
+            **_permissions(request.user),
             "missing_count": sum(1 for p in version.paragraphs.all() if p.has_missing),
         },
     )
@@ -404,6 +426,27 @@ def annual_submit(request, year: int):
     return redirect(report.get_absolute_url())
 
 
+@require_POST
+def annual_withdraw(request, year: int):
+    """Staff take the submitted version back to edit it (待审定 → 草稿)."""
+    report = selectors.annual_report_get_for_user(request.user, year)
+    try:
+        review = services.report_withdraw(
+            report=report,
+            user=request.user,
+            base=_int_or_none(request.POST.get("base")),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("v%(n)s 已撤回，可以继续修改；已通知局领导。") % {"n": review.version.number},
+        )
+    return redirect(report.get_absolute_url())
+
+
 def _int_or_none(value):
     try:
         return int(value)
@@ -427,9 +470,13 @@ def annual_approve(request, year: int, number: int):
         except ValidationError as error:
             messages.error(request, _error_text(error))
         else:
-            messages.success(request, _("v%(n)s 已审定。") % {"n": number})
+            messages.success(
+                request, _("v%(n)s 已审定，%(year)s年度数据已封账。") % {"n": number, "year": year}
+            )
             return redirect(version.get_absolute_url())
     paragraphs = selectors.version_paragraphs(version)
+    latest = selectors.report_latest_version(report)
+    state = selectors.report_review_state(report, version)
     return render(
         request,
         "reports/annual/approve.html",
@@ -438,7 +485,10 @@ def annual_approve(request, year: int, number: int):
             "version": version,
             "form": form,
             "return_form": ReturnForm(),
-            "state": selectors.report_review_state(report, version),
+            "state": state,
+            "latest": latest,
+            # Only the submitted version, while it is 待审定, is offered the two decisions.
+            "decidable": state.awaiting_approval and version.number == latest.number,
             "reviews": selectors.report_reviews(report),
             "placeholders": placeholders(paragraphs),
             "link_version": version.number,
@@ -468,11 +518,65 @@ def annual_return(request, year: int, number: int):
 def annual_restore(request, year: int, number: int):
     report = selectors.annual_report_get_for_user(request.user, year)
     version = selectors.report_version_get(report, number)
-    new = services.report_version_restore(version=version, user=request.user)
-    messages.success(
-        request, _("已基于 v%(old)s 新建 v%(new)s。") % {"old": number, "new": new.number}
-    )
+    try:
+        new = services.report_version_restore(version=version, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request, _("已基于 v%(old)s 新建 v%(new)s。") % {"old": number, "new": new.number}
+        )
     return redirect(report.get_absolute_url())
+
+
+# --- 年度封账 ---------------------------------------------------------------------------------
+
+
+def annual_closing(request, year: int):
+    """The year's closing: when and on which approved version it was closed, the figures the
+    records no longer match (现值 X（封账值 Y）), the 封账后变更 list, the closing history, and
+    for administrators the form that reopens the year."""
+    if not selectors.can_view_reports(request.user):
+        raise PermissionDenied(_("年度封账只对科室工作人员、局领导和系统管理员开放。"))
+    current = closing.closing_in_force(year)
+    changes, more, drifted = [], False, []
+    if current is not None:
+        changes, more = closing.changes_after_closing(current)
+        drifted = closing.drifted_figures(current)
+        for item in drifted:
+            item["text"] = drift_text(item["now"], item["then"], item["unit"])
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                closing.year_reopen(
+                    year=year, user=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                messages.error(request, _error_text(error))
+            else:
+                messages.success(
+                    request,
+                    _("%(year)s年度已重新开放，数据按业务记录实时计算，下次审定时重新封账。")
+                    % {"year": year},
+                )
+                return redirect("reports:annual-closing", year)
+    return render(
+        request,
+        "reports/annual/closing.html",
+        {
+            "year": year,
+            "closing": current,
+            "closed": closing.ClosedYear(current) if current else None,
+            "history": closing.closing_history(year),
+            "changes": changes,
+            "more": more,
+            "shown": closing.CHANGES_SHOWN,
+            "drifted": drifted,
+            "form": form,
+            "can_reopen": getattr(request.user, "is_admin", False),
+        },
+    )
 
 
 # --- Exports ----------------------------------------------------------------------------------

@@ -88,6 +88,8 @@ def _payload(data: dict) -> dict:
                 "progress",
                 "status",
                 "url",
+                "closed",
+                "drift_display",
             )
         }
         for card in data["kpis"]
@@ -100,6 +102,8 @@ def _payload(data: dict) -> dict:
         "charts": data["charts"],
         "coverage_rate": _plain(data["coverage_rate"].value),
         "generated_at": data["generated_at"],
+        # 年度封账: "已封账 · 审定于 …" for a closed year, else empty.
+        "closed": data["closed"].label if data.get("closed") else "",
     }
 
 
@@ -158,3 +162,48 @@ def dashboard_json(request):
     """The dashboard's figures as JSON, for the big screen's refresh."""
     year, township = _scope(request)
     return JsonResponse(_payload(selectors.dashboard_data(year, township)))
+
+
+@require_GET
+def indicator_registry(request):
+    """Every figure of the indicator registry for a year (a liaison's: their township's), by
+    the report's sections, with its target and the link to its records. A closed year shows
+    its closed values (年度封账), and 现值 X（封账值 Y） where the records moved."""
+    from reports.closing import registry_values  # noqa: PLC0415 - the read side, on use
+    from reports.indicators import REGISTRY  # noqa: PLC0415
+
+    year, township = _scope(request)
+    township_obj = Township.objects.get(pk=township) if township else None
+    values, closed = registry_values(year, township_obj)
+    rows = []
+    for key, item in values.items():
+        if township is not None and REGISTRY[key].district_only:
+            continue
+        rows.append(
+            {
+                "key": key,
+                "section": REGISTRY[key].section,
+                "label": item.label,
+                "unit": item.unit,
+                "display": selectors.format_value(item.value, item.unit),
+                "target": selectors.format_value(item.target, item.unit)
+                if item.target is not None
+                else "",
+                "url": item.records_url,
+                "drift": selectors.drift_text(closed.drift[key], item.value, item.unit)
+                if closed is not None and key in closed.drift
+                else "",
+            }
+        )
+    return render(
+        request,
+        "reports/indicator_registry.html",
+        {
+            "year": year,
+            "township": township_obj,
+            "rows": rows,
+            "closed": closed,
+            "years": selectors.dashboard_years(),
+            "is_liaison": request.user.is_liaison,
+        },
+    )

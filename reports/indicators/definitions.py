@@ -100,6 +100,7 @@ class AboveScaleCoverage(CustomIndicator):
     model = Enterprise
     measure: str = "rate"
     decimals = 2
+    township_breakdown = True  # its breakdown is by township name (the year's closing reads it)
 
     def _counts(self, years, pk, detail_year, memo):
         """(规上 enterprises by township name, covered by year, covered by township name in

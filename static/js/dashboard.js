@@ -180,10 +180,13 @@
       var meta = L.last + " " + k.last_display;
       if (k.target !== null) { meta += " · " + L.target + " " + k.target_display + " · " + k.progress + "%"; }
       card.appendChild(text("div", "meta", meta));
+      if (k.drift_display) { card.appendChild(text("div", "meta drift", k.drift_display)); }
       return card;
     }));
     var generated = document.querySelector("[data-generated]");
     if (generated) { generated.textContent = p.generated_at; }
+    var closed = document.querySelector("[data-closed]");
+    if (closed) { closed.textContent = p.closed || ""; closed.hidden = !p.closed; }
   }
 
   var refresh = document.querySelector("[data-refresh-url]");

@@ -46,3 +46,27 @@ def test_staff_generates_the_annual_report_and_downloads_the_pdf(
     info.value.save_as(path)
     data = path.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 10_000
+
+
+def test_after_an_inline_save_the_submit_button_names_the_new_version_and_submits_it(
+    page, login, year_of_records
+):
+    from reports.annual import services  # noqa: PLC0415
+    from reports.models import AnnualReport  # noqa: PLC0415
+
+    services.report_create(year=YEAR, user=None)
+    login("staff")
+    page.goto(f"/reports/annual/{YEAR}/")
+    assert page.locator("#report-submit button").inner_text().strip() == "提交审定 v1"
+    paragraph = page.locator("#p-problems\\.1")
+    paragraph.hover()  # the paragraph's tools show on hover
+    paragraph.get_by_role("link", name="编辑").click()
+    page.locator("#p-problems\\.1 textarea").fill("一是就地修改的问题。")
+    page.locator("#p-problems\\.1").get_by_role("button", name="保存").click()
+    page.locator("#p-problems\\.1 .report-text").get_by_text("一是就地修改的问题。").wait_for()
+    button = page.locator("#report-submit button")
+    assert button.inner_text().strip() == "提交审定 v2"
+    button.click()
+    page.get_by_text("v2 已提交审定").first.wait_for()
+    review = AnnualReport.objects.get(year=YEAR).reviews.get()
+    assert review.version.number == 2

@@ -7,6 +7,8 @@ from decimal import Decimal
 from bureau.models import WorkActivity
 from enterprises.models import HiTechApplication
 from platforms.models import Level, Platform
+from reports.annual import services
+from reports.models import ReportVersion
 from talents.models import TalentStage
 from tests import factories as f
 
@@ -133,3 +135,14 @@ def build_year(year: int = YEAR) -> dict:
     }.items():
         f.AnnualTargetFactory(year=YEAR + 1, indicator=indicator, value=value)
     return {"township": township, "lead": lead}
+
+
+def approve(version, *, staff, leader, opinion: str = "", at=None):
+    """Submit ``version`` (the latest) and approve it, as staff and a leader do on the pages;
+    ``at`` backdates the approval (the 成文日期)."""
+    services.report_submit(report=version.report, user=staff, base=version.number)
+    services.report_version_approve(version=version, user=leader, opinion=opinion)
+    if at is not None:
+        ReportVersion.objects.filter(pk=version.pk).update(approved_at=at)
+    version.refresh_from_db()
+    return version

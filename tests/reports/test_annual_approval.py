@@ -9,7 +9,7 @@ from bureau.models import Notification
 from reports.annual import selectors, services
 from reports.models import ReportReview
 from tests import factories as f
-from tests.reports.annual_data import YEAR, build_year
+from tests.reports.annual_data import YEAR, approve, build_year
 
 pytestmark = pytest.mark.django_db
 Action = ReportReview.Action
@@ -112,9 +112,8 @@ def test_only_leaders_decide_and_only_editors_submit(
     assert not report.reviews.exists()
 
 
-def test_an_approved_version_cannot_be_returned(report, leader_user):
-    version = report.versions.get()
-    services.report_version_approve(version=version, user=leader_user, opinion="")
+def test_an_approved_version_cannot_be_returned(report, staff_user, leader_user):
+    version = approve(report.versions.get(), staff=staff_user, leader=leader_user)
     with pytest.raises(services.ValidationError):
         services.report_version_return(version=version, user=leader_user, comment="再改改")
 
@@ -143,4 +142,7 @@ def test_the_header_names_the_role_once(client_for):
     page = client_for(user).get(reverse("notifications")).content.decode()
     assert "科室工作人员</a> · 科室工作人员" not in page and "科室工作人员</a>" in page
     named = f.UserFactory(username="staff10", role="staff", full_name="李明")
-    assert "李明</a> · 科室工作人员" in client_for(named).get(reverse("notifications")).content.decode()
+    assert (
+        "李明</a> · 科室工作人员"
+        in client_for(named).get(reverse("notifications")).content.decode()
+    )

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from reports.annual import services
 from reports.models import AnnualReport, ReportVersion
 from tests import factories as f
-from tests.reports.annual_data import YEAR, build_year
+from tests.reports.annual_data import YEAR, approve, build_year
 
 pytestmark = pytest.mark.django_db
 
@@ -143,9 +143,7 @@ def test_staff_add_and_remove_paragraphs_of_their_own(drafted, staff_user):
 def test_an_approved_version_is_read_only_and_a_revision_starts_a_new_one(
     drafted, staff_user, leader_user
 ):
-    version = drafted.versions.get()
-    services.report_version_approve(version=version, user=leader_user)
-    version.refresh_from_db()
+    version = approve(drafted.versions.get(), staff=staff_user, leader=leader_user)
     assert version.approved_by == leader_user and version.is_approved
     with pytest.raises(PermissionDenied):
         services.report_paragraph_update(
@@ -165,6 +163,7 @@ def test_an_approved_version_is_read_only_and_a_revision_starts_a_new_one(
 
 def test_a_version_with_missing_figures_cannot_be_approved(staff_user, leader_user):
     report = services.report_create(year=YEAR, user=staff_user)
+    services.report_submit(report=report, user=staff_user, base=1)
     with pytest.raises(ValidationError, match="待补充"):
         services.report_version_approve(version=report.versions.get(), user=leader_user)
 
@@ -186,7 +185,7 @@ def test_leaders_approve_but_do_not_edit_and_staff_do_not_approve(
 
 
 def test_build_report_renders_the_approved_version(drafted, staff_user, leader_user, tmp_path):
-    services.report_version_approve(version=drafted.versions.get(), user=leader_user)
+    approve(drafted.versions.get(), staff=staff_user, leader=leader_user)
     services.report_version_restore(version=drafted.versions.get(number=1), user=staff_user)
     services.report_paragraph_update(
         report=drafted, user=staff_user, base=2, key="problems.1", text="未审定的修订。"

@@ -139,6 +139,7 @@ def test_leaders_neither_edit_nor_refresh(leader_client, report):
 
 
 def test_a_leader_approves_and_the_version_becomes_read_only(leader_client, staff_client, report):
+    staff_client.post(url("submit", YEAR), {"base": 1})
     response = leader_client.post(url("approve", YEAR, 1), {"confirm": "on"})
     assert response.status_code == 302
     assert report.versions.get().approved_by.username == "leader"

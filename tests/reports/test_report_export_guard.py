@@ -94,7 +94,10 @@ def test_a_version_without_placeholders_is_queued_at_once(
     assert ExportJob.objects.get().status == ExportJob.Status.DONE
 
 
-def test_the_approval_page_lists_the_placeholders_and_approval_waits_for_them(leader_client, gappy):
+def test_the_approval_page_lists_the_placeholders_and_approval_waits_for_them(
+    leader_client, gappy, staff_user
+):
+    services.report_submit(report=gappy, user=staff_user, base=2)
     page = leader_client.get(url("detail", YEAR)).content.decode()
     assert 'id="report-placeholders"' in page
     assert "经费缺口说明" in page and 'href="#p-problems.1"' in page

@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.utils import timezone
 from docx import Document
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject
@@ -32,7 +33,7 @@ from reports.annual.rendering import (
     render_pdf,
 )
 from tests.factories import UserFactory
-from tests.reports.annual_data import YEAR, build_year
+from tests.reports.annual_data import YEAR, approve, build_year
 
 # Marked so that pytest-django sets up the test database even when only this module runs
 # (it sets up only the databases that marked tests ask for).
@@ -62,11 +63,14 @@ def rendered(django_db_setup, django_db_blocker) -> dict:
                 "bureau_name": ISSUER,
                 "bureau_short_name": "青河区科技局",
                 "issuing_unit": ISSUER,
-                "signing_date": SIGNED,
             },
         )
         staff = UserFactory(username="pdf-staff", role="staff")
+        leader = UserFactory(username="pdf-leader", role="leader")
         version = services.report_create(year=YEAR, user=staff).versions.get()
+        # The official document: approved on the 成文日期.
+        at = timezone.make_aware(datetime.datetime(SIGNED.year, SIGNED.month, SIGNED.day, 10))
+        version = approve(version, staff=staff, leader=leader, at=at)
         data = render_pdf(version)
         word = render_docx(version)
         texts = [printable(p.text) for p in document_paragraphs(version)]

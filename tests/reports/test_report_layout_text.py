@@ -27,8 +27,8 @@ from reports.annual.rendering import (
     render_pdf,
     signing_date,
 )
-from reports.models import ReportParagraph
-from tests.reports.annual_data import YEAR, build_year
+from reports.models import ReportParagraph, ReportVersion
+from tests.reports.annual_data import YEAR, approve, build_year
 
 CELL = LAYOUT.cell_pt
 INDENT = 2 * CELL
@@ -130,22 +130,15 @@ def test_a_long_title_is_balanced_over_its_lines():
 # --- 成文日期 ---------------------------------------------------------------------------------
 
 
-class _Profile:
-    def __init__(self, signing_date=None):
-        self.signing_date = signing_date
-
-
 class _Version:
     def __init__(self, approved_at=None):
         self.approved_at = approved_at
 
 
-def test_the_date_is_the_profiles_else_the_approval_else_today():
+def test_the_date_is_the_approval_date_and_a_version_not_approved_has_none():
     approved = timezone.make_aware(datetime.datetime(2026, 2, 3, 10, 0))
-    profile_date = datetime.date(2026, 1, 15)
-    assert signing_date(_Version(approved), _Profile(profile_date)) == profile_date
-    assert signing_date(_Version(approved), _Profile()) == datetime.date(2026, 2, 3)
-    assert signing_date(_Version(), _Profile()) == timezone.localdate()
+    assert signing_date(_Version(approved)) == datetime.date(2026, 2, 3)
+    assert signing_date(_Version()) is None
 
 
 def test_the_date_is_written_in_arabic_numerals_without_leading_zeros():
@@ -179,6 +172,12 @@ def test_exports_survive_control_characters_stored_in_a_paragraph(staff_user):
         content=[{"text": stored}, {"text": "【待补充：\x1f说明】", "missing": True, "key": "x"}]
     )
     clean = "一是含有控制字符和删除符的段落。【待补充：说明】"
+    # Rendered as the official document, so that the 落款 (the stored unit) is printed: the
+    # placeholder would keep a leader from approving it, the renderer is what is tried here.
+    ReportVersion.objects.filter(pk=version.pk).update(
+        approved_at=timezone.now(), approved_by=staff_user
+    )
+    version.refresh_from_db()
 
     pdf = PdfReader(io.BytesIO(render_pdf(version)))
     pdf_text = re.sub(r"\s", "", "".join(page.extract_text() for page in pdf.pages))
@@ -192,7 +191,9 @@ def test_exports_survive_control_characters_stored_in_a_paragraph(staff_user):
 
 
 @pytest.mark.django_db
-def test_the_preview_ends_with_the_same_signature_as_the_exports(staff_user, leader_client):
+def test_the_preview_ends_with_the_same_signature_as_the_exports(
+    staff_user, leader_user, leader_client
+):
     build_year()
     cache.clear()
     bureau_profile_update(
@@ -202,10 +203,11 @@ def test_the_preview_ends_with_the_same_signature_as_the_exports(staff_user, lea
             "bureau_name": "鲁川市青河区科学技术局",
             "bureau_short_name": "青河区科技局",
             "issuing_unit": "鲁川市青河区科学技术局",
-            "signing_date": datetime.date(2026, 1, 15),
         },
     )
     version = services.report_create(year=YEAR, user=staff_user).versions.get()
+    approved = timezone.make_aware(datetime.datetime(2026, 1, 15, 9, 30))
+    version = approve(version, staff=staff_user, leader=leader_user, at=approved)
     page = leader_client.get(reverse("reports:annual-preview", args=[YEAR])).content.decode()
     signature = page[page.index('class="doc-signature') :]
     assert "鲁川市青河区科学技术局" in signature and "2026年1月15日" in signature

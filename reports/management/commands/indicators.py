@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from bureau.models import Township
-from reports.indicators import REGISTRY, compute_all
+from reports.closing import registry_values
+from reports.indicators import REGISTRY
 
 
 def _plain(value):
@@ -34,9 +35,9 @@ class Command(BaseCommand):
                 raise CommandError(
                     _("没有区划代码为 %(code)s 的乡镇（街道）。") % {"code": township}
                 ) from error
-        values = compute_all(year, township)
+        values, closed = registry_values(year, township or None)
         if json:
-            self._print_json(values)
+            self._print_json(values, closed)
             return
         if township:
             title = _("%(year)s年度指标（%(township)s）") % {
@@ -45,6 +46,8 @@ class Command(BaseCommand):
             }
         else:
             title = _("%(year)s年度指标（全区）") % {"year": year}
+        if closed is not None:
+            title += f"  {closed.label}"
         self.stdout.write(title)
         section = None
         for key, indicator in REGISTRY.items():
@@ -54,6 +57,11 @@ class Command(BaseCommand):
             item = values[key]
             shown = "—" if item.value is None else f"{item.value}{item.unit}"
             line = f"  {item.label}：{shown}  [{key}]"
+            if closed is not None and key in closed.drift:
+                line += "  " + _("现值 %(now)s（封账值 %(then)s）") % {
+                    "now": "—" if closed.drift[key] is None else _plain(closed.drift[key]),
+                    "then": shown,
+                }
             if item.target is not None:
                 line += "  " + _("目标 %(target)s%(unit)s") % {
                     "target": _plain(item.target),
@@ -63,9 +71,13 @@ class Command(BaseCommand):
                 line += "\n      " + "、".join(item.names)
             self.stdout.write(line)
 
-    def _print_json(self, values):
+    def _print_json(self, values, closed=None):
+        # A closed year's value is the closed one; "current" is the records' where they moved.
         data = {
             key: {"label": item.label, "unit": item.unit, "value": _plain(item.value)}
             for key, item in values.items()
         }
+        if closed is not None:
+            for key, now in closed.drift.items():
+                data[key]["current"] = _plain(now)
         self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
