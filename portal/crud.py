@@ -650,7 +650,9 @@ def stale_changes(form, current, based_on: str) -> list[dict]:
                 "label": field.verbose_name,
                 "before": _display_value(base, field) if base is not None else "",
                 "theirs": _display_value(current, field),
-                "mine": dict(field.flatchoices).get(mine, mine) if field.choices else mine,
+                "mine": dict(field.flatchoices).get(mine, mine)
+                if field.choices
+                else plain_text(mine),
                 "changed_by_them": theirs,
             }
         )
