@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "talents",
     "platforms",
     "poverty",
+    "benefits",
     "imports",
     "reports",
     "api",
