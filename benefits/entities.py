@@ -147,7 +147,7 @@ AWARD = Entity(
 RD_DEDUCTION = Entity(
     models.RdDeduction,
     fields=["enterprise", "year", "deducted_amount", "rate"],
-    bulk_fields=["year", "rate"],
+    bulk_fields=["year"],
     list_columns=["enterprise", "year", "deducted_amount", "rate"],
     list_select_related=["enterprise__township"],
     filter_fields=["year", "rate", "enterprise__township"],
@@ -166,9 +166,7 @@ RD_DEDUCTION = Entity(
                     "加计扣除额",
                     "研发费用加计扣除额",
                     "研发费用加计扣除金额",
-                    "加计扣除金额（元）",
-                    "加计扣除额（元）",
-                    "研发费用加计扣除额（元）",
+                    "本年加计扣除额",
                 )
             ),
             "rate": Column(aliases=("加计扣除比例（%）", "扣除比例")),
@@ -178,7 +176,7 @@ RD_DEDUCTION = Entity(
             "enterprise": "91350100M000100Y43",
             "enterprise_name": "山东某某新材料有限公司",
             "year": "2025",
-            "deducted_amount": "356.8",
+            "deducted_amount": "3568000.00",
             "rate": "100%",
         },
         year_lookup="year",
@@ -200,7 +198,7 @@ VOUCHER = Entity(
         "amount_reimbursed",
         "status",
     ],
-    bulk_fields=["status", "provider_kind"],
+    bulk_fields=["provider_kind", "status"],
     list_columns=["number", "enterprise", "amount", "issued_on", "expires_on", "status"],
     list_select_related=["enterprise__township"],
     filter_fields={

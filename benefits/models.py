@@ -207,7 +207,7 @@ class RdDeduction(DomainModel):
 
     class Rate(models.IntegerChoices):
         STANDARD = 100, _("100%")
-        RAISED = 120, _("120%（集成电路、工业母机企业）")
+        RAISED = 120, _("120%")
 
     enterprise = models.ForeignKey(
         Enterprise,
@@ -216,9 +216,19 @@ class RdDeduction(DomainModel):
         related_name="rd_deductions",
     )
     year = models.PositiveSmallIntegerField(_("所属年度"), validators=[validate_year])
-    deducted_amount = AmountField(_("加计扣除金额（万元）"), **AMOUNT)
+    # In 元, as the tax bureau's list gives it (to the fen): 万元 would round its cents away.
+    deducted_amount = AmountField(
+        _("加计扣除金额（元）"),
+        unit="元",
+        max_digits=16,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
     rate = models.PositiveSmallIntegerField(
-        _("加计扣除比例"), choices=Rate.choices, default=Rate.STANDARD
+        _("加计扣除比例"),
+        choices=Rate.choices,
+        default=Rate.STANDARD,
+        help_text=_("集成电路企业和工业母机企业2023-2027年为120%，其他企业为100%。"),
     )
     history = HistoricalRecords()
     objects = SelectRelatedManager("enterprise")

@@ -40,6 +40,7 @@ from bureau.models import (
 )
 from bureau.services import bureau_profile_update, record_prepare, record_save
 from demo import pgcopy
+from demo.benefits import benefits_seed
 from demo.generator import SCALE_BLOCKS, Block, BlockStart, DemoGenerator, Row
 from demo.names import CITY, DISTRICT
 from enterprises.models import (
@@ -207,6 +208,7 @@ def demo_seed(
                 done(len(chunk))
         if connection.vendor == "postgresql" and result.total_added:
             pgcopy.finish(NATURAL_KEYS, history=history, analysed=analysed)
+    benefits_seed(seed=seed, today=params["today"], result=result)  # the district's, after it
     demo_profile_ensure()
     result.seconds = time.monotonic() - started
     return result

@@ -424,10 +424,10 @@ CASES = [
         data=lambda t: {
             "enterprise": _enterprise(t).pk,
             "year": 2025,
-            "deducted_amount": "356.8",
+            "deducted_amount": "3568000.50",
             "rate": 100,
         },
-        change=("deducted_amount", "400.00"),
+        change=("deducted_amount", "4000000.00"),
     ),
     CrudCase(
         f.VoucherFactory,

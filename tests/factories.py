@@ -361,7 +361,7 @@ class RdDeductionFactory(DjangoModelFactory):
 
     enterprise = factory.SubFactory(EnterpriseFactory)
     year = 2025
-    deducted_amount = Decimal("350")
+    deducted_amount = Decimal("3500000")
     rate = 100
 
 

@@ -8,4 +8,5 @@ urlpatterns = [
     path("screen/", views.dashboard_screen, name="dashboard-screen"),
     path("data.json", views.dashboard_json, name="dashboard-data"),
     path("pipeline/", views.dashboard_pipeline, name="dashboard-pipeline"),
+    path("benefits/", views.dashboard_benefits, name="dashboard-benefits"),
 ]
