@@ -22,6 +22,7 @@ POLICY = Entity(
         "share_percent",
         "share_basis",
         "cap",
+        "min_basis",
         "district_share",
         "city_share",
         "province_share",
@@ -47,6 +48,7 @@ POLICY = Entity(
             "share_percent": Column(aliases=("比例", "奖补比例")),
             "share_basis": Column(aliases=("基数",)),
             "cap": Column(aliases=("上限", "最高奖补")),
+            "min_basis": Column(aliases=("门槛", "起补金额")),
         },
         example={
             "name": "首次认定高新技术企业奖励",
@@ -61,6 +63,7 @@ POLICY = Entity(
             "share_percent": "",
             "share_basis": "",
             "cap": "",
+            "min_basis": "",
             "district_share": "100",
             "city_share": "0",
             "province_share": "0",

@@ -75,6 +75,10 @@ class Policy(DomainModel):
     share_percent = models.DecimalField(_("按比例奖补（%）"), null=True, blank=True, **PERCENT)
     share_basis = models.CharField(_("比例基数"), max_length=20, choices=Basis.choices, blank=True)
     cap = amount_field(_("奖补上限"))
+    min_basis = amount_field(
+        _("起补基数"),
+        help_text=_("比例基数（如研发费用增量）达到该数额方可享受；不填表示不设门槛。"),
+    )
     district_share = models.DecimalField(_("区级承担（%）"), default=100, **PERCENT)
     city_share = models.DecimalField(_("市级承担（%）"), default=0, **PERCENT)
     province_share = models.DecimalField(_("省级承担（%）"), default=0, **PERCENT)
@@ -99,6 +103,10 @@ class Policy(DomainModel):
 
     def applies_in(self, year: int) -> bool:
         return self.start_year <= year and (self.end_year is None or year <= self.end_year)
+
+    def meets_threshold(self, basis: Decimal | None) -> bool:
+        """Whether ``basis`` reaches the rule's threshold (always, without one)."""
+        return self.min_basis is None or (basis is not None and basis >= self.min_basis)
 
     def amount_for(self, basis: Decimal | None) -> Decimal | None:
         """The award the rule gives: the fixed amount, or ``share_percent`` of ``basis`` (万元)

@@ -136,6 +136,10 @@ def entitlements(
             for enterprise in eligible:
                 expense, increase = figures.get(enterprise, (None, None))
                 basis = increase if policy.share_basis == Policy.Basis.RD_INCREASE else expense
+                if policy.condition == C.RD_GROWTH and policy.share_basis == "":
+                    basis = increase
+                if not policy.meets_threshold(basis):
+                    continue
                 amount = policy.amount_for(basis)
                 mine[enterprise] = Entitlement(enterprise, policy.pk, year, basis, amount)
             out[(policy.pk, year)] = mine

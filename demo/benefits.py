@@ -24,7 +24,8 @@ CENT = Decimal("0.01")
 C = Policy.Condition
 S = Award.Status
 
-# name, level, kind, condition, fixed amount, share %, cap, (district, city, province) shares
+# name, level, kind, condition, fixed amount, share %, cap, (district, city, province) shares;
+# the R&D subsidy starts at an increase of 100 万元 (起补基数)
 POLICIES = [
     ("首次认定高新技术企业奖励", "district", "award", C.HITECH_FIRST, 20, None, None, (60, 40, 0)),
     (
@@ -92,6 +93,7 @@ def _policies(start: int, result) -> list[Policy]:
             share_percent=Decimal(share) if share is not None else None,
             share_basis=Policy.Basis.RD_INCREASE if share is not None else "",
             cap=Decimal(cap) if cap is not None else None,
+            min_basis=Decimal(100) if condition == C.RD_GROWTH else None,
             district_share=split[0],
             city_share=split[1],
             province_share=split[2],
@@ -126,10 +128,7 @@ def _awards(rng, policies, years, today, district, result) -> None:
     for policy in policies:
         for year in years:
             eligible = found.get((policy.pk, year), {})
-            # R&D growth: the 30 largest increases apply (the rest were never told of it).
             rows = sorted(eligible.values(), key=lambda e: codes[e.enterprise_id])
-            if policy.condition == C.RD_GROWTH:
-                rows = sorted(rows, key=lambda e: -(e.basis or 0))[:30]
             for row in rows:
                 status = _status(rng, year, today)
                 if status is None:

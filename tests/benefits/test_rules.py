@@ -98,6 +98,13 @@ def test_rd_growth_share_is_capped_at_the_boundary(township):
     assert eligible[above.pk].amount == D("50")
     assert eligible[above.pk].basis == D("500.10")
     assert flat.pk not in eligible
+    # A threshold (起补基数): an increase below it earns nothing, one at it does.
+    subsidy.min_basis = D("500")
+    subsidy.save()
+    eligible = _eligible(subsidy, 2025)
+    assert below.pk not in eligible and eligible[at.pk].amount == D("50.00")
+    subsidy.min_basis = None
+    subsidy.save()
     # Without last year's figure there is no increase to reward.
     lone = f.EnterpriseFactory(township=township)
     _rd(lone, 2025, "900")
