@@ -207,6 +207,8 @@ def test_a_revoked_certification_flags_its_award(township, staff_client):
     )
     assert selectors.ineligible_awards(Award.objects.all()) == []
     assert REGISTRY["benefit_ineligible"].compute(2025).value == 0
+    page = staff_client.get(award.get_absolute_url()).content.decode()
+    assert 'id="award-flag"' not in page and "应兑金额20万元" in page
 
     application.status = HT.REVOKED
     application.save()
@@ -214,6 +216,7 @@ def test_a_revoked_certification_flags_its_award(township, staff_client):
     assert REGISTRY["benefit_ineligible"].compute(2025).value == 1
     page = staff_client.get(REGISTRY["benefit_ineligible"].records_url(2025)).content.decode()
     assert "被撤销企业" in page
+    assert 'id="award-flag"' in staff_client.get(award.get_absolute_url()).content.decode()
     # A revoked certificate is held no longer: no tax benefit either.
     assert REGISTRY["hitech_tax_enterprises"].compute(2025).value == 0
 
