@@ -113,11 +113,14 @@ def entitlements(
             Q(start_year__lte=max(years)), Q(end_year__isnull=True) | Q(end_year__gte=min(years))
         )
     policies = [p for p in policies if p.condition]
-    conditions = {p.condition for p in policies}
-    hitech = _hitech(years, enterprises) if conditions & {C.HITECH_FIRST, C.HITECH_RENEWAL} else {}
-    sme = _sme(years, enterprises) if C.SME_REGISTERED in conditions else {}
-    needs_rd = any(p.share_percent is not None for p in policies) or C.RD_GROWTH in conditions
-    rd = _rd(years, enterprises, growth_only=False) if needs_rd else {}
+    # Each kind of record is read whether or not a policy needs it: the same queries whatever
+    # the data (three, plus the policies' own when not given).
+    hitech = _hitech(years, enterprises)
+    sme = _sme(years, enterprises)
+    # Only the R&D that grew matters unless a rule shares out the expense itself: the rows of
+    # the rest (about half the enterprises) are left in the database.
+    needs_expense = any(p.share_basis == Policy.Basis.RD_EXPENSE for p in policies)
+    rd = _rd(years, enterprises, growth_only=not needs_expense)
     out: dict[tuple[int, int], dict[int, Entitlement]] = {}
     for policy in policies:
         for year in years:
@@ -166,21 +169,23 @@ def owed(years, enterprises=None) -> list[Entitlement]:
     ]
 
 
-def ineligible_awards(awards) -> list[int]:
+def ineligible_awards(awards, years=None, enterprises=None) -> list[int]:
     """Primary keys of ``awards`` whose policy has a condition the records no longer meet for
     that enterprise and year (a certification revoked, a registration withdrawn). Awards 不予支持
-    are not flagged: nobody is paying them."""
+    are not flagged: nobody is paying them. With ``years`` (and ``enterprises``) given, the
+    queries are the same whatever the awards."""
     rows = list(
         awards.exclude(policy__condition="")
         .exclude(status=Award.Status.REJECTED)
         .values_list("pk", "enterprise_id", "policy_id", "year")
         .order_by()
     )
-    if not rows:
-        return []
-    years = {year for _pk, _e, _p, year in rows}
-    enterprises = {e for _pk, e, _p, _y in rows}
-    eligible = entitlements(years, enterprises=list(enterprises))
+    if years is None:
+        if not rows:
+            return []
+        years = {year for _pk, _e, _p, year in rows}
+        enterprises = list({e for _pk, e, _p, _y in rows})
+    eligible = entitlements(years, enterprises=enterprises)
     return [
         pk
         for pk, enterprise, policy, year in rows

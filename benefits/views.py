@@ -5,6 +5,8 @@ township's enterprises), filterable by year, policy and township, exported to Ex
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -18,7 +20,7 @@ from benefits import selectors
 from benefits.models import Policy
 from bureau import permissions
 from bureau.models import Township
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, HiTechApplication
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,6 +30,15 @@ def _int(value, default: int) -> int:
         return int(value)
     except (TypeError, ValueError):
         return default
+
+
+@dataclass(frozen=True)
+class OwedRow:
+    enterprise: Enterprise
+    policy: Policy
+    year: int
+    basis: Decimal | None
+    amount: Decimal | None
 
 
 def owed_rows(user, year: int, *, policy: int = 0, township: int = 0) -> list[dict]:
@@ -44,16 +55,10 @@ def owed_rows(user, year: int, *, policy: int = 0, township: int = 0) -> list[di
     )
     policies = Policy.objects.in_bulk({row.policy_id for row in found})
     rows = [
-        {
-            "enterprise": named[row.enterprise_id],
-            "policy": policies[row.policy_id],
-            "year": row.year,
-            "basis": row.basis,
-            "amount": row.amount,
-        }
+        OwedRow(named[row.enterprise_id], policies[row.policy_id], row.year, row.basis, row.amount)
         for row in found
     ]
-    rows.sort(key=lambda r: (r["policy"].name, r["enterprise"].township.name, r["enterprise"].name))
+    rows.sort(key=lambda r: (r.policy.name, r.enterprise.township.name, r.enterprise.name))
     return rows
 
 
@@ -80,7 +85,7 @@ def owed_list(request):
             "township": township,
             "townships": list(townships),
             "rows": rows,
-            "total": sum(r["amount"] or 0 for r in rows),
+            "total": sum(r.amount or 0 for r in rows),
         },
     )
 
@@ -101,7 +106,7 @@ def _xlsx(year: int, rows: list[dict]) -> HttpResponse:
         ]
     )
     for row in rows:
-        enterprise, policy = row["enterprise"], row["policy"]
+        enterprise, policy = row.enterprise, row.policy
         sheet.append(
             [
                 enterprise.name,
@@ -109,9 +114,9 @@ def _xlsx(year: int, rows: list[dict]) -> HttpResponse:
                 enterprise.township.name,
                 policy.name,
                 policy.document_number,
-                row["year"],
-                float(row["basis"]) if row["basis"] is not None else None,
-                float(row["amount"]) if row["amount"] is not None else None,
+                row.year,
+                float(row.basis) if row.basis is not None else None,
+                float(row.amount) if row.amount is not None else None,
             ]
         )
     buffer = io.BytesIO()
@@ -120,3 +125,49 @@ def _xlsx(year: int, rows: list[dict]) -> HttpResponse:
     filename = _("应兑未兑%(year)s.xlsx") % {"year": year}
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+@dataclass(frozen=True)
+class TaxRow:
+    enterprise: Enterprise
+    certificate: HiTechApplication
+
+
+def hitech_tax_list(request):
+    """享受高企税收优惠: the enterprises holding a certificate valid in the year, each with it."""
+    user = request.user
+    if not permissions.has_role(user):
+        raise PermissionDenied
+    this = timezone.localdate().year
+    year = min(max(_int(request.GET.get("year"), this), 2000), this + 1)
+    township = _int(request.GET.get("township"), 0)
+    enterprises = permissions.scope_queryset(user, Enterprise.objects.all())
+    if township:
+        enterprises = enterprises.filter(township=township)
+    held = selectors.hitech_tax_enterprises([year], enterprises.values("pk"))[year]
+    certificates = (
+        HiTechApplication.objects.filter(
+            enterprise__in=held,
+            status=HiTechApplication.Status.CERTIFIED,
+            issued_on__year__lte=year,
+        )
+        .select_related("enterprise__township")
+        .order_by("enterprise__township__name", "enterprise__name", "-issued_on")
+    )
+    rows, seen = [], set()
+    for certificate in certificates:
+        if certificate.enterprise_id not in seen:  # the latest certificate of each
+            seen.add(certificate.enterprise_id)
+            rows.append(TaxRow(certificate.enterprise, certificate))
+    townships = permissions.scope_queryset(user, Township.objects.all()).order_by("code")
+    return render(
+        request,
+        "benefits/hitech_tax_list.html",
+        {
+            "year": year,
+            "years": list(range(this + 1, this - 5, -1)),
+            "township": township,
+            "townships": list(townships),
+            "rows": rows,
+        },
+    )

@@ -88,6 +88,11 @@ class Owed(CustomIndicator):
         breakdown = {name: self._measure(group) for name, group in sorted(by_township.items())}
         return values, breakdown
 
+    def queryset(self, year, township=None):
+        """The enterprises owed something in ``year`` (the page lists them per policy)."""
+        rows = benefits.owed([year], _scope(township_pk(township)))
+        return Enterprise.objects.filter(pk__in={row.enterprise_id for row in rows})
+
     def records_url(self, year, township=None):
         """The 应兑未兑 page of the year (and township)."""
         base = list_url("benefits:owed")
@@ -104,14 +109,21 @@ class Ineligible(CustomIndicator):
     model = Award
 
     def evaluate_custom(self, years, pk, detail_year, memo):
+        by_year = Counter(year for _pk, year in self._flagged(years, pk))
+        return {year: by_year.get(year, 0) for year in years}, {}
+
+    def _flagged(self, years, pk) -> list[tuple[int, int]]:
+        """(pk, year) of the flagged awards of ``years``: two queries and the eligibility's."""
         awards = Award.objects.filter(year__in=years)
         if pk is not None:
             awards = awards.filter(enterprise__township=pk)
-        flagged = set(benefits.ineligible_awards(awards))
-        by_year = Counter(
-            year for pk_, year in awards.values_list("pk", "year").order_by() if pk_ in flagged
-        )
-        return {year: by_year.get(year, 0) for year in years}, {}
+        flagged = set(benefits.ineligible_awards(awards, years, _scope(pk)))
+        return [(a, y) for a, y in awards.values_list("pk", "year").order_by() if a in flagged]
+
+    def queryset(self, year, township=None):
+        """The flagged awards of ``year``."""
+        pk = township_pk(township)
+        return Award.objects.filter(pk__in=[a for a, _y in self._flagged([year], pk)])
 
     def records_url(self, year, township=None):
         base = list_url("benefits:award-list")
@@ -133,15 +145,18 @@ class HitechTax(CustomIndicator):
         breakdown = dict(sorted(Counter(names.values()).items(), key=lambda kv: kv[0] or ""))
         return {year: len(held.get(year, ())) for year in years}, breakdown
 
+    def queryset(self, year, township=None):
+        """The enterprises holding a valid certificate in ``year``."""
+        held = benefits.hitech_tax_enterprises([year], _scope(township_pk(township)))[year]
+        return Enterprise.objects.filter(pk__in=held)
+
     def records_url(self, year, township=None):
-        """The certified applications of the certificate's three years (the list filters one
-        year at a time, so it opens the certifications of the year; the value also counts the
-        two years before)."""
-        base = list_url("enterprises:hitechapplication-list")
-        params = {"status": HiTechApplication.Status.CERTIFIED.value, "year": year}
+        """The page of the enterprises and their certificates valid in the year."""
+        base = list_url("benefits:hitech-tax")
+        params = {"year": year}
         pk = township_pk(township)
         if pk is not None:
-            params["enterprise__township"] = pk
+            params["township"] = pk
         return f"{base}?{urlencode(params)}" if base else None
 
 
