@@ -108,9 +108,16 @@ def _policies(start: int, result) -> list[Policy]:
     return made
 
 
-def _status(rng: random.Random, year: int, today: datetime.date) -> str | None:
-    """Where an eligible enterprise's award stands; None: it never applied (应兑未兑)."""
+def _status(rng: random.Random, year: int, today: datetime.date, early: bool) -> str | None:
+    """Where an eligible enterprise's award stands; None: it never applied (应兑未兑). An
+    ``early`` award (科小 registration, in spring) is paid within its year; the others are
+    claimed the year after."""
     draw = rng.random()
+    if year == today.year and early:
+        for status, upto in ((None, 0.2), (S.APPLIED, 0.3), (S.REVIEW, 0.4), (S.PUBLICITY, 0.6)):
+            if draw < upto:
+                return status
+        return S.PAID
     if year == today.year:  # this year's are still being reviewed
         return None if draw < 0.3 else S.APPLIED if draw < 0.7 else S.REVIEW
     if year == today.year - 1:
@@ -130,7 +137,8 @@ def _awards(rng, policies, years, today, district, result) -> None:
             eligible = found.get((policy.pk, year), {})
             rows = sorted(eligible.values(), key=lambda e: codes[e.enterprise_id])
             for row in rows:
-                status = _status(rng, year, today)
+                early = policy.condition == C.SME_REGISTERED
+                status = _status(rng, year, today, early)
                 if status is None:
                     continue
                 applied_on = min(
@@ -138,7 +146,10 @@ def _awards(rng, policies, years, today, district, result) -> None:
                     today,
                 )
                 if year == today.year:
-                    applied_on = today - datetime.timedelta(days=rng.randint(1, 20))
+                    days = rng.randint(1, 20)
+                    applied_on = today - datetime.timedelta(days=days)
+                    if early:
+                        applied_on = min(datetime.date(year, 5, 10 + days), today)
                 award = Award(
                     enterprise_id=row.enterprise_id,
                     policy=policy,
