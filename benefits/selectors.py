@@ -14,7 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from benefits.models import Award, Policy, Voucher
 from enterprises.models import (
@@ -80,23 +81,35 @@ def _sme(years, enterprises) -> dict[int, set[int]]:
 
 
 def _rd(years, enterprises, *, growth_only: bool) -> dict[int, dict[int, tuple]]:
-    """{year: {enterprise: (R&D expense, increase over the year before)}}: one query, the year
-    before read by the (enterprise, year) unique index."""
-    before = EnterpriseYearlyFigure.objects.filter(
-        enterprise=OuterRef("enterprise"), year=OuterRef("year") - 1
-    ).values("rd_expense")[:1]
-    rows = _within(
-        EnterpriseYearlyFigure.objects.filter(year__in=years, rd_expense__isnull=False),
-        enterprises,
-    ).annotate(before=Subquery(before))
+    """{year: {enterprise: (R&D expense, increase over the year before)}}: one query joining
+    each year's figure to the year before's (a hash join; a correlated subquery per row took
+    most of a second at city scale)."""
+    table = EnterpriseYearlyFigure._meta.db_table
+    join = "JOIN" if growth_only else "LEFT JOIN"
+    where = ["cur.year = ANY(%s)", "cur.rd_expense IS NOT NULL"]
+    params: list = [list(years)]
     if growth_only:
-        rows = rows.filter(before__isnull=False, rd_expense__gt=F("before"))
+        where.append("cur.rd_expense > prev.rd_expense")
+    if enterprises is not None:
+        if isinstance(enterprises, QuerySet):
+            sql, inner = enterprises.values("pk").query.sql_with_params()
+            where.append(f"cur.enterprise_id IN ({sql})")
+            params += list(inner)
+        else:
+            where.append("cur.enterprise_id = ANY(%s)")
+            params.append([int(pk) for pk in enterprises])
+    query = (
+        f"SELECT cur.enterprise_id, cur.year, cur.rd_expense, prev.rd_expense "
+        f"FROM {table} cur {join} {table} prev "
+        f"ON prev.enterprise_id = cur.enterprise_id AND prev.year = cur.year - 1 "
+        f"WHERE {' AND '.join(where)}"
+    )
     out: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for enterprise, year, expense, previous in rows.values_list(
-        "enterprise_id", "year", "rd_expense", "before"
-    ).order_by():
-        increase = expense - previous if previous is not None else None
-        out[year][enterprise] = (expense, increase)
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for enterprise, year, expense, previous in cursor.fetchall():
+            increase = expense - previous if previous is not None else None
+            out[year][enterprise] = (expense, increase)
     return out
 
 
