@@ -169,20 +169,23 @@ def _awarded(years, enterprises) -> set[tuple[int, int, int]]:
     return set(rows.order_by())
 
 
-def owed(years, enterprises=None) -> list[Entitlement]:
+def owed(years, enterprises=None, eligible=None) -> list[Entitlement]:
     """应兑未兑: eligible under a policy's rule with no award record of that policy and year
-    (an award 不予支持 was decided, so it is not owed)."""
+    (an award 不予支持 was decided, so it is not owed). ``eligible``: ``entitlements`` of the
+    same years and enterprises, when the caller has them already."""
     years = sorted(set(int(y) for y in years))
     awarded = _awarded(years, enterprises)
+    if eligible is None:
+        eligible = entitlements(years, enterprises)
     return [
         ent
-        for (_policy, _year), rows in sorted(entitlements(years, enterprises).items())
+        for (_policy, _year), rows in sorted(eligible.items())
         for ent in rows.values()
         if (ent.enterprise_id, ent.policy_id, ent.year) not in awarded
     ]
 
 
-def ineligible_awards(awards, years=None, enterprises=None) -> list[int]:
+def ineligible_awards(awards, years=None, enterprises=None, eligible=None) -> list[int]:
     """Primary keys of ``awards`` whose policy has a condition the records no longer meet for
     that enterprise and year (a certification revoked, a registration withdrawn). Awards 不予支持
     are not flagged: nobody is paying them. With ``years`` (and ``enterprises``) given, the
@@ -198,7 +201,8 @@ def ineligible_awards(awards, years=None, enterprises=None) -> list[int]:
             return []
         years = {year for _pk, _e, _p, year in rows}
         enterprises = list({e for _pk, e, _p, _y in rows})
-    eligible = entitlements(years, enterprises=enterprises)
+    if eligible is None:
+        eligible = entitlements(years, enterprises=enterprises)
     return [
         pk
         for pk, enterprise, policy, year in rows

@@ -57,6 +57,14 @@ def _township_of(enterprise_ids) -> dict[int, str]:
     )
 
 
+def _eligible(years, pk, memo) -> dict:
+    """``benefits.selectors.entitlements`` once per evaluation: 应兑未兑 and 不符合条件 share it."""
+    key = ("benefits_eligible", tuple(years), pk)
+    if key not in memo:
+        memo[key] = benefits.entitlements(years, _scope(pk))
+    return memo[key]
+
+
 class Owed(CustomIndicator):
     """应兑未兑, computed from the records: ``measure`` is ``count`` (eligible pairs of enterprise
     and policy with no award record) or ``amount`` (the sum the rules give them, 万元)."""
@@ -68,7 +76,7 @@ class Owed(CustomIndicator):
     def _owed(self, years, pk, memo):
         key = ("benefits_owed", tuple(years), pk)
         if key not in memo:
-            memo[key] = benefits.owed(years, _scope(pk))
+            memo[key] = benefits.owed(years, _scope(pk), _eligible(years, pk, memo))
         return memo[key]
 
     def _measure(self, rows):
@@ -80,7 +88,10 @@ class Owed(CustomIndicator):
         rows = self._owed(years, pk, memo)
         values = {year: self._measure([r for r in rows if r.year == year]) for year in years}
         mine = [r for r in rows if r.year == detail_year]
-        names = _township_of(r.enterprise_id for r in mine)
+        key = ("benefits_owed_townships", tuple(years), pk, detail_year)
+        if key not in memo:
+            memo[key] = _township_of(r.enterprise_id for r in mine)
+        names = memo[key]
         by_township: dict = {}
         for row in mine:
             name = names.get(row.enterprise_id)
@@ -109,21 +120,22 @@ class Ineligible(CustomIndicator):
     model = Award
 
     def evaluate_custom(self, years, pk, detail_year, memo):
-        by_year = Counter(year for _pk, year in self._flagged(years, pk))
+        by_year = Counter(year for _pk, year in self._flagged(years, pk, memo))
         return {year: by_year.get(year, 0) for year in years}, {}
 
-    def _flagged(self, years, pk) -> list[tuple[int, int]]:
+    def _flagged(self, years, pk, memo) -> list[tuple[int, int]]:
         """(pk, year) of the flagged awards of ``years``: two queries and the eligibility's."""
         awards = Award.objects.filter(year__in=years)
         if pk is not None:
             awards = awards.filter(enterprise__township=pk)
-        flagged = set(benefits.ineligible_awards(awards, years, _scope(pk)))
+        eligible = _eligible(years, pk, memo)
+        flagged = set(benefits.ineligible_awards(awards, years, _scope(pk), eligible))
         return [(a, y) for a, y in awards.values_list("pk", "year").order_by() if a in flagged]
 
     def queryset(self, year, township=None):
         """The flagged awards of ``year``."""
         pk = township_pk(township)
-        return Award.objects.filter(pk__in=[a for a, _y in self._flagged([year], pk)])
+        return Award.objects.filter(pk__in=[a for a, _y in self._flagged([year], pk, {})])
 
     def records_url(self, year, township=None):
         base = list_url("benefits:award-list")
