@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "talents",
     "platforms",
     "poverty",
+    "benefits",
     "imports",
     "reports",
     "api",

@@ -71,6 +71,7 @@ urlpatterns = [
     path("talents/", include("talents.urls")),
     path("platforms/", include("platforms.urls")),
     path("poverty/", include("poverty.urls")),
+    path("benefits/", include("benefits.urls")),
     path("imports/", include("imports.urls")),
     path("reports/", include("reports.urls")),
     path("api/", include("api.urls")),

@@ -43,6 +43,7 @@ from bureau.services import (
     records_bulk_write,
 )
 from demo import pgcopy
+from demo.benefits import benefits_seed
 from demo.generator import SCALE_BLOCKS, Block, BlockStart, DemoGenerator, Row
 from demo.names import CITY, DISTRICT
 from enterprises.models import (
@@ -203,6 +204,7 @@ def demo_seed(
         analysed = _copy_counties(generator, params, numbers, result, history, workers, done)
         if result.total_added:
             pgcopy.finish(NATURAL_KEYS, history=history, analysed=analysed)
+    benefits_seed(seed=seed, today=params["today"], result=result)  # the district's, after it
     demo_profile_ensure()
     result.seconds = time.monotonic() - started
     return result

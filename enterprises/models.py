@@ -180,6 +180,9 @@ class HiTechApplication(DomainModel):
         PUBLICITY = "publicity", _("公示")
         CERTIFIED = "certified", _("认定")
         REJECTED = "rejected", _("未通过")
+        # A certificate withdrawn after it was issued (资格取消): it no longer counts as held,
+        # and an award that rested on it is flagged 不符合条件 (benefits/).
+        REVOKED = "revoked", _("撤销认定")
 
     enterprise = models.ForeignKey(
         Enterprise,

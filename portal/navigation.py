@@ -51,6 +51,7 @@ GROUPS = (
     Group("talents", _("科技人才"), "bi-people"),
     Group("platforms", _("创新载体"), "bi-diagram-3"),
     Group("poverty", _("科技扶贫"), "bi-tree"),
+    Group("benefits", _("惠企政策"), "bi-cash-coin"),
     Group("ledger", _("工作台账"), "bi-journal-text"),
     Group("admin", _("系统管理"), "bi-gear", admin=True),
 )
@@ -66,6 +67,7 @@ LINKS = (
     Link("cultivation", 10, _("后备科小"), "cultivation:sme"),
     Link("cultivation", 20, _("后备高企"), "cultivation:hitech"),
     Link("cultivation", 30, _("高企待重新认定"), "cultivation:renewal"),
+    Link("benefits", 25, _("应兑未兑"), "benefits:owed"),
     Link("admin", 10, _("单位信息"), "bureau:profile"),
     Link("admin", 60, _("用户管理"), "users"),
     Link("admin", 70, _("回收站"), "bureau:trash"),

@@ -38,6 +38,7 @@ from portal import registry
 from portal.saved_views import workbench_views
 from poverty.models import KeyVillage
 from reports.annual import selectors as report_selectors
+from reports.benefits import workbench_items as benefit_items
 from reports.models import ExportJob, ReportReview
 from talents.models import TalentProject
 
@@ -128,6 +129,7 @@ def record_items(user, year: int) -> list[Item]:
         _("超过%(d)s天没有服务记录") % {"d": days},
         "warning",
     )
+    items += benefit_items(user, year, Item, _named)
     if user.is_liaison:
         items += _candidates(user, year)
     return items

@@ -6,6 +6,7 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
+from benefits import models as ben
 from bureau import indicator_keys
 from bureau import models as bureau
 from bureau.validators import credit_code_check_char
@@ -326,3 +327,52 @@ class AchievementFactory(DjangoModelFactory):
     holder = "区农科所"
     year = 2025
     status = pov.Achievement.Status.SELECTED
+
+
+class PolicyFactory(DjangoModelFactory):
+    class Meta:
+        model = ben.Policy
+
+    name = factory.Sequence(lambda n: f"首次认定高新技术企业奖励{n}")
+    level = ben.Policy.Level.DISTRICT
+    kind = ben.Policy.Kind.AWARD
+    document = "青河区关于支持科技创新的若干政策"
+    document_number = "青政发〔2024〕5号"
+    start_year = 2024
+    end_year = 2026
+    condition = ben.Policy.Condition.HITECH_FIRST
+    fixed_amount = Decimal("20")
+
+
+class AwardFactory(DjangoModelFactory):
+    class Meta:
+        model = ben.Award
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    policy = factory.SubFactory(PolicyFactory)
+    year = 2025
+    amount_applied = Decimal("20")
+    status = ben.Award.Status.APPLIED
+
+
+class RdDeductionFactory(DjangoModelFactory):
+    class Meta:
+        model = ben.RdDeduction
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    year = 2025
+    deducted_amount = Decimal("3500000")
+    rate = 100
+
+
+class VoucherFactory(DjangoModelFactory):
+    class Meta:
+        model = ben.Voucher
+
+    number = factory.Sequence(lambda n: f"QHCXQ2025{n:04d}")
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    amount = Decimal("10")
+    issued_on = datetime.date(2025, 4, 1)
+    expires_on = datetime.date(2025, 12, 31)
+    provider = "山东理工大学"
+    provider_kind = ben.Voucher.ProviderKind.UNIVERSITY

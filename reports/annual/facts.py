@@ -18,6 +18,7 @@ from django.db.models import Prefetch, Q
 
 from bureau.models import Department, ExternalFigure
 from platforms.models import Level, Platform
+from reports.annual.benefits import facts as benefit_facts
 from talents.models import IntroProject, TalentProject, TalentStage
 
 Step = TalentStage.Step
@@ -237,4 +238,5 @@ def collect(year: int, cutoff: datetime.date) -> dict:
         "intro_projects": intro_projects(year),
         "departments": departments(),
         "external": external(year),
+        "benefits": benefit_facts(year, cutoff),
     }

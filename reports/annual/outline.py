@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from platforms.models import CoverageMilestone, Level, Platform
+from reports.annual import benefits as benefit_statements
 from reports.annual.drafting import (
     CONTEXT_KEYS,
     PLACEHOLDER,
@@ -851,6 +852,7 @@ PROBLEMS = [
     _townships_behind,
     _low_success,
     _idle_lines,
+    benefit_statements.problem,
 ]
 
 
@@ -1014,6 +1016,7 @@ OUTLINE: list[Slot] = [
     Slot("work.1.2.body", K.BODY, "work", _hitech),
     Slot("work.1.3", K.HEADING3, "work", "三是加强研发投入和科技成果转化"),
     Slot("work.1.3.body", K.BODY, "work", _contracts),
+    Slot("work.1.3.benefits", K.BODY, "work", benefit_statements.work_sentence),
     Slot("work.2", K.HEADING2, "work", "（二）做好科技人才工作"),
     Slot("work.2.1", K.HEADING3, "work", "一是申报泰山产业领军人才工程"),
     Slot("work.2.1.body", K.BODY, "work", _talents),
@@ -1041,13 +1044,7 @@ OUTLINE: list[Slot] = [
     Slot("plans.3", K.HEADING2, "plans", "（三）扎实做好科技合作、招才引智工作"),
     Slot("plans.3.body", K.BODY, "plans", _plan_talents),
     Slot("plans.4", K.HEADING2, "plans", "（四）狠抓惠企政策落实"),
-    Slot(
-        "plans.4.body",
-        K.BODY,
-        "plans",
-        "积极落实高企税收优惠和奖补、研发费用加计扣除、创新券产学研引导资金等各项激励政策，"
-        "努力营造良好的创新环境，激发企业的创新动力。",
-    ),
+    Slot("plans.4.body", K.BODY, "plans", benefit_statements.plan),
     Slot("plans.5", K.HEADING2, "plans", "（五）重点抓好规上工业企业研发机构全覆盖工作"),
     Slot("plans.5.body", K.BODY, "plans", _plan_coverage),
     Slot(
@@ -1117,7 +1114,7 @@ USED_INDICATOR_KEYS = {
     "demo_bases_selected",
     "achievements_selected",
     "new_platforms_city_and_above",
-}
+} | benefit_statements.KEYS
 
 
 def _placeholder_keys() -> set[str]:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("data.json", views.dashboard_json, name="dashboard-data"),
     path("pipeline/", views.dashboard_pipeline, name="dashboard-pipeline"),
     path("indicators/", views.indicator_registry, name="indicator-registry"),
+    path("benefits/", views.dashboard_benefits, name="dashboard-benefits"),
 ]

@@ -17,6 +17,7 @@ from bureau import permissions
 from bureau.models import Township
 from reports import selectors
 from reports.annual import selectors as report_selectors
+from reports.benefits import card_cached
 
 # The big screen asks for fresh figures this often (the cache keeps them at most a minute).
 SCREEN_REFRESH_SECONDS = 60
@@ -141,6 +142,15 @@ def dashboard_pipeline(request):
     year, township = _scope(request)
     context = {"pipeline": selectors.pipeline_data(year, township), "url": request.get_full_path()}
     return render(request, "reports/_dashboard_pipeline.html", context)
+
+
+@require_GET
+def dashboard_benefits(request):
+    """The 惠企政策兑现 card, fetched by the dashboard after the page (htmx)."""
+    year, township = _scope(request)
+    return render(
+        request, "reports/_dashboard_benefits.html", {"card": card_cached(year, township)}
+    )
 
 
 @require_GET

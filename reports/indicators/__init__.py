@@ -17,7 +17,11 @@ from reports.indicators.base import (
     evaluate,
     township_pk,
 )
-from reports.indicators.definitions import INDICATORS
+from reports.indicators.benefits import BENEFIT_INDICATORS
+from reports.indicators.definitions import INDICATORS as DEFINED
+
+# The sample report's figures, then 惠企政策兑现's (kept in a module of their own).
+INDICATORS = [*DEFINED, *BENEFIT_INDICATORS]
 
 REGISTRY: dict[str, Indicator] = {indicator.key: indicator for indicator in INDICATORS}
 assert len(REGISTRY) == len(INDICATORS), "indicator keys must be unique"
@@ -56,6 +60,7 @@ def compute_many(
 
 __all__ = [
     "EXTERNAL_KEYS",
+    "INDICATORS",
     "REGISTRY",
     "Indicator",
     "IndicatorValue",

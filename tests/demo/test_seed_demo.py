@@ -115,7 +115,11 @@ def test_every_report_figure_is_non_zero_this_year_and_last(seeded_db):
     # 后备高企 meeting every decidable condition: the three-year R&D ratio of last year reads
     # the year before the demo's first (2024-2026), which no demo record holds, so for last
     # year it is 数据不全 for every enterprise older than that window and none is "ready".
-    assert zero == [(this_year - 1, "hitech_reserve_ready")]
+    # 惠企政策: this year's 高企 awards are claimed next year, the tax bureau's 加计扣除 list of a
+    # year arrives the next, and only last year's demo award lost its condition (one revoked).
+    benefits = ["benefit_paid_hitech", "benefit_ineligible", "deduction_enterprises"]
+    benefits = [(this_year, key) for key in [*benefits, "deduction_amount"]]
+    assert zero == [(this_year - 1, "hitech_reserve_ready"), *benefits]
 
 
 @pytest.mark.parametrize("username, role, full_name, superuser", DEMO_ACCOUNTS)

@@ -52,6 +52,9 @@ def make_all(township):
     f.AgriStationFactory(village=key_village)
     f.DemoBaseFactory(village=key_village)
     f.AchievementFactory(village=key_village)
+    f.AwardFactory(enterprise=enterprise)
+    f.RdDeductionFactory(enterprise=enterprise)
+    f.VoucherFactory(enterprise=enterprise)
 
 
 @pytest.mark.parametrize("name", sorted(entities()))

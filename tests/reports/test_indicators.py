@@ -475,6 +475,36 @@ def test_poverty_aid_villages_visits_stations_bases_and_achievements(township, o
 # ---- links, targets, queries ----------------------------------------------------------------
 
 
+def _benefit_records(firm):
+    """惠企政策: a paid award whose certification failed (不符合条件), one published and unpaid,
+    a certified enterprise never awarded (应兑未兑), a deduction and a used voucher."""
+    policy = f.PolicyFactory()
+    f.AwardFactory(
+        enterprise=firm,
+        policy=policy,
+        status="paid",
+        amount_approved=20,
+        amount_paid=20,
+        paid_on=datetime.date(Y, 12, 1),
+    )
+    for awarded in (True, False):
+        certified = f.HiTechApplicationFactory(
+            enterprise__township=firm.township,
+            status="certified",
+            certificate_number="GR1",
+            issued_on=datetime.date(Y, 11, 1),
+        )
+        if awarded:
+            f.AwardFactory(
+                enterprise=certified.enterprise,
+                policy=policy,
+                status="publicity",
+                amount_approved=20,
+            )
+    f.RdDeductionFactory(enterprise=firm)
+    f.VoucherFactory(enterprise=firm, status="used", amount_used=4, contract="检测服务合同")
+
+
 def _mixed_data(township, other_township, n=1):
     """A little of everything, ``n`` times over, in two townships and two years."""
     for i in range(n):
@@ -523,6 +553,7 @@ def _mixed_data(township, other_township, n=1):
             f.DemoBaseFactory(village=village)
             reserve_firm(t, f"{t.name}后备甲{i}")
             reserve_firm(t, f"{t.name}后备乙{i}", ip=False)
+            _benefit_records(firm)
         f.CoverageMilestoneFactory()
         f.AchievementFactory()
 
@@ -592,7 +623,9 @@ def test_compute_all_issues_the_same_queries_whatever_the_data(township, other_t
         compute_many(range(Y - 4, Y + 1))
     assert len(small) == len(large) == len(five_years)
     # The district reads summaries, a township its records: neither grows with the data.
-    assert len(small) <= 52 and len(small_township) <= 52  # 7 assess the 后备高企
+    # 7 assess the 后备高企; 12 (17 for a township) compute 惠企政策兑现 (its aggregates and
+    # breakdowns, 应兑未兑, 不符合条件, 享受高企税收优惠: reports/indicators/benefits.py)
+    assert len(small) <= 64 and len(small_township) <= 69
 
 
 def test_command_prints_every_indicator_as_json(township):

@@ -1,0 +1,3 @@
+from bureau.admin import register_with_history
+
+register_with_history("benefits")
