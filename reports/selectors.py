@@ -30,7 +30,12 @@ from platforms.models import Level, Platform
 from poverty.models import ServiceVisit
 from reports import summaries, tallies
 from reports.indicators import REGISTRY, compute_many
-from reports.indicators.base import IndicatorValue, tallies_enabled, township_pk
+from reports.indicators.base import (
+    IndicatorValue,
+    tallies_enabled,
+    township_pk,
+    year_township,
+)
 from talents.models import TalentStage
 
 TREND_YEARS = 5
@@ -280,7 +285,7 @@ def _townships(values: dict[str, IndicatorValue], year: int) -> tuple[list[dict]
         # The district link plus the township filter: the same URL records_url(year, pk)
         # builds, without rebuilding it for each of hundreds of townships.
         indicator = REGISTRY[key]
-        param = getattr(indicator, "township_param", None) or indicator.model.township_lookup
+        param = getattr(indicator, "township_param", None) or year_township(indicator.model)
         return f"{values[key].records_url}&{param}={pk}"
 
     rows = []

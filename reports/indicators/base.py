@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from bureau.models import AnnualTarget, ExternalFigure, Township
 from reports import tallies
+from reports.tallies import year_township
 
 YI = Decimal(10000)  # amounts are stored in 万元; the report quotes 亿元
 HUNDRED = Decimal(100)
@@ -222,7 +223,7 @@ class Indicator:
             return manager.none()
         queryset = manager.filter(self.condition(year))
         if pk is not None:
-            queryset = queryset.filter(**{self.model.township_lookup: pk})
+            queryset = queryset.filter(**{year_township(self.model): pk})
         return queryset.order_by(*self.order_by) if self.order_by else queryset
 
     def records_url(self, year: int, township=None) -> str | None:
@@ -239,7 +240,7 @@ class Indicator:
             params[name] = ",".join(value) if isinstance(value, list | tuple) else value
         pk = township_pk(township)
         if pk is not None and not self.district_only:
-            params[self.model.township_lookup] = pk
+            params[year_township(self.model)] = pk
         return f"{base}?{urlencode(params)}"
 
     # ---- how it is measured --------------------------------------------------------------
@@ -483,7 +484,7 @@ class _Plan:
 def _scoped(model, pk):
     queryset = model._default_manager.all()
     if pk is not None:
-        queryset = queryset.filter(**{model.township_lookup: pk})
+        queryset = queryset.filter(**{year_township(model): pk})
     return queryset
 
 
@@ -736,7 +737,7 @@ def _breakdowns(plan: _Plan, year: int, pk, summarised: dict, memo: dict) -> dic
     for (model, path), inds in plan.breakdowns.items():
         labels = _choice_labels(model, path)
         used = {by_summary.get(ind) for ind in inds}
-        if path == f"{model.township_lookup}__name" and None not in used:
+        if path == f"{year_township(model)}__name" and None not in used:
             names = township_names(memo)
             aliases = {alias for ind in inds for alias in ind.measures(year)}
             rows = _township_rows(tallies.parts(used, year, aliases), names, path)
