@@ -5,6 +5,7 @@ township liaison always gets their own township's figures, whatever they ask for
 figures are then null, as on their dashboard.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,9 @@ class IndicatorQuerySerializer(serializers.Serializer):
     township = serializers.CharField(
         label=_("乡镇（街道）"), required=False, help_text=_("9位区划代码；不填为全区。")
     )
+    as_of = serializers.DateField(
+        label=_("数据截至"), required=False, help_text=_("统计截至日期；不填为今天。")
+    )
 
     def validate_township(self, value):
         township = Township.objects.filter(code=value.strip()).first()
@@ -59,6 +63,7 @@ class IndicatorSerializer(serializers.Serializer):
 class IndicatorResultSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     township = serializers.CharField(allow_null=True, help_text=_("区划代码；全区为 null"))
+    as_of = serializers.DateField(help_text=_("数据截至：只计此日及以前发生的事项"))
     indicators = IndicatorSerializer(many=True)
 
 
@@ -73,11 +78,16 @@ class IndicatorView(APIView):
         parameters=[
             OpenApiParameter("year", int, required=True, description="年度"),
             OpenApiParameter("township", str, description="乡镇（街道）9位区划代码；不填为全区"),
+            OpenApiParameter("as_of", str, description="数据截至日期（YYYY-MM-DD）；不填为今天"),
         ],
         responses=IndicatorResultSerializer,
     )
     def get(self, request):
-        from reports.indicators import REGISTRY, compute_all  # the read side, loaded on use
+        from reports.indicators import (  # the read side, loaded on use
+            REGISTRY,
+            compute_all,
+            cutoff_of,
+        )
 
         query = IndicatorQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -85,7 +95,8 @@ class IndicatorView(APIView):
         township = query.validated_data.get("township")
         if request.user.is_liaison:
             township = request.user.township
-        values = compute_all(year, township=township)
+        as_of = query.validated_data.get("as_of") or datetime.date.today()
+        values = compute_all(year, township=township, as_of=as_of)
         rows = [
             {
                 "key": key,
@@ -105,6 +116,7 @@ class IndicatorView(APIView):
         result = {
             "year": year,
             "township": township.code if township else None,
+            "as_of": cutoff_of(year, as_of),
             "indicators": rows,
         }
         return Response(IndicatorResultSerializer(result).data)

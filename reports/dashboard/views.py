@@ -45,6 +45,17 @@ def _scope(request) -> tuple[int, int | None]:
     return year, township
 
 
+def _as_of(request, year: int) -> datetime.date:
+    """The date the figures are as of (``?as_of=YYYY-MM-DD``; default: today). A date after
+    the year asked for is the year's last day."""
+    today = datetime.date.today()
+    try:
+        as_of = datetime.date.fromisoformat(request.GET.get("as_of", ""))
+    except ValueError:
+        as_of = today
+    return min(as_of, datetime.date(year, 12, 31))
+
+
 def _plain(value):
     return float(value) if isinstance(value, Decimal) else value
 
@@ -100,16 +111,19 @@ def _payload(data: dict) -> dict:
         "charts": data["charts"],
         "coverage_rate": _plain(data["coverage_rate"].value),
         "generated_at": data["generated_at"],
+        "as_of": data["as_of"].isoformat(),
     }
 
 
 @require_GET
 def dashboard(request):
     year, township = _scope(request)
-    data = selectors.dashboard_data(year, township)
+    as_of = _as_of(request, year)
+    data = selectors.dashboard_data(year, township, as_of)
     context = {
         **data,
         "payload": _payload(data),
+        "as_of_param": request.GET.get("as_of", ""),
         # The township table, selector and chart data of a large district are cached rendered.
         "cache_seconds": selectors.cache_seconds(),
         "years": selectors.dashboard_years(),
@@ -143,7 +157,7 @@ def dashboard_pipeline(request):
 def dashboard_screen(request):
     """Big-screen mode for the meeting room: full screen, dark, refreshing itself."""
     year, township = _scope(request)
-    data = selectors.dashboard_data(year, township)
+    data = selectors.dashboard_data(year, township, _as_of(request, year))
     context = {
         **data,
         "payload": _payload(data),
@@ -157,4 +171,4 @@ def dashboard_screen(request):
 def dashboard_json(request):
     """The dashboard's figures as JSON, for the big screen's refresh."""
     year, township = _scope(request)
-    return JsonResponse(_payload(selectors.dashboard_data(year, township)))
+    return JsonResponse(_payload(selectors.dashboard_data(year, township, _as_of(request, year))))

@@ -168,12 +168,21 @@ class Indicator:
             return self.year_field
         return None
 
-    def at(self, cutoff: datetime.date | None) -> Indicator:
+    def at(self, cutoff: datetime.date | None, year: int | None = None) -> Indicator:
         """This indicator as of ``cutoff``: facts dated after it do not count (a copy; the
         registry's own stays as it is). Facts without a date count when ``dated_by_nullable``
-        (a recognised platform whose date nobody entered)."""
+        (a recognised platform whose date nobody entered). Given the ``year`` it is evaluated
+        for, a cut-off at or after that year's end is no condition for records placed in the
+        year by the same date (the registry's own then stays, and reads its summary)."""
         path = self.fact_date_field()
         if cutoff is None or path is None:
+            return self
+        if (
+            year is not None
+            and cutoff >= datetime.date(year, 12, 31)
+            and path == self.year_field
+            and not self.cumulative
+        ):
             return self
         clone = copy.copy(self)
         until = Q(**{f"{path}__lte": cutoff})
@@ -367,7 +376,7 @@ class GrowthIndicator(Indicator):
 
         return REGISTRY[self.base_key]
 
-    def at(self, cutoff):
+    def at(self, cutoff, year=None):
         """Growth over the same period of the year before (同比): this year up to ``cutoff``
         against last year up to the same day. The base is renamed so that its aggregates never
         mix with the base indicator's own, which counts the whole of last year."""
@@ -375,6 +384,8 @@ class GrowthIndicator(Indicator):
         path = registered.fact_date_field()
         if cutoff is None or path is None:
             return self
+        if year is not None and registered.at(cutoff, year) is registered:
+            return self  # the whole year against the whole year before
         try:
             same_day = cutoff.replace(year=cutoff.year - 1)
         except ValueError:  # 29 February
