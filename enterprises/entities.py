@@ -88,7 +88,15 @@ ENTERPRISE = Entity(
             "township": Column(aliases=TOWNSHIP_ALIASES, cell=BY_TOWNSHIP),
             "village": Column(
                 aliases=("村", "社区", "村（居）", "所在村"),
-                cell=Lookup(Village, keys=("code", "name"), within="township"),
+                # As the portal shows it ("东山镇 老河村"), by its name within the row's
+                # township, or by its 12-digit code.
+                cell=Lookup(
+                    Village,
+                    keys=("code", "township__name+name", "name"),
+                    within="township",
+                    render_key="township__name+name",
+                    related=("township",),
+                ),
             ),
             "industry": Column(aliases=INDUSTRY_ALIASES, cell=Lookup(Industry, keys=("name",))),
             "is_above_scale": Column(aliases=ABOVE_SCALE_ALIASES),
