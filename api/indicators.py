@@ -6,6 +6,7 @@ figures are then null, as on their dashboard. A closed year (年度封账) answe
 with ``closed`` saying so and ``current_value`` what the records give today.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,9 @@ class IndicatorQuerySerializer(serializers.Serializer):
     year = serializers.IntegerField(label=_("年度"), validators=[validate_year])
     township = serializers.CharField(
         label=_("乡镇（街道）"), required=False, help_text=_("9位区划代码；不填为全区。")
+    )
+    as_of = serializers.DateField(
+        label=_("数据截至"), required=False, help_text=_("统计截至日期；不填为今天。")
     )
 
     def validate_township(self, value):
@@ -66,6 +70,7 @@ class IndicatorResultSerializer(serializers.Serializer):
     closed = serializers.CharField(
         allow_null=True, help_text=_("年度封账：“已封账 · 审定于 …”；未封账为 null")
     )
+    as_of = serializers.DateField(help_text=_("数据截至：只计此日及以前发生的事项"))
     indicators = IndicatorSerializer(many=True)
 
 
@@ -80,12 +85,13 @@ class IndicatorView(APIView):
         parameters=[
             OpenApiParameter("year", int, required=True, description="年度"),
             OpenApiParameter("township", str, description="乡镇（街道）9位区划代码；不填为全区"),
+            OpenApiParameter("as_of", str, description="数据截至日期（YYYY-MM-DD）；不填为今天"),
         ],
         responses=IndicatorResultSerializer,
     )
     def get(self, request):
         from reports.closing import registry_values  # the read side, loaded on use
-        from reports.indicators import REGISTRY
+        from reports.indicators import REGISTRY, cutoff_of
 
         query = IndicatorQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -93,7 +99,8 @@ class IndicatorView(APIView):
         township = query.validated_data.get("township")
         if request.user.is_liaison:
             township = request.user.township
-        values, closed = registry_values(year, township)
+        as_of = query.validated_data.get("as_of") or datetime.date.today()
+        values, closed = registry_values(year, township, as_of=as_of)
         drift = closed.drift if closed is not None else {}
         rows = [
             {
@@ -116,6 +123,7 @@ class IndicatorView(APIView):
             "year": year,
             "township": township.code if township else None,
             "closed": closed.label if closed is not None else None,
+            "as_of": cutoff_of(year, as_of),
             "indicators": rows,
         }
         return Response(IndicatorResultSerializer(result).data)

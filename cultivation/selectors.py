@@ -15,6 +15,7 @@ minute ago shows at once. The queries (whatever the number of enterprises):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import gc
 from dataclasses import dataclass
@@ -194,9 +195,19 @@ def assess_many(enterprises: QuerySet, years, *, sme: bool = True) -> dict[int, 
         "total_costs",
         "rd_expense",
         "hitech_product_income",
+        "township__name",
+        "industry__name",
     )
+    # The township and industry each year's assessment is listed under: the year's
+    # classification, kept with its figures (the enterprise may have moved since).
+    classified: dict[int, dict[int, tuple[str, str]]] = {year: {} for year in years}
     for row in rows.order_by():
         figures.setdefault(row["enterprise_id"], {})[row["year"]] = _figures(row)
+        if row["year"] in classified and row["township__name"]:
+            classified[row["year"]][row["enterprise_id"]] = (
+                row["township__name"],
+                row["industry__name"] or "",
+            )
 
     class_one = Q(kind__in=list(IP_CLASS_ONE))
     counting = {year: ip_counting_in(year) for year in years}
@@ -297,9 +308,10 @@ def assess_many(enterprises: QuerySet, years, *, sme: bool = True) -> dict[int, 
                     for firm_pk, by_year in figures.items()
                 }
             )
+            of_year = classified[year]
             out[year] = [
                 _assessment(
-                    firm,
+                    _as_classified(firm, of_year.get(firm.pk)),
                     year,
                     own,
                     ip[year],
@@ -315,6 +327,16 @@ def assess_many(enterprises: QuerySet, years, *, sme: bool = True) -> dict[int, 
     finally:
         if collecting:
             gc.enable()
+
+
+def _as_classified(firm: Firm, classification: tuple[str, str] | None) -> Firm:
+    """``firm`` under the township and industry of a year's classification (as it is when the
+    year has none, or the same)."""
+    if classification is None or classification == (firm.township_name, firm.industry_name):
+        return firm
+    return dataclasses.replace(
+        firm, township_name=classification[0], industry_name=classification[1]
+    )
 
 
 def _assessment(firm, year, figures, ip, certificates, fields, institutions, recorded, *, sme=True):

@@ -541,6 +541,10 @@ class DemoGenerator:
                     hitech_product_income=money(sales * hitech_share),
                     industrial_output=money(output) if output is not None else None,
                     hitech_output=money(output * hitech_share) if output is not None else None,
+                    # the year's classification: the enterprise's, which the demo never changes
+                    is_above_scale=firm.obj.is_above_scale,
+                    township=firm.obj.township,
+                    industry=firm.obj.industry,
                 )
                 firm.figures[year] = block.add(figure)
 

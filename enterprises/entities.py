@@ -23,6 +23,8 @@ CODE_ALIASES = ("社会信用代码", "信用代码", "统一代码", "纳税人
 NAME_ALIASES = ("单位名称", "企业", "名称", "单位", "企业（单位）名称")
 CODE_HEADER = _("统一社会信用代码")
 NAME_HEADER = _("企业名称")
+INDUSTRY_ALIASES = ("产业", "产业链", "所属产业链", "行业", "所属行业")
+ABOVE_SCALE_ALIASES = ("是否规上", "规上", "是否规上企业", "规模以上工业企业", "是否规模以上")
 
 
 def by_credit_code(header=CODE_HEADER, aliases=CODE_ALIASES) -> Column:
@@ -86,15 +88,18 @@ ENTERPRISE = Entity(
             "township": Column(aliases=TOWNSHIP_ALIASES, cell=BY_TOWNSHIP),
             "village": Column(
                 aliases=("村", "社区", "村（居）", "所在村"),
-                cell=Lookup(Village, keys=("code", "name"), within="township"),
+                # As the portal shows it ("东山镇 老河村"), by its name within the row's
+                # township, or by its 12-digit code.
+                cell=Lookup(
+                    Village,
+                    keys=("code", "township__name+name", "name"),
+                    within="township",
+                    render_key="township__name+name",
+                    related=("township",),
+                ),
             ),
-            "industry": Column(
-                aliases=("产业", "产业链", "所属产业链", "行业", "所属行业"),
-                cell=Lookup(Industry, keys=("name",)),
-            ),
-            "is_above_scale": Column(
-                aliases=("是否规上", "规上", "是否规上企业", "规模以上工业企业", "是否规模以上")
-            ),
+            "industry": Column(aliases=INDUSTRY_ALIASES, cell=Lookup(Industry, keys=("name",))),
+            "is_above_scale": Column(aliases=ABOVE_SCALE_ALIASES),
             "founded_on": Column(aliases=("成立时间", "注册日期", "成立年月")),
             "legal_representative": Column(aliases=("法人", "法人代表", "法定代表人姓名")),
             "contact_person": Column(aliases=("联系人姓名",)),
@@ -144,11 +149,16 @@ ENTERPRISE_YEARLY_FIGURE = Entity(
         "hitech_product_income",
         "industrial_output",
         "hitech_output",
+        "is_above_scale",
+        "township",
+        "industry",
     ],
-    bulk_fields=["year"],
+    bulk_fields=["year", "is_above_scale", "township", "industry"],
     list_columns=[
         "enterprise",
         "year",
+        "is_above_scale",
+        "township",
         "staff_total",
         "tech_staff",
         "sales_revenue",
@@ -156,7 +166,14 @@ ENTERPRISE_YEARLY_FIGURE = Entity(
         "industrial_output",
         "hitech_output",
     ],
-    filter_fields=["year", "enterprise__township", "enterprise__is_above_scale"],
+    filter_fields=[
+        "year",
+        "is_above_scale",
+        "township",
+        "industry",
+        "enterprise__township",
+        "enterprise__is_above_scale",
+    ],
     search_fields=["enterprise__name", "enterprise__credit_code"],
     nav=Nav("innovation", _("企业年度指标"), order=20),
     sheet=Sheet(
@@ -173,6 +190,9 @@ ENTERPRISE_YEARLY_FIGURE = Entity(
             "hitech_product_income": Column(aliases=("高新技术产品（服务）收入", "高品收入")),
             "industrial_output": Column(aliases=("工业总产值（当年价）", "总产值")),
             "hitech_output": Column(aliases=("高新技术产业产值（当年价）",)),
+            "is_above_scale": Column(aliases=ABOVE_SCALE_ALIASES),
+            "township": Column(aliases=TOWNSHIP_ALIASES, cell=BY_TOWNSHIP),
+            "industry": Column(aliases=INDUSTRY_ALIASES, cell=Lookup(Industry, keys=("name",))),
         },
         extra=[enterprise_name("enterprise")],
         example={
@@ -188,6 +208,9 @@ ENTERPRISE_YEARLY_FIGURE = Entity(
             "hitech_product_income": "5600",
             "industrial_output": "9100",
             "hitech_output": "6200",
+            "is_above_scale": "是",
+            "township": "城关街道",
+            "industry": "铝电",
         },
         year_lookup="year",
     ),

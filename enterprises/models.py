@@ -63,6 +63,8 @@ class Enterprise(DomainModel):
     industry = models.ForeignKey(
         Industry, verbose_name=_("所属产业"), on_delete=models.PROTECT, null=True, blank=True
     )
+    # The current classification (the latest list); each year keeps its own with the yearly
+    # figures (``EnterpriseYearlyFigure``), which is what that year's indicators read.
     is_above_scale = models.BooleanField(_("规上工业企业"), default=False)
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
     legal_representative = models.CharField(_("法定代表人"), max_length=30, blank=True)
@@ -93,6 +95,13 @@ class Enterprise(DomainModel):
     def lookup_text(self) -> str:
         return f"{self.name}（{self.credit_code}）"
 
+    def classifications(self):
+        """The yearly classifications (规上, township, industry), the latest year first: the
+        enterprise's page shows them as its history by year."""
+        return self.yearly_figures.select_related("township", "industry").only(
+            "year", "is_above_scale", "township__name", "industry__name", "enterprise_id"
+        )
+
     def clean_fields(self, exclude=None):
         # Normalised before the length check, so " 9135...y43 " from a form or a sheet passes.
         self.credit_code = normalise_credit_code(self.credit_code)
@@ -119,9 +128,41 @@ class EnterpriseYearlyFigure(DomainModel):
     hitech_product_income = amount_field(_("高新技术产品收入"))
     industrial_output = amount_field(_("工业总产值"))
     hitech_output = amount_field(_("高新技术产业产值"))
-    history = HistoricalRecords()
+    # The year's classification: whether the enterprise is on the year's 规上工业企业 list (the
+    # statistics bureau publishes it yearly), and the township and industry under which the
+    # year's figures count. Every indicator of a year reads these, never the enterprise's
+    # current values, so that moving or reclassifying an enterprise today leaves past years as
+    # they were. Left blank on entry, they are taken from the enterprise (``clean``).
+    is_above_scale = models.BooleanField(
+        _("规上工业企业"),
+        null=True,
+        blank=True,
+        help_text=_("本年度是否列入规上工业企业名单；不填则取企业当前的分类。"),
+    )
+    township = models.ForeignKey(
+        Township,
+        verbose_name=_("乡镇（街道）"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("本年度指标计入的乡镇（街道）；不填则取企业当前所在乡镇（街道）。"),
+    )
+    industry = models.ForeignKey(
+        Industry,
+        verbose_name=_("所属产业"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("本年度指标计入的产业；不填则取企业当前所属产业。"),
+    )
+    history = HistoricalRecords(no_db_index=["township", "industry"])
     objects = SelectRelatedManager("enterprise")
     township_lookup = "enterprise__township"
+    # The township a year's figures count under (``reports.indicators`` groups and scopes the
+    # year's figures by it), which the enterprise may since have left.
+    year_township_lookup = "township"
     url_namespace = "enterprises"
 
     class Meta:
@@ -142,7 +183,23 @@ class EnterpriseYearlyFigure(DomainModel):
     def __str__(self):
         return f"{self.enterprise} {self.year}"
 
+    def classification_text(self) -> str:
+        """The year's classification in words: 规上 or not, township, industry."""
+        parts = [str(_("规上工业企业")) if self.is_above_scale else str(_("非规上"))]
+        parts += [str(x) for x in (self.township, self.industry) if x is not None]
+        return " · ".join(parts)
+
     def clean(self):
+        # A classification nobody stated is the enterprise's at the time of entry; from then
+        # on it is the year's own and later changes to the enterprise leave it.
+        if self.enterprise_id:
+            enterprise = self.enterprise
+            if self.is_above_scale is None:
+                self.is_above_scale = enterprise.is_above_scale
+            if self.township_id is None:
+                self.township_id = enterprise.township_id
+            if self.industry_id is None:
+                self.industry_id = enterprise.industry_id
         if (
             self.tech_staff is not None
             and self.staff_total is not None

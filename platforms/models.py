@@ -124,8 +124,18 @@ class RdCoverage(DomainModel):
     def __str__(self):
         return f"{self.enterprise} {self.year}"
 
+    def _above_scale_in_year(self) -> bool:
+        """规上 in the ledger's year: the year's classification (its yearly figures' row), or
+        the enterprise's current one while the year has no row yet."""
+        of_year = (
+            self.enterprise.yearly_figures.filter(year=self.year)
+            .values_list("is_above_scale", flat=True)
+            .first()
+        )
+        return self.enterprise.is_above_scale if of_year is None else of_year
+
     def clean(self):
-        if self.enterprise_id and not self.enterprise.is_above_scale:
+        if self.enterprise_id and not self._above_scale_in_year():
             raise ValidationError({"enterprise": _("研发机构全覆盖只登记规上工业企业。")})
         if self.has_institution and not self.institution_name:
             raise ValidationError({"institution_name": _("已建研发机构的须填写机构名称。")})

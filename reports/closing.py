@@ -28,7 +28,7 @@ from bureau.text import clean_text
 from enterprises.models import Enterprise
 from platforms.models import RdCoverage
 from portal.history import _related_names, _text
-from reports.indicators import INDICATORS, REGISTRY, compute_all, evaluate
+from reports.indicators import INDICATORS, REGISTRY, compute_all, compute_as_of
 from reports.indicators.base import (
     CustomIndicator,
     GrowthIndicator,
@@ -56,7 +56,9 @@ def _number(value):
 
 def year_values(year: int) -> dict:
     """Every registry figure of ``year`` for the district, with its breakdown, as JSON."""
-    values = evaluate(INDICATORS, [year])[year]
+    # as the registry computes it today (``compute_as_of``): a finished year whole, a year in
+    # progress as of the approval day
+    values = compute_as_of([year], datetime.date.today())[year]
     return {
         "indicators": {
             key: {
@@ -224,11 +226,12 @@ def apply(
 
 
 def registry_values(
-    year: int, township=None
+    year: int, township=None, *, as_of: datetime.date | None = None
 ) -> tuple[dict[str, IndicatorValue], ClosedYear | None]:
-    """Every registry figure of ``year`` (one township's when given) as the registry shows it:
-    the closed values for a closed year, with the closing and the figures that drifted."""
-    values = compute_all(year, township)
+    """Every registry figure of ``year`` (one township's when given) as the registry shows it,
+    as of ``as_of`` (default today): the closed values for a closed year, with the closing and
+    the figures that drifted."""
+    values = compute_all(year, township, as_of=as_of)
     name = getattr(township, "name", None)
     closed = apply({year: values}, name).get(year)
     return values, closed
@@ -345,7 +348,7 @@ def changes_after_closing(closing: YearClosing, limit: int = CHANGES_SHOWN) -> t
 def drifted_figures(closing: YearClosing) -> list[dict]:
     """The figures of the closed year whose value from today's records is not the closed one:
     label, unit, today's value and the closed value."""
-    values = evaluate(INDICATORS, [closing.year], detail_keys=())[closing.year]
+    values = compute_as_of([closing.year], datetime.date.today(), detail_keys=())[closing.year]
     out = []
     for key, item in values.items():
         found, then = closed_value(closing, key)

@@ -29,8 +29,13 @@ from imports.models import ImportJob
 from platforms.models import Level, Platform
 from poverty.models import ServiceVisit
 from reports import closing, summaries, tallies
-from reports.indicators import REGISTRY, compute_many
-from reports.indicators.base import IndicatorValue, tallies_enabled, township_pk
+from reports.indicators import REGISTRY, compute_as_of, cutoff_of
+from reports.indicators.base import (
+    IndicatorValue,
+    tallies_enabled,
+    township_pk,
+    year_township,
+)
 from talents.models import TalentStage
 
 TREND_YEARS = 5
@@ -303,7 +308,7 @@ def _townships(values: dict[str, IndicatorValue], year: int) -> tuple[list[dict]
         # The district link plus the township filter: the same URL records_url(year, pk)
         # builds, without rebuilding it for each of hundreds of townships.
         indicator = REGISTRY[key]
-        param = getattr(indicator, "township_param", None) or indicator.model.township_lookup
+        param = getattr(indicator, "township_param", None) or year_township(indicator.model)
         return f"{values[key].records_url}&{param}={pk}"
 
     rows = []
@@ -487,7 +492,9 @@ def _num(value):
 
 
 def build_dashboard(year: int, township=None, today: datetime.date | None = None) -> dict:
-    """Everything the dashboard shows for ``year`` (one township's view when given)."""
+    """Everything the dashboard shows for ``year`` (one township's view when given), as of
+    ``today`` (the date the page says its figures are as of: 数据截至): every figure is the
+    registry's as of that date (``compute_as_of``), as the report and the API compute it."""
     today = today or datetime.date.today()
     pk = township_pk(township)
     years = list(range(year - TREND_YEARS + 1, year + 1))
@@ -497,8 +504,10 @@ def build_dashboard(year: int, township=None, today: datetime.date | None = None
     long_keys = [key for key in SHOWN_KEYS if REGISTRY[key].model in trend_models]
     short_keys = [key for key in SHOWN_KEYS if key not in long_keys]
     details = DETAIL_KEYS if pk is None else set()  # a township's page has neither
-    trends = compute_many(years, pk, long_keys, detail_year=year, detail_keys=details)
-    values = compute_many([year - 1, year], pk, short_keys, detail_year=year, detail_keys=details)
+    trends = compute_as_of(years, today, pk, long_keys, detail_year=year, detail_keys=details)
+    values = compute_as_of(
+        [year - 1, year], today, pk, short_keys, detail_year=year, detail_keys=details
+    )
     for y in (year - 1, year):
         values[y].update(trends[y])
     # Closed years (年度封账) read as on the day their report was approved.
@@ -508,6 +517,7 @@ def build_dashboard(year: int, township=None, today: datetime.date | None = None
     township_rows, township_total = _townships(current, year) if pk is None else ([], 0)
     return {
         "year": year,
+        "as_of": cutoff_of(year, today),
         "township": Township.objects.get(pk=pk) if pk is not None else None,
         "township_total": township_total,
         "kpis": _kpis(values, year, today, pk, closed),
@@ -573,7 +583,9 @@ def build_pipeline(year: int, township=None) -> dict:
     evaluations, eight for the scoring (``cultivation.selectors.hitech_reserve``), one for the
     targets."""
     pk = township_pk(township)
-    values = compute_many([year], pk, [*PIPELINE_KEYS, PIPELINE_READY_KEY], detail_keys=())[year]
+    keys = [*PIPELINE_KEYS, PIPELINE_READY_KEY]
+    # as of today, as the cards beside it
+    values = compute_as_of([year], datetime.date.today(), pk, keys, detail_keys=())[year]
     labels = {
         "sme_registered": _("科小入库"),
         "hitech_reserve": _("后备高企"),

@@ -65,11 +65,15 @@ class Summary:
     aggregates: dict
     where: Q = field(default_factory=Q)
     year: object = None  # an expression giving the record's year; None: no year
-    township_path: str | None = None  # default: the model's township_lookup
+    township_path: str | None = None  # default: ``year_township(model)``
+    # Models the query reads in a subquery (``Exists``), which ``reads`` cannot see -> how to
+    # find the township a record of theirs counts under: a function of the record's pk giving
+    # it, or None (a write to one of them marks the whole summary).
+    also_reads: dict = field(default_factory=dict)
 
     @property
     def township(self) -> str:
-        return self.township_path or self.model.township_lookup
+        return self.township_path or year_township(self.model)
 
     def queryset(self, townships: Iterable[int] | None = None):
         records = self.model._default_manager.filter(self.where)
@@ -92,23 +96,33 @@ class Summary:
         return hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
 
     @cached_property
-    def reads(self) -> dict[type[models.Model], bool]:
-        """Every model the query reads -> whether a record's own township is the township of the
-        records it counts (it lies on the township path); otherwise a write to it marks the
-        whole summary."""
+    def reads(self) -> dict[type[models.Model], object]:
+        """Every model the query reads -> the path from its record to the township of the
+        records it counts, when it lies on the township path (a write to it marks the township
+        before and after), or ``also_reads``' function; None otherwise (a write to it marks the
+        whole summary)."""
         query = self.queryset().query
         query.get_compiler("default").as_sql()
         by_table = {m._meta.db_table: m for m in apps.get_models()}
-        tables = {join.table_name for join in query.alias_map.values()}
-        on_path, current = {self.model}, self.model
-        for part in self.township.split("__")[:-1]:
+        # Joins the compiler set up but the SQL does not use (a manager's select_related under
+        # ``values``) have no references left.
+        tables = {
+            join.table_name
+            for alias, join in query.alias_map.items()
+            if query.alias_refcount.get(alias) or alias == query.base_table
+        }
+        parts = self.township.split("__")
+        on_path, current = {self.model: self.township}, self.model
+        for i, part in enumerate(parts[:-1]):
             current = current._meta.get_field(part).related_model
-            on_path.add(current)
-        return {
-            by_table[table]: by_table[table] in on_path
+            on_path[current] = "__".join(parts[i + 1 :])
+        out = {
+            by_table[table]: on_path.get(by_table[table])
             for table in tables
             if table in by_table and by_table[table] is not Township
         }
+        out.update(self.also_reads)
+        return out
 
     def compute(self, townships: Iterable[int] | None = None) -> dict[tuple, dict[int, object]]:
         """{(year, alias): {township: value}} from the records (of ``townships`` when given);
@@ -252,20 +266,27 @@ def rebuild(summaries: Iterable[Summary] | None = None) -> int:
     return len(summaries)
 
 
-def mark(model: type[models.Model], townships: Iterable[int | None] | None) -> None:
-    """Mark the summaries that read ``model``: for ``townships`` (None: every township)."""
+def mark(model: type[models.Model], townships: Iterable[int | None] | dict | None) -> None:
+    """Mark the summaries that read ``model``: for ``townships`` (None: every township; a dict:
+    the townships per path from the record, as ``townships_of`` gives them)."""
     readers = _readers().get(model)
     if not readers:
         return
     marks = []
-    for summary, on_path in readers:
-        if townships is None or not on_path:
+    for summary, path in readers:
+        if townships is None or path is None:
             marks.append(TallyDirty(summary=summary.name, township=None))
-        else:
-            marks.extend(
-                TallyDirty(summary=summary.name, township=t or NO_TOWNSHIP) for t in set(townships)
-            )
+            continue
+        mine = townships.get(path, {None}) if isinstance(townships, dict) else townships
+        marks.extend(TallyDirty(summary=summary.name, township=t or NO_TOWNSHIP) for t in set(mine))
     TallyDirty.objects.bulk_create(marks)
+
+
+def year_township(model) -> str | None:
+    """The path to the township a record of ``model`` counts under in its year: the year's own
+    (``year_township_lookup``: the yearly figures keep the township of their year) where the
+    model keeps one, else the record's township (``township_lookup``)."""
+    return getattr(model, "year_township_lookup", None) or getattr(model, "township_lookup", None)
 
 
 def township_of(instance) -> int | None:
@@ -276,6 +297,20 @@ def township_of(instance) -> int | None:
     return (
         type(instance)._default_manager.filter(pk=instance.pk).values_list(path, flat=True).first()
     )
+
+
+def townships_of(instance) -> dict[str, set]:
+    """{path: {township}} of a saved record, for every township path the summaries reading its
+    model follow from it (one query)."""
+    ways = {path for _s, path in _readers().get(type(instance), ()) if path}
+    if instance.pk is None or not ways:
+        return {}
+    out: dict = {way: {way(instance.pk)} for way in ways if callable(way)}
+    paths = sorted(way for way in ways if isinstance(way, str))
+    if paths:
+        row = type(instance)._default_manager.filter(pk=instance.pk).values_list(*paths).first()
+        out.update({path: {row[i] if row else None} for i, path in enumerate(paths)})
+    return out
 
 
 _REGISTERED: dict[str, Summary] = {}
@@ -300,8 +335,8 @@ def _readers() -> dict:
     if _READERS is None:
         readers: dict = defaultdict(list)
         for summary in all_summaries().values():
-            for model, on_path in summary.reads.items():
-                readers[model].append((summary, on_path))
+            for model, path in summary.reads.items():
+                readers[model].append((summary, path))
         _READERS = dict(readers)
     return _READERS
 
@@ -314,23 +349,25 @@ def _readers() -> dict:
 
 def _before_save(sender, instance, raw=False, **kwargs):
     if not raw and not instance._state.adding:
-        instance._tally_township_before = township_of(instance)
+        instance._tally_township_before = townships_of(instance)
 
 
 def _after_save(sender, instance, created=False, raw=False, **kwargs):
     if raw:
         return
-    before = getattr(instance, "_tally_township_before", None)
-    after = township_of(instance)
-    mark(sender, {after} if created else {before, after})
+    after = townships_of(instance)
+    if not created:
+        for path, before in getattr(instance, "_tally_township_before", {}).items():
+            after.setdefault(path, set()).update(before)
+    mark(sender, after)
 
 
 def _before_delete(sender, instance, **kwargs):
-    instance._tally_township_before = township_of(instance)
+    instance._tally_township_before = townships_of(instance)
 
 
 def _after_delete(sender, instance, **kwargs):
-    mark(sender, {getattr(instance, "_tally_township_before", None)})
+    mark(sender, getattr(instance, "_tally_township_before", {}))
 
 
 def records_written(model: type[models.Model]) -> None:

@@ -124,6 +124,21 @@ class YearlyFigureFactory(DjangoModelFactory):
     rd_expense = Decimal("300")
     industrial_output = Decimal("6000")
     hitech_output = Decimal("2000")
+    # The year's classification: the enterprise's unless a test says otherwise (as ``clean``
+    # fills it on entry).
+    is_above_scale = factory.LazyAttribute(lambda o: o.enterprise.is_above_scale)
+    township = factory.LazyAttribute(lambda o: o.enterprise.township)
+    industry = factory.LazyAttribute(lambda o: o.enterprise.industry)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # The year's row may exist already, holding only the classification a ledger row's
+        # factory gave it (``RdCoverageFactory``): the figures go into it.
+        enterprise, year = kwargs.pop("enterprise"), kwargs.pop("year")
+        row, _created = model_class.objects.update_or_create(
+            enterprise=enterprise, year=year, defaults=kwargs
+        )
+        return row
 
 
 class HiTechApplicationFactory(DjangoModelFactory):
@@ -257,6 +272,22 @@ class RdCoverageFactory(DjangoModelFactory):
     has_institution = True
     institution_name = factory.Sequence(lambda n: f"企业研发中心{n}")
     institution_type = plat.RdCoverage.InstitutionType.RD_CENTRE
+
+    @factory.post_generation
+    def classified(obj, create, extracted, **kwargs):
+        """A 规上 enterprise of the ledger is 规上 in the ledger's year: its yearly row of the
+        year carries the classification (made, without figures, when it has none)."""
+        if create and extracted is not False and obj.enterprise.is_above_scale:
+            enterprise = obj.enterprise
+            ent.EnterpriseYearlyFigure.objects.get_or_create(
+                enterprise=enterprise,
+                year=obj.year,
+                defaults={
+                    "is_above_scale": True,
+                    "township": enterprise.township,
+                    "industry": enterprise.industry,
+                },
+            )
 
 
 class CoverageMilestoneFactory(DjangoModelFactory):

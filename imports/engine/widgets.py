@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Model, Q
+from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 from import_export import widgets
 
@@ -235,7 +236,10 @@ class LookupWidget(widgets.ForeignKeyWidget, CellWidget):
     ``within`` names a field of the row whose value narrows a name (villages are unique per
     township). The importer calls :meth:`prepare` once with all values of the column so the
     whole file is resolved with a few queries; used alone (admin) it queries per cell.
-    ``"__str__"`` as a key matches the record's display text.
+    ``"__str__"`` as a key matches the record's display text. A key joining paths with ``+``
+    (``"township__name+name"``) matches their texts written one after the other, with or
+    without spaces between ("东山镇老河村", "东山镇 老河村": a village as the portal shows it);
+    as ``render_key`` it writes them separated by a space.
     """
 
     kind = "lookup"
@@ -288,11 +292,18 @@ class LookupWidget(widgets.ForeignKeyWidget, CellWidget):
         else:
             objects = {}
             wanted = sorted(texts | {norm.nfkc(t) for t in texts} | {t.upper() for t in texts})
+            joined = {key: f"_joined_{i}" for i, key in enumerate(self.keys) if "+" in key}
+            if joined:
+                # Compared without spaces: stored names have none, cells may.
+                wanted = sorted({*wanted, *(norm.nfkc("".join(t.split())) for t in texts)})
+                queryset = queryset.annotate(
+                    **{alias: Concat(*key.split("+")) for key, alias in joined.items()}
+                )
             for start in range(0, len(wanted), chunk):
                 part = wanted[start : start + chunk]
                 condition = Q()
                 for key in self.keys:
-                    condition |= Q(**{f"{key}__in": part})
+                    condition |= Q(**{f"{joined.get(key, key)}__in": part})
                 for obj in queryset.filter(condition):
                     objects[obj.pk] = obj
             objects = objects.values()
@@ -307,10 +318,19 @@ class LookupWidget(widgets.ForeignKeyWidget, CellWidget):
             return
         mapping.setdefault(key, obj)
 
+    def _scoped(self, key) -> bool:
+        """Whether a key names the record only within the row's ``within`` (a bare name)."""
+        return bool(self.within) and key not in ("code", self.keys[0]) and "+" not in key
+
     def _key_of(self, obj, key):
-        value = str(obj) if key == "__str__" else _follow(obj, key)
+        if key == "__str__":
+            value = str(obj)
+        elif "+" in key:
+            value = "".join(str(_follow(obj, part)) for part in key.split("+"))
+        else:
+            value = _follow(obj, key)
         text = norm.compact(value)
-        if self.within and key not in ("code",) and key != self.keys[0]:
+        if self._scoped(key):
             return (getattr(obj, f"{self.within}_id", None), text)
         return text
 
@@ -336,7 +356,7 @@ class LookupWidget(widgets.ForeignKeyWidget, CellWidget):
         ambiguous = False
         for name in self.keys:
             mapping = self._maps[name]
-            if self.within and name != self.keys[0] and name != "code":
+            if self._scoped(name):
                 candidates = (
                     [mapping.get((scope, key))]
                     if scope is not None
@@ -368,6 +388,8 @@ class LookupWidget(widgets.ForeignKeyWidget, CellWidget):
             return ""
         if self.render_key == "__str__":
             return str(value)
+        if "+" in self.render_key:
+            return " ".join(str(_follow(value, part)) for part in self.render_key.split("+"))
         return _follow(value, self.render_key)
 
     def render(self, value, obj=None, **kwargs):
@@ -378,7 +400,9 @@ class LookupWidget(widgets.ForeignKeyWidget, CellWidget):
 
     def describe(self):
         names = [
-            _("显示名称") if key == "__str__" else str(_verbose(self.model, key))
+            _("显示名称")
+            if key == "__str__"
+            else "".join(str(_verbose(self.model, part)) for part in key.split("+"))
             for key in self.keys
         ]
         return _("填写%(m)s的%(k)s") % {

@@ -883,12 +883,19 @@ def _problems_rest(context):
 # --- 三、下一步工作计划 ------------------------------------------------------------------------------
 
 
-def _plan_figure(
-    context, key: str, unit: str, *, suffix: str = "以上", note: bool = True
-) -> list[dict]:
-    """Next year's aim for ``key``: its target, never below this year's result. Without a target
-    the aim is this year's result; a target below it is quoted beside the result (``note``; a
-    figure in the middle of a clause goes without)."""
+# The words every plan sentence uses for an aim that is not simply the recorded target: the
+# same wherever it appears, so a reader (and a test) can tell a raised target from a proposal.
+ABOVE_TARGET = "（高于{target}{unit}的年度目标）"
+PROPOSED = "（未录入{year}年目标，此为建议值：不低于今年水平）"
+
+
+def _plan_figure(context, key: str, unit: str, *, suffix: str = "以上") -> list[dict]:
+    """Next year's aim for ``key``, always said against the recorded target:
+
+    - the target, quoted (and linked), when it is at least this year's result;
+    - this year's result when it is above the target, saying so: "（高于N家的年度目标）";
+    - without a recorded target, this year's result as a proposal, saying it is one (``PROPOSED``);
+    - without either, a blank asking for the target."""
     target = context.targets.get(key)
     figure = context.figures.get(key)
     achieved = figure.value if figure is not None else None
@@ -900,12 +907,18 @@ def _plan_figure(
                 _linked_target(context, key, format_value(target.value)),
                 _plain(f"{unit}{'' if full else suffix}"),
             ]
-        why = f"（高于{format_value(target.value)}{unit}的年度目标）" if note else ""
-        return [_linked(context, key, format_value(achieved, spec)), _plain(f"{unit}{suffix}{why}")]
+        why = ABOVE_TARGET.format(target=format_value(target.value), unit=unit)
+        return [
+            _linked(context, key, format_value(achieved, spec)),
+            _plain(f"{unit}{suffix}"),
+            _linked_target(context, key, why),
+        ]
     if not achieved:  # nothing to hold the aim to: the target is asked for
         return fill(f"{{@{key}}}{unit}{suffix}", context)
-    why = "（不低于今年水平）" if note else ""
-    return [_linked(context, key, format_value(achieved, spec)), _plain(f"{unit}{suffix}{why}")]
+    return [
+        _linked(context, key, format_value(achieved, spec)),
+        _plain(f"{unit}{suffix}{PROPOSED.format(year=context.next_year)}"),
+    ]
 
 
 def _linked_target(context, key: str, text: str) -> dict:
@@ -933,7 +946,7 @@ def _plan_hitech(context):
         _plain(f"{context.next_year}年完成"),
         *_plan_figure(context, "sme_registered", "家"),
         _plain("企业入库。全力跟进"),
-        *_plan_figure(context, "hitech_applications", "家", suffix="", note=False),
+        *_plan_figure(context, "hitech_applications", "家", suffix=""),
         _plain(f"拟申报高企的辅导服务工作，确保{context.next_year}年高企认定通过"),
         *_plan_figure(context, "hitech_certified", "家"),
         _plain("。"),

@@ -225,20 +225,26 @@ def _same_day_a_year_before(day: datetime.date) -> datetime.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def figures_snapshot(year: int, *, today: datetime.date | None = None) -> dict:
+def figures_snapshot(
+    year: int, *, today: datetime.date | None = None, as_of: datetime.date | None = None
+) -> dict:
     """Everything a draft of ``year`` is made from, as JSON kept on the version: the figures as
     of the report's cut-off (with the same period of last year beside each), next year's
-    targets, the statements of ``facts.py`` and the bureau's name."""
-    from reports.indicators import INDICATORS, evaluate
+    targets, the statements of ``facts.py`` and the bureau's name. The cut-off is
+    ``facts.report_cutoff`` (the end of last month for a year in progress), or ``as_of`` when
+    given (a report as of that day, as the dashboard shows it)."""
+    from reports.indicators import compute_as_of
 
-    cutoff = facts.report_cutoff(year, today or datetime.date.today())
-    current = evaluate([ind.at(cutoff) for ind in INDICATORS], [year])[year]
+    # The same computation as the dashboard's as of the same date (``compute_as_of``).
+    if as_of is not None:
+        cutoff = min(as_of, datetime.date(year, 12, 31))
+    else:
+        cutoff = facts.report_cutoff(year, today or datetime.date.today())
+    current = compute_as_of([year], cutoff)[year]
     before = _same_day_a_year_before(cutoff)
-    previous = evaluate(
-        [ind.at(before) for ind in INDICATORS if ind.key in PREVIOUS_YEAR_KEYS],
-        [year - 1],
-        detail_keys=(),
-    )[year - 1]
+    previous = compute_as_of([year - 1], before, keys=sorted(PREVIOUS_YEAR_KEYS), detail_keys=())[
+        year - 1
+    ]
     indicators = {}
     for key, value in current.items():
         figure = Figure.from_indicator(value)
@@ -254,6 +260,9 @@ def figures_snapshot(year: int, *, today: datetime.date | None = None) -> dict:
             # Plain text, but a marker all the same when no industry is marked as a key chain.
             "key_chains": "、".join(chains) if chains else "【待补充：重点产业链】",
             "as_of": facts.as_of_phrase(year, cutoff),
+            # the date every figure of the snapshot is as of, as the pages say it (数据截至)
+            "cutoff": cutoff.isoformat(),
+            "cutoff_text": f"{cutoff.year}年{cutoff.month}月{cutoff.day}日",
             "bureau_short_name": profile.report_name,
             "district": profile.district_name,
         },

@@ -46,6 +46,17 @@ def _scope(request) -> tuple[int, int | None]:
     return year, township
 
 
+def _as_of(request, year: int) -> datetime.date:
+    """The date the figures are as of (``?as_of=YYYY-MM-DD``; default: today). A date after
+    the year asked for is the year's last day."""
+    today = datetime.date.today()
+    try:
+        as_of = datetime.date.fromisoformat(request.GET.get("as_of", ""))
+    except ValueError:
+        as_of = today
+    return min(as_of, datetime.date(year, 12, 31))
+
+
 def _plain(value):
     return float(value) if isinstance(value, Decimal) else value
 
@@ -105,16 +116,19 @@ def _payload(data: dict) -> dict:
         "generated_at": data["generated_at"],
         # 年度封账: "已封账 · 审定于 …" for a closed year, else empty.
         "closed": data["closed"].label if data.get("closed") else "",
+        "as_of": data["as_of"].isoformat(),
     }
 
 
 @require_GET
 def dashboard(request):
     year, township = _scope(request)
-    data = selectors.dashboard_data(year, township)
+    as_of = _as_of(request, year)
+    data = selectors.dashboard_data(year, township, as_of)
     context = {
         **data,
         "payload": _payload(data),
+        "as_of_param": request.GET.get("as_of", ""),
         # The township table, selector and chart data of a large district are cached rendered.
         "cache_seconds": selectors.cache_seconds(),
         "years": selectors.dashboard_years(),
@@ -157,7 +171,7 @@ def dashboard_benefits(request):
 def dashboard_screen(request):
     """Big-screen mode for the meeting room: full screen, dark, refreshing itself."""
     year, township = _scope(request)
-    data = selectors.dashboard_data(year, township)
+    data = selectors.dashboard_data(year, township, _as_of(request, year))
     context = {
         **data,
         "payload": _payload(data),
@@ -171,7 +185,7 @@ def dashboard_screen(request):
 def dashboard_json(request):
     """The dashboard's figures as JSON, for the big screen's refresh."""
     year, township = _scope(request)
-    return JsonResponse(_payload(selectors.dashboard_data(year, township)))
+    return JsonResponse(_payload(selectors.dashboard_data(year, township, _as_of(request, year))))
 
 
 @require_GET
@@ -184,7 +198,8 @@ def indicator_registry(request):
 
     year, township = _scope(request)
     township_obj = Township.objects.get(pk=township) if township else None
-    values, closed = registry_values(year, township_obj)
+    as_of = _as_of(request, year)
+    values, closed = registry_values(year, township_obj, as_of=as_of)
     rows = []
     for key, item in values.items():
         if township is not None and REGISTRY[key].district_only:
@@ -210,6 +225,7 @@ def indicator_registry(request):
         "reports/indicator_registry.html",
         {
             "year": year,
+            "as_of": as_of,
             "township": township_obj,
             "rows": rows,
             "closed": closed,

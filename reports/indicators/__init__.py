@@ -10,6 +10,8 @@ so a figure means the same wherever it is shown. ``AnnualTarget.indicator`` and
 ``ExternalFigure.key`` hold registry keys.
 """
 
+import datetime
+
 from reports.indicators.base import (
     ExternalIndicator,
     Indicator,
@@ -38,13 +40,56 @@ def get_indicator(key: str) -> Indicator:
         raise KeyError(f"unknown indicator {key!r}") from None
 
 
-def compute_all(year: int, township=None) -> dict[str, IndicatorValue]:
-    """Every indicator for ``year`` (and one township: a Township, its pk or its code).
+def cutoff_of(year: int, as_of: datetime.date) -> datetime.date:
+    """The last day whose facts count for ``year`` as of ``as_of``: ``as_of`` within the year,
+    the year's last day once it is over."""
+    return min(as_of, datetime.date(year, 12, 31))
+
+
+def compute_as_of(
+    years, as_of: datetime.date, township=None, keys=None, *, detail_year=None, detail_keys=None
+) -> dict[int, dict[str, IndicatorValue]]:
+    """Indicators (all, or ``keys``) for each of ``years`` as of ``as_of``: only facts dated on
+    or before ``cutoff_of(year, as_of)`` count, and a growth compares the same period of the
+    year before (``Indicator.at``).
+
+    The one way every page computes a figure for a date: the dashboard (as of its date, today
+    by default), ``compute_all`` (the registry), the API and the annual report (as of its
+    cut-off) all come here, so for the same date they show the same numbers. One evaluation per
+    distinct cut-off: a fixed number of queries whatever the data."""
+    indicators = INDICATORS if keys is None else [get_indicator(key) for key in keys]
+    years = sorted(set(years))
+    detail_year = years[-1] if detail_year is None else detail_year
+    by_cutoff: dict[datetime.date, list[int]] = {}
+    for year in years:
+        by_cutoff.setdefault(cutoff_of(year, as_of), []).append(year)
+    out: dict[int, dict[str, IndicatorValue]] = {}
+    for cutoff, group in by_cutoff.items():
+        mine = detail_year in group
+        out.update(
+            evaluate(
+                # one year of a group pins the shortcut of ``at``: a group of several years
+                # shares a cut-off inside the last of them only when ``as_of`` is before it
+                [ind.at(cutoff, group[0] if len(group) == 1 else None) for ind in indicators],
+                group,
+                township,
+                detail_year=detail_year if mine else group[-1],
+                detail_keys=detail_keys if mine else (),
+            )
+        )
+    return out
+
+
+def compute_all(
+    year: int, township=None, *, as_of: datetime.date | None = None
+) -> dict[str, IndicatorValue]:
+    """Every indicator for ``year`` (and one township: a Township, its pk or its code), as of
+    ``as_of`` (default: today; ``compute_as_of``).
 
     A fixed number of SQL queries whatever the data. District-wide figures (external figures,
     campaign milestones, achievements) are None for a township.
     """
-    return evaluate(INDICATORS, [year], township)[year]
+    return compute_as_of([year], as_of or datetime.date.today(), township)[year]
 
 
 def compute_many(
@@ -65,7 +110,9 @@ __all__ = [
     "Indicator",
     "IndicatorValue",
     "compute_all",
+    "compute_as_of",
     "compute_many",
+    "cutoff_of",
     "get_indicator",
     "township_pk",
 ]

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from bureau.models import AnnualTarget, ExternalFigure, Township
 from reports import tallies
+from reports.tallies import year_township
 
 YI = Decimal(10000)  # amounts are stored in 万元; the report quotes 亿元
 HUNDRED = Decimal(100)
@@ -167,12 +168,21 @@ class Indicator:
             return self.year_field
         return None
 
-    def at(self, cutoff: datetime.date | None) -> Indicator:
+    def at(self, cutoff: datetime.date | None, year: int | None = None) -> Indicator:
         """This indicator as of ``cutoff``: facts dated after it do not count (a copy; the
         registry's own stays as it is). Facts without a date count when ``dated_by_nullable``
-        (a recognised platform whose date nobody entered)."""
+        (a recognised platform whose date nobody entered). Given the ``year`` it is evaluated
+        for, a cut-off at or after that year's end is no condition for records placed in the
+        year by the same date (the registry's own then stays, and reads its summary)."""
         path = self.fact_date_field()
         if cutoff is None or path is None:
+            return self
+        if (
+            year is not None
+            and cutoff >= datetime.date(year, 12, 31)
+            and path == self.year_field
+            and not self.cumulative
+        ):
             return self
         clone = copy.copy(self)
         until = Q(**{f"{path}__lte": cutoff})
@@ -222,7 +232,7 @@ class Indicator:
             return manager.none()
         queryset = manager.filter(self.condition(year))
         if pk is not None:
-            queryset = queryset.filter(**{self.model.township_lookup: pk})
+            queryset = queryset.filter(**{year_township(self.model): pk})
         return queryset.order_by(*self.order_by) if self.order_by else queryset
 
     def records_url(self, year: int, township=None) -> str | None:
@@ -239,7 +249,7 @@ class Indicator:
             params[name] = ",".join(value) if isinstance(value, list | tuple) else value
         pk = township_pk(township)
         if pk is not None and not self.district_only:
-            params[self.model.township_lookup] = pk
+            params[year_township(self.model)] = pk
         return f"{base}?{urlencode(params)}"
 
     # ---- how it is measured --------------------------------------------------------------
@@ -366,7 +376,7 @@ class GrowthIndicator(Indicator):
 
         return REGISTRY[self.base_key]
 
-    def at(self, cutoff):
+    def at(self, cutoff, year=None):
         """Growth over the same period of the year before (同比): this year up to ``cutoff``
         against last year up to the same day. The base is renamed so that its aggregates never
         mix with the base indicator's own, which counts the whole of last year."""
@@ -374,6 +384,8 @@ class GrowthIndicator(Indicator):
         path = registered.fact_date_field()
         if cutoff is None or path is None:
             return self
+        if year is not None and registered.at(cutoff, year) is registered:
+            return self  # the whole year against the whole year before
         try:
             same_day = cutoff.replace(year=cutoff.year - 1)
         except ValueError:  # 29 February
@@ -483,7 +495,7 @@ class _Plan:
 def _scoped(model, pk):
     queryset = model._default_manager.all()
     if pk is not None:
-        queryset = queryset.filter(**{model.township_lookup: pk})
+        queryset = queryset.filter(**{year_township(model): pk})
     return queryset
 
 
@@ -736,7 +748,7 @@ def _breakdowns(plan: _Plan, year: int, pk, summarised: dict, memo: dict) -> dic
     for (model, path), inds in plan.breakdowns.items():
         labels = _choice_labels(model, path)
         used = {by_summary.get(ind) for ind in inds}
-        if path == f"{model.township_lookup}__name" and None not in used:
+        if path == f"{year_township(model)}__name" and None not in used:
             names = township_names(memo)
             aliases = {alias for ind in inds for alias in ind.measures(year)}
             rows = _township_rows(tallies.parts(used, year, aliases), names, path)

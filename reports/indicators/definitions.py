@@ -10,7 +10,7 @@ from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from bureau.models import WorkActivity
 from cultivation import selectors as cultivation
@@ -76,75 +76,102 @@ PLATFORM_DETAILS = {
 }
 
 
-# The coverage campaign's population (every 规上 enterprise, whatever the year) and its ledger
-# (those with an institution, by year): the summaries the district-wide figures read.
+# The coverage campaign's population (the enterprises on each year's 规上 list, by the township
+# of the year) and those of them whose ledger row of the year says 已建研发机构: the summaries the
+# district-wide figures read. Both are the yearly figures' rows: the year's classification is
+# kept there, so an enterprise reclassified or moved today leaves past years as they were.
+ABOVE_SCALE_OF_YEAR = Q(is_above_scale=True)
+COVERED_IN_YEAR = Exists(
+    RdCoverage.objects.filter(
+        enterprise_id=OuterRef("enterprise_id"), year=OuterRef("year"), has_institution=True
+    )
+)
 COVERAGE_POPULATION = tallies.Summary(
     "coverage:population",
-    Enterprise,
+    EnterpriseYearlyFigure,
     {"n": Count("pk")},
-    where=Q(is_above_scale=True),
+    where=ABOVE_SCALE_OF_YEAR,
+    year=F("year"),
 )
 COVERAGE_LEDGER = tallies.Summary(
     "coverage:ledger",
-    RdCoverage,
+    EnterpriseYearlyFigure,
     {"n": Count("pk")},
-    where=Q(has_institution=True, enterprise__is_above_scale=True),
+    where=ABOVE_SCALE_OF_YEAR & Q(COVERED_IN_YEAR),
     year=F("year"),
+    also_reads={RdCoverage: lambda pk: _ledger_township(pk)},
 )
+
+
+def _ledger_township(pk: int) -> int | None:
+    """The township a ledger row counts under: that of its enterprise's classification of the
+    row's year (None when the year has none, or the row is gone)."""
+    return (
+        EnterpriseYearlyFigure.objects.filter(
+            Exists(
+                RdCoverage.objects.filter(
+                    pk=pk, enterprise=OuterRef("enterprise"), year=OuterRef("year")
+                )
+            )
+        )
+        .values_list("township", flat=True)
+        .first()
+    )
 
 
 class AboveScaleCoverage(CustomIndicator):
     """The R&D-institution coverage of 规上工业企业: ``measure`` is ``total`` (the enterprises),
     ``covered`` (those with an institution in the year's ledger) or ``rate`` (percent). Two
-    grouped queries for all three, whatever the townships."""
+    grouped queries for all three, whatever the townships. Who is 规上 in a year and under which
+    township is the year's classification (the yearly figures' ``is_above_scale`` and
+    ``township``), never the enterprise's current one."""
 
-    model = Enterprise
+    model = EnterpriseYearlyFigure
     measure: str = "rate"
     decimals = 2
     township_breakdown = True  # its breakdown is by township name (the year's closing reads it)
 
     def _counts(self, years, pk, detail_year, memo):
-        """(规上 enterprises by township name, covered by year, covered by township name in
-        ``detail_year``): from the summaries for the district, from the records for one
-        township."""
+        """(规上 enterprises by year, covered by year, 规上 by township name in ``detail_year``,
+        covered by township name in ``detail_year``): from the summaries for the district,
+        from the records for one township."""
         key = ("above_scale_coverage", tuple(years), pk, detail_year)
         if key in memo:
             return memo[key]
+        totals, covered = Counter(), Counter()
+        detail_totals, detail_covered = Counter(), Counter()
         if pk is None and tallies_enabled():
             names = township_names(memo)
-            population = tallies.parts([COVERAGE_POPULATION], tallies.NO_YEAR, ["n"])
-            totals: dict = Counter()
-            for township, values in population[COVERAGE_POPULATION.name].items():
-                totals[names.get(township)] += values.get("n", 0)
-            by_year = tallies.totals([COVERAGE_LEDGER], years)[COVERAGE_LEDGER.name]
-            covered = {year: values.get("n", 0) for year, values in by_year.items()}
-            detail: dict = Counter()
-            ledger = tallies.parts([COVERAGE_LEDGER], detail_year, ["n"])[COVERAGE_LEDGER.name]
-            for township, values in ledger.items():
-                detail[names.get(township)] += values.get("n", 0)
-            memo[key] = (dict(totals), covered, dict(detail))
-            return memo[key]
-        enterprises = Enterprise.objects.filter(is_above_scale=True)
-        ledger = RdCoverage.objects.filter(
-            year__in=years, has_institution=True, enterprise__is_above_scale=True
-        )
-        if pk is not None:
-            enterprises = enterprises.filter(township=pk)
-            ledger = ledger.filter(enterprise__township=pk)
-        totals = dict(enterprises.values_list("township__name").annotate(n=Count("pk")).order_by())
-        covered, detail = Counter(), {}
-        # One ledger row per enterprise and year (coverage_unique_year): counting rows
-        # counts enterprises, without the sort COUNT(DISTINCT) makes.
-        rows = (
-            ledger.values_list("year", "enterprise__township__name")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        for year, township, n in rows:
-            covered[year] += n
-            if year == detail_year:
-                detail[township] = n
-        memo[key] = (totals, dict(covered), detail)
+            by_year = tallies.totals([COVERAGE_POPULATION, COVERAGE_LEDGER], years)
+            for year, values in by_year[COVERAGE_POPULATION.name].items():
+                totals[year] = values.get("n", 0)
+            for year, values in by_year[COVERAGE_LEDGER.name].items():
+                covered[year] = values.get("n", 0)
+            parts = tallies.parts([COVERAGE_POPULATION, COVERAGE_LEDGER], detail_year, ["n"])
+            for township, values in parts[COVERAGE_POPULATION.name].items():
+                detail_totals[names.get(township)] += values.get("n", 0)
+            for township, values in parts[COVERAGE_LEDGER.name].items():
+                detail_covered[names.get(township)] += values.get("n", 0)
+        else:
+            rows = EnterpriseYearlyFigure.objects.filter(
+                ABOVE_SCALE_OF_YEAR, year__in=sorted({*years, detail_year})
+            )
+            if pk is not None:
+                rows = rows.filter(township=pk)
+            # One row per enterprise and year (yearly_figure_unique): counting rows counts
+            # enterprises, without the sort COUNT(DISTINCT) makes.
+            grouped = (
+                rows.values_list("year", "township__name")
+                .annotate(n=Count("pk"), covered=Count("pk", filter=Q(COVERED_IN_YEAR)))
+                .order_by()
+            )
+            for year, township, n, n_covered in grouped:
+                totals[year] += n
+                covered[year] += n_covered
+                if year == detail_year:
+                    detail_totals[township] += n
+                    detail_covered[township] += n_covered
+        memo[key] = (dict(totals), dict(covered), dict(detail_totals), dict(detail_covered))
         return memo[key]
 
     def _measure(self, total, covered):
@@ -159,29 +186,31 @@ class AboveScaleCoverage(CustomIndicator):
         )
 
     def evaluate_custom(self, years, pk, detail_year, memo):
-        totals, covered, detail = self._counts(years, pk, detail_year, memo)
-        total = sum(totals.values())
-        values = {year: self._measure(total, covered.get(year, 0)) for year in years}
+        totals, covered, detail_totals, detail_covered = self._counts(years, pk, detail_year, memo)
+        values = {year: self._measure(totals.get(year, 0), covered.get(year, 0)) for year in years}
         breakdown = {}
-        for township in sorted(totals, key=lambda name: name or ""):
-            value = self._measure(totals[township], detail.get(township, 0))
+        for township in sorted(detail_totals, key=lambda name: name or ""):
+            value = self._measure(detail_totals[township], detail_covered.get(township, 0))
             if value is None or (value == 0 and self.measure != "rate"):
                 continue
             breakdown[str(township) if township is not None else "未分类"] = value
         return values, breakdown
 
     def queryset(self, year, township=None):
-        """The records behind the value: the 规上 enterprises, or their ledger rows of ``year``
-        (those with an institution for ``covered``)."""
+        """The records behind the value: the year's rows of the 规上 enterprises (those whose
+        ledger row of ``year`` says 已建研发机构: the ledger's rows, for ``covered``)."""
         pk = township_pk(township)
-        if self.measure == "total":
-            queryset = Enterprise.objects.filter(is_above_scale=True)
-        else:
-            queryset = RdCoverage.objects.filter(year=year, enterprise__is_above_scale=True)
-            if self.measure == "covered":
-                queryset = queryset.filter(has_institution=True)
+        if self.measure == "covered":
+            # the ledger's rows, which its link opens
+            of_year = EnterpriseYearlyFigure.objects.filter(
+                ABOVE_SCALE_OF_YEAR, enterprise=OuterRef("enterprise"), year=year
+            )
+            if pk is not None:
+                of_year = of_year.filter(township=pk)
+            return RdCoverage.objects.filter(Exists(of_year), year=year, has_institution=True)
+        queryset = EnterpriseYearlyFigure.objects.filter(ABOVE_SCALE_OF_YEAR, year=year)
         if pk is not None:
-            queryset = queryset.filter(**{self.township_param: pk})
+            queryset = queryset.filter(township=pk)
         return queryset
 
     @property
@@ -190,15 +219,16 @@ class AboveScaleCoverage(CustomIndicator):
         return "township" if self.measure == "total" else "enterprise__township"
 
     def records_url(self, year, township=None):
-
+        """The year's 规上 enterprises (their yearly rows, by the year's township) for ``total``
+        and ``rate``; the ledger's rows of the year for ``covered`` (its list cannot filter by
+        the year's classification, so it shows the enterprises' ledger of the year)."""
         pk = township_pk(township)
-        if self.measure == "total":
-            base, params = list_url("enterprises:enterprise-list"), {"is_above_scale": "true"}
-        else:
+        if self.measure == "covered":
             base = list_url("platforms:rdcoverage-list")
-            params = {"year": year, "enterprise__is_above_scale": "true"}
-            if self.measure == "covered":
-                params["has_institution"] = "true"
+            params = {"year": year, "has_institution": "true"}
+        else:
+            base = list_url("enterprises:enterpriseyearlyfigure-list")
+            params = {"year": year, "is_above_scale": "true"}
         if pk is not None:
             params[self.township_param] = pk
         return f"{base}?{urlencode(params)}" if base else None
@@ -372,11 +402,12 @@ INDICATORS = [
         "高新技术产业产值占规上工业产值比重",
         "%",
         "（一）2",
-        """Sum of 高新技术产业产值 / sum of 工业总产值 over the yearly figures of year Y of
-        enterprises marked 规上工业企业, in percent. None when no output is recorded.""",
+        """Sum of 高新技术产业产值 / sum of 工业总产值 over the yearly figures of year Y that
+        classify their enterprise as 规上工业企业 in Y (the year's classification, not today's),
+        in percent; by the year's township. None when no output is recorded.""",
         model=EnterpriseYearlyFigure,
-        where=Q(enterprise__is_above_scale=True),
-        url_params={"enterprise__is_above_scale": "true"},
+        where=Q(is_above_scale=True),
+        url_params={"is_above_scale": "true"},
         numerator=("sum", "hitech_output"),
         denominator=("sum", "industrial_output"),
     ),
@@ -745,10 +776,11 @@ INDICATORS = [
         "规上工业企业研发机构覆盖率",
         "%",
         "（三）4",
-        """规上工业企业 (enterprises marked 规上工业企业) whose coverage record of year Y says
-        已建研发机构, divided by all 规上工业企业, in percent; breakdown by township. The
-        denominator is the enterprises themselves, not the ledger's rows: an enterprise nobody
-        entered in the ledger counts as not covered.""",
+        """规上工业企业 of year Y (enterprises whose yearly row of Y classifies them 规上) whose
+        coverage record of year Y says 已建研发机构, divided by all 规上工业企业 of Y, in percent;
+        breakdown by the township of Y's classification. The denominator is the year's 规上
+        enterprises, not the ledger's rows: one nobody entered in the ledger counts as not
+        covered. Reclassifying or moving an enterprise later changes no past year.""",
         measure="rate",
     ),
     AboveScaleCoverage(
@@ -756,8 +788,8 @@ INDICATORS = [
         "已建研发机构的规上工业企业",
         "家",
         "（三）4",
-        """规上工业企业 whose coverage record of year Y says 已建研发机构, each once; breakdown by
-        township.""",
+        """规上工业企业 of year Y whose coverage record of year Y says 已建研发机构, each once;
+        breakdown by the township of Y's classification.""",
         measure="covered",
     ),
     AboveScaleCoverage(
@@ -765,8 +797,9 @@ INDICATORS = [
         "纳入全覆盖的规上工业企业",
         "家",
         "（三）4",
-        """Enterprises marked 规上工业企业 (all of them are in the campaign, whether or not the
-        ledger has their record of year Y); breakdown by township.""",
+        """Enterprises classified 规上工业企业 in year Y (their yearly row of Y says so; all of
+        them are in the campaign, whether or not the ledger has their record of year Y);
+        breakdown by the township of Y's classification.""",
         measure="total",
     ),
     # ---- （四） poverty aid -----------------------------------------------------------------

@@ -10,7 +10,7 @@ from bureau.models import BureauProfile, ExternalFigure
 from bureau.services import bureau_profile_update
 from platforms.models import Level, Platform
 from reports.annual import facts, selectors
-from reports.annual.drafting import segments_text
+from reports.annual.drafting import format_value, segments_text
 from reports.annual.outline import SLOTS, problems
 from talents.models import TalentStage
 from tests import factories as f
@@ -256,10 +256,44 @@ def test_plans_never_promise_less_than_this_year_achieved():
     assert "确保2026年高企认定通过3家以上（高于2家的年度目标）" in draft("plans.2.body")
 
 
-def test_without_a_target_the_plan_holds_to_this_years_result():
+def test_without_a_target_the_plan_proposes_this_years_result_and_says_so():
     build_year()
     text = draft("plans.3.body")
-    assert "全年办理外国人来华工作许可2人以上（不低于今年水平）" in text
+    assert (
+        "全年办理外国人来华工作许可2人以上（未录入2026年目标，此为建议值：不低于今年水平）" in text
+    )
+
+
+PLAN_FIGURES = {  # the plans' figures and their units
+    "new_platforms_city_and_above": ("plans.1.body", "家"),
+    "sme_registered": ("plans.2.body", "家"),
+    "hitech_applications": ("plans.2.body", "家"),
+    "hitech_certified": ("plans.2.body", "家"),
+    "work_permits_issued": ("plans.3.body", "人"),
+    "coverage_rate": ("plans.5.body", "%"),
+}
+
+
+def test_every_plan_figure_quotes_its_target_and_a_raised_one_in_the_same_words():
+    """A target below this year's result: the plan holds to the result and says, in the same
+    words for every figure (mid-clause too), that it is above the recorded target; a target
+    at or above the result is quoted as it is."""
+    from bureau.models import AnnualTarget
+
+    build_year()
+    figures = context_of().figures
+    for key, (slot, unit) in PLAN_FIGURES.items():
+        achieved = figures[key].value
+        assert achieved, key  # build_year gives each a result to raise a target below
+        below = Decimal(achieved) - 1 if unit != "%" else Decimal(achieved) - Decimal("0.5")
+        AnnualTarget.objects.update_or_create(
+            year=YEAR + 1, indicator=key, defaults={"value": below}
+        )
+        words = f"（高于{format_value(below)}{unit}的年度目标）"
+        assert words in draft(slot), (key, draft(slot))
+        AnnualTarget.objects.filter(year=YEAR + 1, indicator=key).update(value=achieved + 5)
+        text = draft(slot)
+        assert f"{format_value(Decimal(achieved) + 5)}{unit}" in text, (key, text)
 
 
 # --- Identity ------------------------------------------------------------------------------------

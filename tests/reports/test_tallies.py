@@ -89,6 +89,7 @@ def test_every_kind_of_write_keeps_them(settings, data, staff_user):
     f.RdCoverageFactory(enterprise=doomed, has_institution=True)
     assert_summaries_match_records(settings)
     doomed.rd_coverage.all().delete()  # a queryset delete still sends the signals
+    doomed.yearly_figures.all().delete()  # its classification of the ledger's year
     doomed.delete()
     assert_summaries_match_records(settings)
 
@@ -190,8 +191,9 @@ def test_past_so_many_marks_a_summary_is_rebuilt_whole(settings, monkeypatch, da
 def test_an_import_written_by_copy_shows_in_the_district_s_figures(
     settings, data, tmp_path, staff_user
 ):
-    """The import writes enterprises by COPY (no model signals) and says so; the 规上 population
-    of the coverage campaign counts them on the next read."""
+    """The import writes enterprises and their yearly figures by COPY (no model signals) and
+    says so; the 规上 population of the coverage campaign counts them on the next read, from the
+    year they are classified 规上 in (their yearly figures), not from their registration."""
     from openpyxl import Workbook
 
     from imports.engine.pipeline import run_import
@@ -206,6 +208,18 @@ def test_an_import_written_by_copy_shows_in_the_district_s_figures(
     path = tmp_path / "enterprises.xlsx"
     book.save(path)
     result = run_import("enterprise", path, dry_run=False, user=staff_user)
+    assert result.written, result.file_error or result.errors
+    assert_summaries_match_records(settings)
+    assert _figures(settings, True)[(Y, "coverage_enterprises")][0] == before
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["统一社会信用代码", "年度", "销售收入（万元）"])
+    for code in (f.valid_credit_code(900_001), f.valid_credit_code(900_002)):
+        sheet.append([code, Y, 3000])
+    path = tmp_path / "figures.xlsx"
+    book.save(path)
+    result = run_import("enterpriseyearlyfigure", path, dry_run=False, user=staff_user)
     assert result.written, result.file_error or result.errors
     assert_summaries_match_records(settings)
     assert _figures(settings, True)[(Y, "coverage_enterprises")][0] == before + 2
