@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('enterprises', '0009_hitech_revoked'),
+        ('enterprises', '0011_hitech_revoked'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

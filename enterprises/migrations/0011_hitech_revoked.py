@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enterprises', '0008_history_indexes'),
+        ('enterprises', '0010_yearly_classification_from_today'),
     ]
 
     operations = [
