@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "enterprises",
     "talents",
     "platforms",
+    "cultivation",
     "poverty",
     "imports",
     "reports",
