@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tempfile
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
@@ -25,6 +26,7 @@ from cultivation.expressions import PINYIN_COLLATION
 from enterprises.models import Enterprise, HiTechApplication
 from enterprises.selectors import hitech_certificates_due
 from portal.listing import Heading, Pagination, query_url
+from portal.lookup import use_lookup_widgets
 from portal.pagination import CappedPaginator
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,8 +57,14 @@ def _filters(request, enterprises, *, prefix: str = ""):
     if industry:
         enterprises = enterprises.filter(**{f"{prefix}industry": industry})
     townships = permissions.scope_queryset(request.user, Township.objects.all())
+    field = forms.ModelChoiceField(
+        townships.order_by("code"), required=False, empty_label=_("全部")
+    )
+    field.widget.attrs.update({"class": "form-select form-select-sm", "id": "f-township"})
+    # A province's thousands of townships are searched as one types, not shipped as options.
+    use_lookup_widgets({"township": field})
     return enterprises, {
-        "townships": list(townships.order_by("code")),
+        "township_field": field.widget.render("township", township or None),
         "industries": list(Industry.objects.order_by("name")),
         "township": township,
         "industry": industry,
