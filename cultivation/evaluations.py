@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Collate
@@ -297,8 +298,23 @@ def mark_everything() -> None:
 
 
 def _rewritten(sender, model, **kwargs):
-    if model in READS:
-        mark_everything()
+    """A bulk write marks every enterprise; with a worker, the kept years are recomputed as
+    soon as the write commits, so that no request waits for them (inline, without a broker,
+    the next read does), as the dashboard's summaries are."""
+    if model not in READS:
+        return
+    mark_everything()
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    pending = transaction.get_connection().run_on_commit
+    if not any(entry[1] is _queue_refresh for entry in pending):
+        transaction.on_commit(_queue_refresh)
+
+
+def _queue_refresh():
+    from cultivation.tasks import refresh_evaluations  # noqa: PLC0415
+
+    refresh_evaluations.delay()
 
 
 def connect() -> None:
