@@ -77,16 +77,21 @@ def signature(year: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _insert(parts: list[tuple[QuerySet, list[int]]]) -> None:
-    """Insert the evaluations of each (enterprises, years) of ``parts``: one statement."""
+def _insert(parts: list[tuple[set | None, list[int]]]) -> None:
+    """Insert the evaluations of each (enterprise ids or None for all, years) of ``parts``:
+    one statement."""
     selects = [
         Sql(
             f"SELECT id, {int(year)}, total, verdict, size_unmet, short, certified, "
             "recorded_status, recorded_score FROM ("
         )
-        + scored_sql(enterprises, year)
+        + scored_sql(
+            Enterprise.objects.all() if ids is None else Enterprise.objects.filter(pk__in=ids),
+            year,
+            ids=None if ids is None else sorted(ids),
+        )
         + ") s"
-        for enterprises, years in parts
+        for ids, years in parts
         for year in years
     ]
     if not selects:
@@ -137,10 +142,7 @@ def fresh(years) -> None:
             changed |= Q(year__in=current, enterprise_id__in=ids)
         if stale or (ids and current):
             Evaluation.objects.filter(changed)._raw_delete(Evaluation.objects.db)
-        _insert(
-            [(Enterprise.objects.all(), stale)]
-            + ([(Enterprise.objects.filter(pk__in=ids), current)] if ids and current else [])
-        )
+        _insert([(None, stale)] + ([(ids, current)] if ids and current else []))
         EvaluationDirty.objects.filter(pk__in=[pk for pk, _e in marks])._raw_delete(
             EvaluationDirty.objects.db
         )

@@ -196,17 +196,24 @@ def hitech_sql(rules: HitechRules, year: int) -> dict[str, Sql]:
 # --- what the expressions read -------------------------------------------------------------------
 
 
-def figures_of(year: int) -> QuerySet:
-    """The yearly figures of ``year``: the one place the fast path reads them."""
-    return EnterpriseYearlyFigure.objects.filter(year=year).order_by()
+def figures_of(year: int, ids=None) -> QuerySet:
+    """The yearly figures of ``year`` (of the enterprises ``ids`` when given): the one place
+    the fast path reads them."""
+    return _of(EnterpriseYearlyFigure.objects.filter(year=year).order_by(), "enterprise_id", ids)
 
 
-def _ip_counts(year: int) -> Sql:
+def _of(queryset: QuerySet, field: str, ids) -> QuerySet:
+    """``queryset`` narrowed to the enterprises ``ids`` (all when None): a refresh of a few
+    marked enterprises reads their rows alone, not every enterprise's grouped."""
+    return queryset if ids is None else queryset.filter(**{f"{field}__in": ids})
+
+
+def _ip_counts(year: int, ids=None) -> Sql:
     from cultivation.selectors import ip_counting_in  # noqa: PLC0415 - selectors imports this
 
     class_one = Q(kind__in=list(IP_CLASS_ONE))
     return _compiled(
-        IntellectualProperty.objects.filter(ip_counting_in(year))
+        _of(IntellectualProperty.objects.filter(ip_counting_in(year)), "enterprise_id", ids)
         .order_by()
         .values("enterprise_id")
         .annotate(one=Count("pk", filter=class_one), two=Count("pk", filter=~class_one))
@@ -218,33 +225,30 @@ def _ids(queryset: QuerySet, column: str) -> Sql:
     return _compiled(queryset.order_by().values(column).annotate(n=Count("pk")).values(column))
 
 
-def _certified(year: int) -> Sql:
+def _certified(year: int, ids=None) -> Sql:
     """Enterprises with a 高企 certificate valid on the year's last day."""
     end = datetime.date(year, 12, 31)
-    return _ids(
-        HiTechApplication.objects.filter(
-            year__lte=year,
-            status=HiTechApplication.Status.CERTIFIED,
-            issued_on__lte=end,
-            expires_on__gte=end,
-        ),
-        "enterprise_id",
+    certified = HiTechApplication.objects.filter(
+        year__lte=year,
+        status=HiTechApplication.Status.CERTIFIED,
+        issued_on__lte=end,
+        expires_on__gte=end,
     )
+    return _ids(_of(certified, "enterprise_id", ids), "enterprise_id")
 
 
-def _fielded(year: int) -> Sql:
+def _fielded(year: int, ids=None) -> Sql:
     """Enterprises with a technical field on an application up to the year."""
-    return _ids(
-        HiTechApplication.objects.filter(year__lte=year).exclude(tech_field=""), "enterprise_id"
-    )
+    fielded = HiTechApplication.objects.filter(year__lte=year).exclude(tech_field="")
+    return _ids(_of(fielded, "enterprise_id", ids), "enterprise_id")
 
 
-def _institutions(year: int) -> Sql:
+def _institutions(year: int, ids=None) -> Sql:
     """Enterprises with an R&D institution of provincial level or above by the year."""
     from cultivation.selectors import PROVINCIAL_OR_ABOVE, RD_PLATFORM_KINDS  # noqa: PLC0415
 
     platforms = _ids(
-        Platform.objects.filter(
+        _of(Platform.objects, "host_id", ids).filter(
             status=Platform.Status.RECOGNISED,
             level__in=PROVINCIAL_OR_ABOVE,
             kind__in=RD_PLATFORM_KINDS,
@@ -253,7 +257,7 @@ def _institutions(year: int) -> Sql:
         "host_id",
     )
     covered = _ids(
-        RdCoverage.objects.filter(
+        _of(RdCoverage.objects, "enterprise_id", ids).filter(
             has_institution=True, level__in=PROVINCIAL_OR_ABOVE, year__lte=year
         ),
         "enterprise_id",
@@ -261,7 +265,7 @@ def _institutions(year: int) -> Sql:
     return Sql("(") + platforms + ") UNION (" + covered + ")"
 
 
-def _recorded(year: int) -> Sql:
+def _recorded(year: int, ids=None) -> Sql:
     return _compiled(
         SmeEvaluation.objects.filter(year=year)
         .order_by()
@@ -269,7 +273,7 @@ def _recorded(year: int) -> Sql:
     )
 
 
-def _inner(enterprises: QuerySet, year: int, *, window: int) -> Sql:
+def _inner(enterprises: QuerySet, year: int, *, window: int, ids=None) -> Sql:
     """One row per enterprise of ``enterprises`` with figures of ``year``: the columns the
     expressions read (``w<k>_rd`` / ``w<k>_sales``: R&D and sales ``k`` years before, for a
     ``window`` of years; ``w0_*`` are the year's own)."""
@@ -291,30 +295,30 @@ def _inner(enterprises: QuerySet, year: int, *, window: int) -> Sql:
         )
     sql = (
         Sql(select + " FROM (")
-        + _compiled(figures_of(year))
+        + _compiled(figures_of(year, ids))
         + f") f JOIN {e} e ON e.id = f.enterprise_id LEFT JOIN {t} t ON t.id = e.township_id"
         + " LEFT JOIN ("
-        + _ip_counts(year)
+        + _ip_counts(year, ids)
         + ") ip ON ip.enterprise_id = e.id LEFT JOIN ("
-        + _certified(year)
+        + _certified(year, ids)
         + ") cert ON cert.enterprise_id = e.id LEFT JOIN ("
-        + _institutions(year)
+        + _institutions(year, ids)
         + ") inst(enterprise_id) ON inst.enterprise_id = e.id LEFT JOIN ("
-        + _fielded(year)
+        + _fielded(year, ids)
         + ") fld ON fld.enterprise_id = e.id LEFT JOIN ("
-        + _recorded(year)
+        + _recorded(year, ids)
         + ") rec ON rec.enterprise_id = e.id"
     )
     for offset in range(1, window):
         sql += (
             Sql(" LEFT JOIN (")
-            + _compiled(figures_of(year - offset))
+            + _compiled(figures_of(year - offset, ids))
             + f") w{offset} ON w{offset}.enterprise_id = e.id"
         )
     return sql + " WHERE e.id IN (" + _compiled(enterprises.order_by().values("pk")) + ")"
 
 
-def scored_sql(enterprises: QuerySet, year: int, *, hitech: bool = True) -> Sql:
+def scored_sql(enterprises: QuerySet, year: int, *, hitech: bool = True, ids=None) -> Sql:
     """The enterprises of ``enterprises`` with figures of ``year``, each with the columns of
     ``_inner`` and the expressions of ``sme_sql`` (and with ``hitech``, of ``hitech_sql``)."""
     expressions = sme_sql(sme_rules_for(year))
@@ -325,4 +329,4 @@ def scored_sql(enterprises: QuerySet, year: int, *, hitech: bool = True) -> Sql:
     for name, expression in expressions.items():
         select += Sql(", ") + expression + f" AS {name}"
     window = rules.years_window if hitech else 1
-    return select + " FROM (" + _inner(enterprises, year, window=window) + ") s"
+    return select + " FROM (" + _inner(enterprises, year, window=window, ids=ids) + ") s"
