@@ -202,3 +202,12 @@ def test_the_lists_page_sort_and_export_every_row(staff_client, township):
     hitech = staff_client.get(reverse("cultivation:hitech"), {"year": YEAR, "sort": "township"})
     found = selectors.hitech_candidates(selectors.assess(Enterprise.objects.all(), YEAR))
     assert found and hitech.context["page"].paginator.count == len(found)
+
+
+def test_the_rebuild_command_computes_the_kept_years_again(firms):
+    from django.core.management import call_command  # noqa: PLC0415
+
+    assert table(YEAR) == oracle(YEAR)
+    Evaluation.objects.filter(year=YEAR).update(total=0)  # damaged behind the table's back
+    call_command("cultivation_rebuild", verbosity=0)
+    assert table(YEAR) == oracle(YEAR)
