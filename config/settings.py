@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "enterprises",
     "talents",
     "platforms",
+    "cultivation",
     "poverty",
     "benefits",
     "imports",

@@ -404,7 +404,9 @@ def hitech_screen(
             if limit is None or latest.sales <= limit:
                 needed = share_needed
                 break
-    if missing_years or needed is None:
+    # An enterprise founded after the year has no year in the window (found by the property
+    # test of cultivation/expressions.py): nothing to sum, so the ratio is unknown.
+    if not window or missing_years or needed is None:
         gap = "、".join(str(y) for y in missing_years) or str(year)
         add(
             Criterion(

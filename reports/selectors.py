@@ -87,9 +87,11 @@ SHOWN_KEYS = list(dict.fromkeys([*KPI_KEYS, *TREND_KEYS, *DETAIL_KEYS]))
 # is a request of its own (``pipeline_data``), so the page never waits for the scoring.
 PIPELINE_KEYS = ["sme_registered", "hitech_reserve", "hitech_applications", "hitech_certified"]
 PIPELINE_READY_KEY = "hitech_reserve_ready"
-# Beyond this many enterprises in scope the worker builds the card (a request would score them
-# for tens of seconds), and keeps it this long: the key still changes with an import or a clear.
-PIPELINE_INLINE_ENTERPRISES = 20_000
+# Beyond this many enterprises in scope the worker builds the card, and keeps it this long: the
+# key still changes with an import or a clear. The card reads the 培育库's evaluation table
+# (cultivation.evaluations), a few hundred milliseconds for a province's 200,000 enterprises,
+# so only a scope larger than any province's leaves it to the worker.
+PIPELINE_INLINE_ENTERPRISES = 1_000_000
 PIPELINE_WORKER_CACHE_SECONDS = 600
 
 # A figure counts as behind schedule from the fourth quarter on, when the share of the target
@@ -580,8 +582,8 @@ def build_pipeline(year: int, township=None) -> dict:
     """The pipeline card of ``year`` (one township's when given): each step's count, the link to
     its records and its share of the step before; of the 后备高企, those meeting every
     condition the records decide. A fixed number of queries: two for the applications and
-    evaluations, eight for the scoring (``cultivation.selectors.hitech_reserve``), one for the
-    targets."""
+    evaluations, one for the 后备高企 (``cultivation.evaluations``, with its refresh), one for
+    the targets."""
     pk = township_pk(township)
     keys = [*PIPELINE_KEYS, PIPELINE_READY_KEY]
     # as of today, as the cards beside it

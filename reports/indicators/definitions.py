@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Exists, F, OuterRef, Q
 
 from bureau.models import WorkActivity
-from cultivation import selectors as cultivation
+from cultivation import evaluations
 from enterprises.models import (
     Enterprise,
     EnterpriseYearlyFigure,
@@ -235,41 +235,38 @@ class AboveScaleCoverage(CustomIndicator):
 
 
 class HitechReserve(CustomIndicator):
-    """The 后备高企 of a year, computed from the records on every call, never stored: the
-    enterprises ``cultivation.selectors.hitech_candidates`` finds (no certificate valid at the
-    year's end, figures of the year, every condition the records decide 满足 or one short).
-    ``measure`` is ``all`` (the list) or ``ready`` (those of them with every decidable condition
-    满足). Both share eight queries (``cultivation.selectors.hitech_reserve``) whatever the
-    number of years; the scoring itself runs in Python over the enterprises with figures."""
+    """The 后备高企 of a year, as the 培育库's 后备高企 list finds them (no certificate valid at
+    the year's end, figures of the year, every condition the records decide 满足 or one short),
+    read from the evaluation table the writes keep (``cultivation.evaluations``: up to date at
+    the read). ``measure`` is ``all`` (the list) or ``ready`` (those of them with every
+    decidable condition 满足). One grouped query whatever the number of years and enterprises."""
 
     model = Enterprise
     measure: str = "all"
 
-    def _mine(self, assessments) -> list:
-        if self.measure == "ready":
-            return [a for a in assessments if a.hitech.all_met]
-        return assessments
+    @staticmethod
+    def _scope(pk):
+        enterprises = Enterprise.objects.all()
+        return enterprises if pk is None else enterprises.filter(township=pk)
 
     def _reserve(self, years, pk, memo) -> dict:
         key = ("hitech_reserve", tuple(years), pk)
         if key not in memo:
-            enterprises = Enterprise.objects.all()
-            if pk is not None:
-                enterprises = enterprises.filter(township=pk)
-            memo[key] = cultivation.hitech_reserve(enterprises, years)
+            memo[key] = evaluations.hitech_reserve_by_township(self._scope(pk), years)
         return memo[key]
 
     def evaluate_custom(self, years, pk, detail_year, memo):
         reserve = self._reserve(years, pk, memo)
-        values = {year: len(self._mine(reserve[year])) for year in years}
-        by_township = Counter(a.enterprise.township_name for a in self._mine(reserve[detail_year]))
-        return values, dict(sorted(by_township.items()))
+        mine = 1 if self.measure == "ready" else 0
+        values = {year: sum(reserve[year][mine].values()) for year in years}
+        return values, dict(sorted(reserve[detail_year][mine].items()))
 
     def queryset(self, year, township=None):
-        """The enterprises behind the value (scored now, as the list page scores them)."""
-        pk = township_pk(township)
-        mine = self._mine(self._reserve([year], pk, {})[year])
-        return Enterprise.objects.filter(pk__in=[a.enterprise.pk for a in mine])
+        """The enterprises behind the value (as the list page finds them)."""
+        rows = evaluations.hitech_reserve(
+            self._scope(township_pk(township)), year, ready=self.measure == "ready"
+        )
+        return Enterprise.objects.filter(pk__in=rows.order_by().values("enterprise_id"))
 
     def records_url(self, year, township=None):
         """The 后备高企 list of the year (and township): it lists the enterprises of ``all`` and

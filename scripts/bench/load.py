@@ -12,10 +12,18 @@ a free loopback port in production mode (DEBUG off, a throw-away secret key; the
 ``X-Forwarded-Proto: https`` as a TLS proxy would), then each simulated user arrives within
 ``--ramp`` seconds (20, or 60 for the province), logs in through the login page with its CSRF token, opens the page it lands
 on (staff the 工作台, leaders the dashboard) and then clicks until ``--seconds`` have passed or
-``--max-requests`` have been sent: a list page (a random page of 1-5) 35% of the time, the
-detail page of a random record 40%, the header search for a name, a code or a fragment of one
-10%, the dashboard 7.5% and the 工作台 7.5%. Users alternate between the demo staff and leader
-accounts (both see the whole district, so no detail page is a 404).
+``--max-requests`` have been sent: a list page (a random page of 1-5) 25% of the time, the
+detail page of a random record 28%, the header search for a name, a code or a fragment of one
+10%, the dashboard 5%, a 培育库 list (后备科小, 后备高企, 待重新认定; a page of 1-3, sorted by
+score, township or name) 12%, an enterprise's 培育评价 6%, an Excel export of a list filtered to
+one township (the enterprises, or the 后备科小) 3%, the annual report's preview 2% (generated
+once before the run when the year has none), a bulk edit (批量修改) of three enterprises'
+规上 flag 2%, and the 工作台 the rest. A third of the users are township liaisons, each with
+an account of their own in a township of their own (created before the run, named
+``load-liaison-<n>``): they open their township's lists, details and 培育评价, export their
+township and bulk-edit its enterprises, and have no report. The others alternate between the
+demo staff and leader accounts (both see the whole district, so no detail page is a 404); a
+leader changes nothing, so reads a list where staff would bulk-edit.
 
 A user reads each page for ``--think`` seconds on average (0.5x to 1.5x) before the next click,
 as people do; 2 s is a brisk reader. ``--think 0`` is a stress test instead: every user fires
@@ -49,6 +57,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.portal_process import (  # noqa: E402 - after the path
+    CSRF_FIELD,
     browser_session,
     login_data,
     production_env,
@@ -63,7 +72,8 @@ SCALES = {
 }
 PASSWORD = "Bureau-2026"  # the demo accounts' password (demo.services.DEMO_PASSWORD)
 ACCOUNTS = ["staff", "leader"]
-LANDING = {"staff": "/reports/workbench/", "leader": "/reports/"}
+LANDING = {"staff": "/reports/workbench/", "leader": "/reports/", "liaison": "/reports/workbench/"}
+LIAISON_DETAILS = 20  # sampled enterprises per liaison's township
 DETAILS_PER_MODEL = 50
 SEARCHES = 40  # distinct search texts
 
@@ -137,17 +147,140 @@ def build_pages() -> dict[str, list[tuple[str, str]]]:
         TalentProject.objects.order_by("?").values_list("candidate", flat=True)[: SEARCHES // 4]
     )
     searches = [("search", f"{reverse('search')}?{urlencode({'q': t})}") for t in texts]
+    enterprises = list(Enterprise.objects.order_by("?").values_list("pk", "township_id")[:200])
     return {
         "list": lists,
         "detail": details,
         "search": searches,
         "dashboard": [("reports:dashboard", reverse("reports:dashboard"))],
         "workbench": [("reports:workbench", reverse("reports:workbench"))],
+        **cultivation_pages([pk for pk, _t in enterprises]),
+        "export": [
+            (f"export {label}", f"{path}?{urlencode({'township': township, **extra})}")
+            for _pk, township in enterprises[:20]
+            for label, path, extra in _exports()
+        ],
+        "report": [
+            ("reports:annual-preview", reverse("reports:annual-preview", args=[report_year()]))
+        ],
+        "bulk": [
+            (reverse("enterprises:enterprise-bulk"), [pk for pk, _t in enterprises[i : i + 3]])
+            for i in range(0, 60, 3)
+        ],
     }
 
 
-# share of the clicks after the landing page
-MIX = [("list", 0.35), ("detail", 0.40), ("search", 0.10), ("dashboard", 0.075)]
+def _exports():
+    from django.urls import reverse  # noqa: PLC0415
+
+    return [
+        ("enterprises", reverse("imports:export", args=["enterprise"]), {}),
+        ("后备科小", reverse("cultivation:sme"), {"export": "xlsx"}),
+    ]
+
+
+def cultivation_pages(enterprise_ids) -> dict:
+    """The 培育库 lists (a random page and sort is added per click) and 培育评价 pages."""
+    from django.urls import reverse  # noqa: PLC0415
+
+    return {
+        "cultivation": [
+            (f"cultivation:{name}", reverse(f"cultivation:{name}"))
+            for name in ("sme", "hitech", "renewal")
+        ],
+        "evaluation": [
+            ("cultivation:enterprise", reverse("cultivation:enterprise", args=[pk]))
+            for pk in enterprise_ids
+        ],
+    }
+
+
+def report_year() -> int:
+    """The year the annual report's preview is read for: last year, generated if missing."""
+    import datetime  # noqa: PLC0415
+
+    from bureau.models import Role, User  # noqa: PLC0415
+    from reports.annual import services  # noqa: PLC0415
+    from reports.models import AnnualReport  # noqa: PLC0415
+
+    year = datetime.date.today().year - 1
+    if not AnnualReport.objects.filter(year=year).exists():
+        print(f"generating the {year} annual report for its preview")
+        services.report_create(year=year, user=User.objects.filter(role=Role.STAFF).first())
+    return year
+
+
+def liaison_accounts(count: int) -> list[tuple[str, dict]]:
+    """``count`` liaison accounts, each in a township of its own with enterprises (created once,
+    with the demo password), and the pages each of them clicks."""
+    from django.urls import reverse  # noqa: PLC0415
+
+    from bureau import permissions  # noqa: PLC0415
+    from bureau.models import Role, User  # noqa: PLC0415
+    from enterprises.models import Enterprise  # noqa: PLC0415
+    from portal import registry  # noqa: PLC0415
+
+    townships = list(
+        Enterprise.objects.order_by("township_id")
+        .values_list("township_id", flat=True)
+        .distinct()[: count * 7 : 7]
+    )
+    password = User.objects.get(username="staff").password  # the demo password's hash
+    out = []
+    for index, township in enumerate(townships):
+        name = f"load-liaison-{index}"
+        User.objects.update_or_create(
+            username=name,
+            defaults={"role": Role.LIAISON, "township_id": township, "password": password},
+        )
+        ids = list(
+            Enterprise.objects.filter(township=township)
+            .order_by("?")
+            .values_list("pk", flat=True)[:LIAISON_DETAILS]
+        )
+        user = User.objects.get(username=name)
+        own = {
+            # the lists a liaison may open (district-wide records are not theirs)
+            "list": [
+                (viewset.url_name("list"), reverse(viewset.url_name("list")))
+                for label in ("enterprises", "talents", "platforms", "poverty")
+                for viewset in registry.viewsets_of(label)
+                if permissions.can_view_model(user, viewset.model)
+            ],
+            "detail": [
+                (
+                    "enterprises:enterprise-detail",
+                    reverse("enterprises:enterprise-detail", args=[pk]),
+                )
+                for pk in ids
+            ],
+            **cultivation_pages(ids),
+            "export": [
+                (f"export {label}", f"{path}?{urlencode({'township': township, **extra})}")
+                for label, path, extra in _exports()
+            ],
+            "bulk": [
+                (reverse("enterprises:enterprise-bulk"), ids[i : i + 3])
+                for i in range(0, len(ids) - 2, 3)
+            ],
+        }
+        out.append((name, own))
+    return out
+
+
+# share of the clicks after the landing page (the 工作台 takes the rest)
+MIX = [
+    ("list", 0.25),
+    ("detail", 0.28),
+    ("search", 0.10),
+    ("dashboard", 0.05),
+    ("cultivation", 0.12),
+    ("evaluation", 0.06),
+    ("export", 0.03),
+    ("report", 0.02),
+    ("bulk", 0.02),
+]
+SORTS = ["", "score", "township", "name"]
 
 
 class Recorder:
@@ -182,7 +315,7 @@ class Recorder:
                     self.samples.append(f"{label}: {error}")
 
 
-def user(index, base, pages, recorder, deadline, think=0.0, delay=0.0):
+def user(index, base, pages, recorder, deadline, think=0.0, delay=0.0, liaisons=()):
     import requests  # noqa: PLC0415
 
     time.sleep(delay)  # users arrive over the ramp-up, not all in the same second
@@ -205,6 +338,8 @@ def user(index, base, pages, recorder, deadline, think=0.0, delay=0.0):
             )
             if response.status_code != expect:
                 error = f"HTTP {response.status_code} {path} {response.headers.get('Location', '')}"
+            else:
+                response.content  # noqa: B018 - a download is read to its end, as a browser does
         except requests.RequestException as exc:
             response, error = None, f"{type(exc).__name__} {path}"
         recorder.record(label, time.perf_counter() - started, error)
@@ -213,11 +348,17 @@ def user(index, base, pages, recorder, deadline, think=0.0, delay=0.0):
     login = get("login (GET)", "/accounts/login/")
     if login is None or login.status_code != 200:
         return
-    account = ACCOUNTS[index % len(ACCOUNTS)]
+    # A third of the users are liaisons, each with a township of their own.
+    if index % 3 == 2 and liaisons:
+        account, own = liaisons[(index // 3) % len(liaisons)]
+        role = "liaison"
+        pages = {**pages, **own, "report": own["detail"]}  # no report for a liaison
+    else:
+        account = role = ACCOUNTS[(index - index // 3) % len(ACCOUNTS)]
     data = login_data(login.text, account, PASSWORD)
     if get("login (POST)", "/accounts/login/", expect=302, method="POST", data=data) is None:
         return
-    path = LANDING[account]  # where the login leads
+    path = LANDING[role]  # where the login leads
     label = "reports:workbench" if "workbench" in path else "reports:dashboard"
     while time.monotonic() < deadline:
         if get(label, path) is None:
@@ -231,9 +372,34 @@ def user(index, base, pages, recorder, deadline, think=0.0, delay=0.0):
                 kind = name
                 break
             roll -= share
+        if kind == "bulk" and role == "leader":
+            kind = "list"  # a leader changes nothing
         label, path = rng.choice(pages[kind])
         if kind == "list":
             path += f"?page={rng.randint(1, 5)}"
+        elif kind == "cultivation":
+            path += f"?{urlencode({'page': rng.randint(1, 3), 'sort': rng.choice(SORTS)})}"
+        elif kind == "bulk":
+            bulk_edit(get, session, label, path, rng)
+            label, path = "enterprises:enterprise-list", "/enterprises/enterprise/"  # redirected
+
+
+def bulk_edit(get, session, url, ids, rng) -> None:
+    """批量修改 of a few enterprises (their 规上 flag), confirmed, as the list's form posts it
+    (its CSRF token read from the list page, as the browser's form carries it)."""
+    page = get("enterprises:enterprise-list", "/enterprises/enterprise/")
+    token = CSRF_FIELD.search(page.text) if page is not None else None
+    if token is None:
+        return
+    data = {
+        "action": "edit",
+        "pk": ids,
+        "bulk_step": "confirm",
+        "set_is_above_scale": "on",
+        "is_above_scale": rng.choice(["true", "false"]),
+        "csrfmiddlewaretoken": token.group(1),
+    }
+    get("bulk edit (POST)", url, expect=302, method="POST", data=data)
 
 
 def start_celery(env: dict, redis_url: str, logdir: Path) -> list[subprocess.Popen]:
@@ -419,6 +585,7 @@ def main() -> None:
         default=None,
         help="seconds over which the users arrive and log in (default: 20 city, 60 province)",
     )
+    parser.add_argument("--database", default=None, help="the database to use (default per scale)")
     args = parser.parse_args()
     _, _, users, ramp, seconds = SCALES[args.scale]
     args.users = args.users or users
@@ -427,9 +594,13 @@ def main() -> None:
     if not (1 <= args.users <= 200 and 0 < args.seconds <= 600):
         sys.exit("--users must be 1-200 and --seconds at most 600")
 
+    if args.database:
+        database, *rest = SCALES[args.scale]
+        SCALES[args.scale] = (args.database, *rest)
     url = load_database_url(args.scale)
     ensure_database(url, args.scale)
     pages = build_pages()
+    liaisons = liaison_accounts(max(args.users // 3, 1))
     logdir = Path(os.environ.get("TMPDIR", "/tmp"))
     log = logdir / f"load-gunicorn-{os.getpid()}.log"
     env = production_env(url)
@@ -459,7 +630,16 @@ def main() -> None:
         threads = [
             threading.Thread(
                 target=user,
-                args=(i, base, pages, recorder, deadline, args.think, i * args.ramp / args.users),
+                args=(
+                    i,
+                    base,
+                    pages,
+                    recorder,
+                    deadline,
+                    args.think,
+                    i * args.ramp / args.users,
+                    liaisons,
+                ),
                 daemon=True,
             )
             for i in range(args.users)

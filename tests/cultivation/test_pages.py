@@ -194,7 +194,7 @@ def test_lists_filter_by_township(staff_client, records, other_township):
 def test_the_list_exports_the_rows_shown(staff_client, records):
     response = staff_client.get(reverse("cultivation:sme"), {"year": YEAR, "export": "xlsx"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "企业名称"
     assert {row[0] for row in rows[1:]} == {"甲科技有限公司", "丙科技有限公司"}
