@@ -9,9 +9,10 @@ way the dashboard's summaries are (``reports.tallies``):
   enterprise, before and after the write, in the write's own transaction (``EvaluationDirty``).
   The receivers listen to Django's ``post_save`` / ``post_delete`` as the summaries' do, so
   factories, the admin and the services reach them alike;
-- a bulk write that bypasses the models (the import's COPY, ``seed_demo``) sends
-  ``bureau.changes.records_rewritten`` for its model, which marks every enterprise: each year is
-  then computed whole on its next read;
+- a batch write that bypasses the models' signals (``bureau.services.records_bulk_write``: the
+  import, ``seed_demo``, bulk actions) tells the write service's hook this module registers
+  (``CultivationConfig.ready``), which marks every enterprise: each year is then computed whole
+  on its next read;
 - every read (``fresh``) first recomputes the marked enterprises in every year kept, then answers
   from the table. ``manage.py cultivation_rebuild`` computes every kept year again.
 
@@ -28,6 +29,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Collate
 
+from bureau import services
 from cultivation.expressions import PINYIN_COLLATION, Sql, hitech_sql, scored_sql, sme_sql
 from cultivation.models import Evaluation, EvaluationDirty, EvaluationYear
 from cultivation.rules import hitech_rules_for, sme_rules_for
@@ -299,18 +301,20 @@ def mark_everything() -> None:
     EvaluationDirty.objects.create(enterprise_id=None)
 
 
-def _rewritten(sender, model, **kwargs):
-    """A bulk write marks every enterprise; with a worker, the kept years are recomputed as
-    soon as the write commits, so that no request waits for them (inline, without a broker,
-    the next read does), as the dashboard's summaries are."""
-    if model not in READS:
+def records_written(model) -> None:
+    """The write service's batch hook, in the writing transaction: a batch of a model the
+    evaluations read marks every enterprise (a rollback forgets the mark with the rows)."""
+    if model in READS:
+        mark_everything()
+
+
+def records_committed(models_written) -> None:
+    """The batch hook once the write committed: with a worker, the kept years are recomputed
+    at once, so that no request waits for them (inline, without a broker, the next read does),
+    as the dashboard's summaries are."""
+    if settings.CELERY_TASK_ALWAYS_EAGER or not set(models_written) & set(READS):
         return
-    mark_everything()
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return
-    pending = transaction.get_connection().run_on_commit
-    if not any(entry[1] is _queue_refresh for entry in pending):
-        transaction.on_commit(_queue_refresh)
+    _queue_refresh()
 
 
 def _queue_refresh():
@@ -321,11 +325,11 @@ def _queue_refresh():
 
 def connect() -> None:
     """Listen to the writes of the records the evaluations read (``CultivationConfig.ready``)."""
-    from bureau.changes import records_rewritten  # noqa: PLC0415
-
     for model in READS:
         label = model._meta.label_lower
         models.signals.pre_save.connect(_before_save, model, dispatch_uid=f"eval:{label}:1")
         models.signals.post_save.connect(_after_save, model, dispatch_uid=f"eval:{label}:2")
         models.signals.post_delete.connect(_after_delete, model, dispatch_uid=f"eval:{label}:3")
-    records_rewritten.connect(_rewritten, dispatch_uid="evaluations:rewritten")
+    services.records_written_register(
+        services.RecordsWrittenHook(written=records_written, committed=records_committed)
+    )
