@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
@@ -126,14 +125,11 @@ def import_job_start(*, job: ImportJob, dry_run: bool) -> ImportJob:
     return import_job_run(job=job, dry_run=dry_run)
 
 
-# The task that runs a job (``imports.tasks.run_import_job``), named as Celery registers it:
-# tasks import the services, never the other way round.
-RUN_IMPORT_JOB = "imports.run_import_job"
-
-
 def _enqueue(job_id: int, dry_run: bool) -> None:
+    from imports.tasks import run_import_job  # noqa: PLC0415 - tasks import this module
+
     try:
-        result = current_app.tasks[RUN_IMPORT_JOB].delay(job_id, dry_run)
+        result = run_import_job.delay(job_id, dry_run)
     except Exception as error:  # noqa: BLE001 - the broker is down: end the job, say why
         logger.exception("could not queue import job %s", job_id)
         ImportJob.objects.filter(pk=job_id, status__in=ImportJob.RUNNING).update(

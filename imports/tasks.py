@@ -4,10 +4,10 @@ purge of import files past their retention period (scheduled in ``config.celery`
 from celery import shared_task
 
 from imports.models import ImportJob
-from imports.services import RUN_IMPORT_JOB, import_files_purge, import_job_run
+from imports.services import import_files_purge, import_job_run
 
 
-@shared_task(name=RUN_IMPORT_JOB)
+@shared_task(name="imports.run_import_job")
 def run_import_job(job_id: int, dry_run: bool) -> str:
     job = ImportJob.objects.get(pk=job_id)
     if not job.is_running:
