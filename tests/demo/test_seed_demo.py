@@ -314,12 +314,6 @@ def test_the_next_record_saved_after_a_bulk_load_gets_a_fresh_id(city):
     assert enterprise.pk > largest
 
 
-needs_postgresql = pytest.mark.skipif(
-    "connection.vendor != 'postgresql'", reason="COPY is PostgreSQL's"
-)
-
-
-@needs_postgresql
 def test_city_scale_writes_with_copy_and_checks_each_kind(seeded_db, monkeypatch):
     from demo import services
 
@@ -344,7 +338,6 @@ def test_city_scale_writes_with_copy_and_checks_each_kind(seeded_db, monkeypatch
             assert prepared[model] == -(-added // services.COPY_VALIDATE_EVERY), model
 
 
-@needs_postgresql
 def test_history_rows_are_copied_with_the_records(seeded_db, monkeypatch):
     monkeypatch.setitem(demo_generator.SCALE_BLOCKS, "city", 2)
     before = {m: m.history.count() for m in copied_models()}
@@ -362,7 +355,6 @@ def test_history_rows_are_copied_with_the_records(seeded_db, monkeypatch):
     )
 
 
-@needs_postgresql
 def test_a_county_with_a_record_already_there_is_written_in_bulk_instead(seeded_db, monkeypatch):
     monkeypatch.setitem(demo_generator.SCALE_BLOCKS, "city", 2)
     generated = DemoGenerator(enterprises_per_block=ENTERPRISES)
@@ -377,7 +369,6 @@ def test_a_county_with_a_record_already_there_is_written_in_bulk_instead(seeded_
     assert Enterprise.objects.get(credit_code=code).name == "已录入的企业"
 
 
-@needs_postgresql
 def test_the_reference_check_finds_a_row_pointing_nowhere(db):
     from bureau.models import Village
 
@@ -395,7 +386,6 @@ def test_the_reference_check_finds_a_row_pointing_nowhere(db):
         transaction.set_rollback(True)
 
 
-@needs_postgresql
 def test_with_row_triggers_the_database_checks_the_references(seeded_db, monkeypatch):
     monkeypatch.setitem(demo_generator.SCALE_BLOCKS, "city", 2)
     monkeypatch.setattr(pgcopy, "row_triggers_skipped", lambda: contextlib.nullcontext(False))
@@ -414,7 +404,6 @@ def schema() -> set:
         return set(cursor.fetchall())
 
 
-@needs_postgresql
 def test_a_large_load_builds_its_indexes_afterwards_as_they_were(seeded_db, monkeypatch):
     # two new counties against the district's one: the indexes no constraint needs are
     # dropped for the load and built again, under the same names and definitions
@@ -438,7 +427,6 @@ def test_a_large_load_builds_its_indexes_afterwards_as_they_were(seeded_db, monk
     assert schema() == before
 
 
-@needs_postgresql
 def test_a_load_failing_halfway_leaves_the_indexes_and_rows_as_they_were(seeded_db, monkeypatch):
     from demo import services
 
@@ -461,7 +449,6 @@ def test_a_load_failing_halfway_leaves_the_indexes_and_rows_as_they_were(seeded_
     assert Enterprise.objects.count() == enterprises
 
 
-@needs_postgresql
 def test_a_county_meeting_a_record_in_its_second_pass_is_completed_in_bulk(seeded_db, monkeypatch):
     # its townships, villages and enterprises are copied by the first pass; a contract typed
     # in under one of its numbers fails the second, which the bulk path then completes

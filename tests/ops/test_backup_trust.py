@@ -21,11 +21,7 @@ from enterprises.models import Enterprise
 from ops import backup
 from tests.factories import EnterpriseFactory
 
-POSTGRES = connection.vendor == "postgresql"
-pytestmark = [
-    pytest.mark.skipif(not POSTGRES, reason="pg_dump needs PostgreSQL"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 EVIL = "portal_evil_copy"
 
 
