@@ -2,9 +2,11 @@
 visits, agri-tech stations, provincial demonstration bases and selected achievements."""
 
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from bureau.collation import Pinyin, pinyin_key
 from bureau.models import DomainModel, SelectRelatedManager, Village
 from bureau.validators import validate_year
 
@@ -42,11 +44,11 @@ class Commissioner(DomainModel):
     url_namespace = "poverty"
 
     class Meta:
-        ordering = ["name"]
+        ordering = [Pinyin("name")]
         verbose_name = _("科技特派员")
         verbose_name_plural = _("科技特派员")
         # in the list's order: a list page reads its 25 rows off the index (province scale)
-        indexes = [models.Index(fields=["name"], name="commissioner_list_order_idx")]
+        indexes = [models.Index(pinyin_key("name"), name="commissioner_list_order_idx")]
 
     def __str__(self):
         return self.name
@@ -135,11 +137,13 @@ class DemoBase(DomainModel):
     url_namespace = "poverty"
 
     class Meta:
-        ordering = ["-year", "name"]
+        ordering = ["-year", Pinyin("name")]
         verbose_name = _("省科技扶贫示范基地")
         verbose_name_plural = _("省科技扶贫示范基地")
         # in the list's order: a list page reads its 25 rows off the index (province scale)
-        indexes = [models.Index(fields=["-year", "name"], name="demobase_list_order_idx")]
+        indexes = [
+            models.Index(F("year").desc(), pinyin_key("name"), name="demobase_list_order_idx")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["name", "year"],
@@ -176,11 +180,13 @@ class Achievement(DomainModel):
     url_namespace = "poverty"
 
     class Meta:
-        ordering = ["-year", "title"]
+        ordering = ["-year", Pinyin("title")]
         verbose_name = _("省科技扶贫科技成果")
         verbose_name_plural = _("省科技扶贫科技成果")
         # in the list's order: a list page reads its 25 rows off the index (province scale)
-        indexes = [models.Index(fields=["-year", "title"], name="achievement_list_order_idx")]
+        indexes = [
+            models.Index(F("year").desc(), pinyin_key("title"), name="achievement_list_order_idx")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["title", "year"],
