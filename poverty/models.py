@@ -3,6 +3,7 @@ visits, agri-tech stations, provincial demonstration bases and selected achievem
 
 from django.db import models
 from django.db.models import F
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -86,8 +87,26 @@ class ServiceVisit(DomainModel):
             models.Index(fields=["-date", "-id"], name="visit_list_order_idx"),
         ]
 
+    # A visit's line in a block on its village's or commissioner's page says who came, what
+    # they did and how many were trained (date and village alone said nothing); its block reads
+    # the commissioners in one query.
+    related_prefetch = ("commissioners",)
+
     def __str__(self):
         return f"{self.date} {self.village}"
+
+    @property
+    def related_text(self) -> str:
+        who = "、".join(c.name for c in self.commissioners.all()) or gettext("未填特派员")
+        text = gettext("%(date)s %(who)s %(mode)s：%(content)s") % {
+            "date": self.date,
+            "who": who,
+            "mode": self.get_mode_display(),
+            "content": self.content,
+        }
+        if self.farmers_trained:
+            text += gettext("，培训农民%(n)s人次") % {"n": self.farmers_trained}
+        return text
 
 
 class AgriStation(DomainModel):
