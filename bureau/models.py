@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from bureau import indicator_keys
+from bureau.collation import Pinyin
 from bureau.validators import validate_year
 
 
@@ -174,7 +175,7 @@ class Department(ReferenceModel):
     history = HistoricalRecords(m2m_fields=[townships])
 
     class Meta:
-        ordering = ["name"]
+        ordering = [Pinyin("name")]
         verbose_name = _("部门")
         verbose_name_plural = _("部门")
 
@@ -188,7 +189,7 @@ class Industry(ReferenceModel):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["-is_key_chain", "name"]
+        ordering = ["-is_key_chain", Pinyin("name")]
         verbose_name = _("产业")
         verbose_name_plural = _("产业")
 
@@ -495,7 +496,7 @@ class SavedView(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        ordering = ["name", "pk"]
+        ordering = [Pinyin("name"), "pk"]
         verbose_name = _("我的筛选")
         verbose_name_plural = _("我的筛选")
         constraints = [

@@ -6,9 +6,11 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from bureau.collation import Pinyin, pinyin_key
 from bureau.models import DomainModel, Industry, SelectRelatedManager, Township, Village
 from bureau.validators import (
     normalise_credit_code,
@@ -80,12 +82,12 @@ class Enterprise(DomainModel):
     lookup_fields = ("name", "credit_code")
 
     class Meta:
-        ordering = ["name"]
+        ordering = [Pinyin("name")]
         verbose_name = _("企业")
         verbose_name_plural = _("企业")
         indexes = [
             models.Index(fields=["township", "is_above_scale"]),
-            models.Index(fields=["name"], name="enterprise_name_idx"),  # the list's order
+            models.Index(pinyin_key("name"), name="enterprise_name_idx"),  # the list's order
         ]
 
     def __str__(self):
@@ -425,11 +427,13 @@ class InnovationCommunity(DomainModel):
     url_namespace = "enterprises"
 
     class Meta:
-        ordering = ["-year", "name"]
+        ordering = ["-year", Pinyin("name")]
         verbose_name = _("创新创业共同体")
         verbose_name_plural = _("创新创业共同体")
         # in the list's order: a list page reads its 25 rows off the index (province scale)
-        indexes = [models.Index(fields=["-year", "name"], name="community_list_order_idx")]
+        indexes = [
+            models.Index(F("year").desc(), pinyin_key("name"), name="community_list_order_idx")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["name", "year"],

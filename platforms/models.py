@@ -3,9 +3,11 @@ the R&D-institution coverage of above-scale industrial enterprises with its camp
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from bureau.collation import Pinyin, pinyin_key
 from bureau.models import DomainModel, SelectRelatedManager, Township
 from bureau.validators import validate_year
 from enterprises.models import Enterprise
@@ -56,7 +58,7 @@ class Platform(DomainModel):
     url_namespace = "platforms"
 
     class Meta:
-        ordering = ["-year", "kind", "name"]
+        ordering = ["-year", "kind", Pinyin("name")]
         verbose_name = _("创新平台")
         verbose_name_plural = _("创新平台")
         constraints = [
@@ -69,7 +71,9 @@ class Platform(DomainModel):
         indexes = [
             models.Index(fields=["year", "kind", "status"]),
             # in the list's order: a list page reads its 25 rows off the index (province scale)
-            models.Index(fields=["-year", "kind", "name"], name="platform_list_order_idx"),
+            models.Index(
+                F("year").desc(), F("kind"), pinyin_key("name"), name="platform_list_order_idx"
+            ),
         ]
 
     def __str__(self):

@@ -503,7 +503,11 @@ class EntityDetailView(EntityViewMixin, generic.DetailView):
 
     def _related_block(self, obj, name, title):
         manager = getattr(obj, name)
-        rows = list(permissions.scope_queryset(self.request.user, manager.all())[:50])
+        queryset = manager.all()
+        # a record whose line in the block reads related records (``related_text``) names them
+        if prefetch := getattr(manager.model, "related_prefetch", ()):
+            queryset = queryset.prefetch_related(*prefetch)
+        rows = list(permissions.scope_queryset(self.request.user, queryset)[:50])
         add_url = None
         related = manager.model
         fk = getattr(manager, "field", None)

@@ -17,6 +17,7 @@ from django.http import QueryDict
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from bureau.collation import order_expression
 from portal.pagination import CappedPaginator
 
 EMPTY = "—"
@@ -127,7 +128,10 @@ class Table:
         if sort.removeprefix("-") in sortable:
             self.sort = sort
             # the primary key breaks ties, so a record never shows up on two pages
-            self.queryset = self.queryset.order_by(sort, "-pk" if sort.startswith("-") else "pk")
+            # names in pinyin order (bureau/collation.py)
+            self.queryset = self.queryset.order_by(
+                order_expression(self.queryset.model, sort), "-pk" if sort.startswith("-") else "pk"
+            )
         # counts at most COUNT_CAP + 1 rows: see portal/pagination.py
         self.page = CappedPaginator(self.queryset, self.per_page).get_page(self.params.get("page"))
 

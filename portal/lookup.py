@@ -47,9 +47,7 @@ class LookupSelectMixin:
         context["widget"]["attrs"].update(
             {
                 "data-lookup-url": reverse("lookup", args=[self.model._meta.label_lower]),
-                "data-placeholder": str(_("输入名称或代码搜索…")),
-                "data-empty": str(_("没有匹配的记录")),
-                "data-remove": str(_("移除")),
+                **search_attrs(),
             }
         )
         return context
@@ -80,19 +78,30 @@ class LookupSelectMultiple(LookupSelectMixin, forms.SelectMultiple):
     pass
 
 
+def search_attrs() -> dict:
+    """What the search box says, for ``static/js/autocomplete.js``."""
+    return {
+        "data-placeholder": str(_("输入名称或代码搜索…")),
+        "data-empty": str(_("没有匹配的记录")),
+        "data-remove": str(_("移除")),
+    }
+
+
 def use_lookup_widgets(fields) -> None:
     """Swap the drop-down of every model choice over a searchable model for a search box when
-    it would list more than ``LOOKUP_DROPDOWN_MAX`` records."""
+    it would list more than ``LOOKUP_DROPDOWN_MAX`` records. A multi-select of fewer (or over
+    a model without lookup fields) keeps its options and is searched in the page
+    (``data-local-search``): the same box and chips, no Ctrl-click."""
     for field in fields.values():
         if not isinstance(field, forms.ModelChoiceField):
             continue
         model = field.queryset.model
-        if not has_lookup(model):
-            continue
-        limit = settings.LOOKUP_DROPDOWN_MAX
-        if not field.queryset[limit : limit + 1].exists():
-            continue  # few enough to pick from a list
         multiple = isinstance(field, forms.ModelMultipleChoiceField)
+        limit = settings.LOOKUP_DROPDOWN_MAX
+        if not has_lookup(model) or not field.queryset[limit : limit + 1].exists():
+            if multiple:  # few enough to list: searched in the page
+                field.widget.attrs.update({"data-local-search": "1", **search_attrs()})
+            continue
         widget_class = LookupSelectMultiple if multiple else LookupSelect
         field.widget = widget_class(model, attrs=field.widget.attrs)
         field.widget.choices = field.choices

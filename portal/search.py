@@ -30,11 +30,101 @@ SEARCH_CANDIDATES = 1000
 
 
 @dataclass
+class Hit:
+    """Where a record matched: the field's label and its text around the fragment."""
+
+    label: str
+    before: str
+    fragment: str
+    after: str
+
+
+@dataclass
 class Group:
     label: str
     items: list = field(default_factory=list)  # (text, url)
     more: bool = False
     all_url: str = ""
+    hits: list = field(default_factory=list)  # a Hit or None per item
+
+    @property
+    def rows(self):
+        """(text, url, hit) per item; the notes' group has no hits."""
+        hits = self.hits + [None] * (len(self.items) - len(self.hits))
+        return [(text, url, hit) for (text, url), hit in zip(self.items, hits, strict=True)]
+
+
+HIT_CONTEXT = 16  # characters shown either side of the matched fragment
+
+
+def _path_label(model, path: str) -> str:
+    """A search path's label: the field's verbose name, after its relation's when that does
+    not already say it (外国专家·姓名; 企业名称 alone)."""
+    parts = path.split("__")
+    first = model._meta.get_field(parts[0])
+    last = first
+    for part in parts[1:]:
+        last = last.related_model._meta.get_field(part)
+    label = str(last.verbose_name)
+    if len(parts) > 1 and str(first.verbose_name) not in label:
+        label = f"{first.verbose_name}·{label}"
+    return label
+
+
+def _joinable(model, paths) -> list[str]:
+    """The relations of ``paths`` a join reads with the rows (foreign keys, not many-to-many),
+    so each hit can say what it matched in them."""
+    out = []
+    for path in paths:
+        current, through = model, []
+        for part in path.split("__")[:-1]:
+            field = current._meta.get_field(part)
+            if not (field.many_to_one or field.one_to_one):
+                break
+            through.append(part)
+            current = field.related_model
+        if through:
+            out.append("__".join(through))
+    return out
+
+
+def _value(row, path: str):
+    """The value at ``path`` of ``row``, through relations already read with it (a list's
+    select_related); None where reading it would cost a query (a many-to-many path)."""
+    obj = row
+    for part in path.split("__"):
+        field = obj._meta.get_field(part)
+        if field.is_relation:
+            if not (field.many_to_one or field.one_to_one) or not field.is_cached(obj):
+                return None
+        obj = getattr(obj, part)
+        if obj is None:
+            return None
+    return obj
+
+
+def _hits(model, paths, rows, text: str) -> list:
+    """For each row, the first of ``paths`` whose value holds ``text`` (any case), with the
+    fragment cut out to be highlighted; read from the rows as fetched, with no query more."""
+    wanted = text.lower()
+    out = []
+    for row in rows:
+        hit = None
+        for path in paths:
+            value = _value(row, path)
+            at = str(value).lower().find(wanted) if value is not None else -1
+            if at < 0:
+                continue
+            value, end = str(value), at + len(text)
+            hit = Hit(
+                _path_label(model, path),
+                ("…" if at > HIT_CONTEXT else "") + value[max(0, at - HIT_CONTEXT) : at],
+                value[at:end],
+                value[end : end + HIT_CONTEXT] + ("…" if end + HIT_CONTEXT < len(value) else ""),
+            )
+            break
+        out.append(hit)
+    return out
 
 
 def _kinds():
@@ -56,8 +146,9 @@ def search(user, text: str) -> list[Group]:
         queryset = _found(
             viewset.get_queryset(user), viewset.search_fields, text, per_kind + 1, related
         )
-        if viewset.list_select_related:
-            queryset = queryset.select_related(*viewset.list_select_related)
+        joined = [*viewset.list_select_related, *_joinable(model, viewset.search_fields)]
+        if joined:
+            queryset = queryset.select_related(*joined)
         rows = list(queryset[: per_kind + 1])
         if not rows:
             continue
@@ -68,6 +159,7 @@ def search(user, text: str) -> list[Group]:
                 items=[(str(row), row.get_absolute_url()) for row in rows[:per_kind]],
                 more=len(rows) > per_kind,
                 all_url=f"{list_url}?{urlencode({'q': text})}",
+                hits=_hits(model, viewset.search_fields, rows[:per_kind], text),
             )
         )
     notes = _notes(user, text, per_kind)

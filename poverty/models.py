@@ -2,9 +2,12 @@
 visits, agri-tech stations, provincial demonstration bases and selected achievements."""
 
 from django.db import models
+from django.db.models import F
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from bureau.collation import Pinyin, pinyin_key
 from bureau.models import DomainModel, SelectRelatedManager, Village
 from bureau.validators import validate_year
 
@@ -42,11 +45,11 @@ class Commissioner(DomainModel):
     url_namespace = "poverty"
 
     class Meta:
-        ordering = ["name"]
+        ordering = [Pinyin("name")]
         verbose_name = _("科技特派员")
         verbose_name_plural = _("科技特派员")
         # in the list's order: a list page reads its 25 rows off the index (province scale)
-        indexes = [models.Index(fields=["name"], name="commissioner_list_order_idx")]
+        indexes = [models.Index(pinyin_key("name"), name="commissioner_list_order_idx")]
 
     def __str__(self):
         return self.name
@@ -84,8 +87,26 @@ class ServiceVisit(DomainModel):
             models.Index(fields=["-date", "-id"], name="visit_list_order_idx"),
         ]
 
+    # A visit's line in a block on its village's or commissioner's page says who came, what
+    # they did and how many were trained (date and village alone said nothing); its block reads
+    # the commissioners in one query.
+    related_prefetch = ("commissioners",)
+
     def __str__(self):
         return f"{self.date} {self.village}"
+
+    @property
+    def related_text(self) -> str:
+        who = "、".join(c.name for c in self.commissioners.all()) or gettext("未填特派员")
+        text = gettext("%(date)s %(who)s %(mode)s：%(content)s") % {
+            "date": self.date,
+            "who": who,
+            "mode": self.get_mode_display(),
+            "content": self.content,
+        }
+        if self.farmers_trained:
+            text += gettext("，培训农民%(n)s人次") % {"n": self.farmers_trained}
+        return text
 
 
 class AgriStation(DomainModel):
@@ -135,11 +156,13 @@ class DemoBase(DomainModel):
     url_namespace = "poverty"
 
     class Meta:
-        ordering = ["-year", "name"]
+        ordering = ["-year", Pinyin("name")]
         verbose_name = _("省科技扶贫示范基地")
         verbose_name_plural = _("省科技扶贫示范基地")
         # in the list's order: a list page reads its 25 rows off the index (province scale)
-        indexes = [models.Index(fields=["-year", "name"], name="demobase_list_order_idx")]
+        indexes = [
+            models.Index(F("year").desc(), pinyin_key("name"), name="demobase_list_order_idx")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["name", "year"],
@@ -176,11 +199,13 @@ class Achievement(DomainModel):
     url_namespace = "poverty"
 
     class Meta:
-        ordering = ["-year", "title"]
+        ordering = ["-year", Pinyin("title")]
         verbose_name = _("省科技扶贫科技成果")
         verbose_name_plural = _("省科技扶贫科技成果")
         # in the list's order: a list page reads its 25 rows off the index (province scale)
-        indexes = [models.Index(fields=["-year", "title"], name="achievement_list_order_idx")]
+        indexes = [
+            models.Index(F("year").desc(), pinyin_key("title"), name="achievement_list_order_idx")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["title", "year"],

@@ -3,9 +3,11 @@ permits, and talent-introduction (引智) projects."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from bureau.collation import Pinyin, pinyin_key
 from bureau.models import DomainModel, SelectRelatedManager
 from bureau.validators import validate_year
 from enterprises.models import Enterprise
@@ -36,12 +38,17 @@ class TalentProject(DomainModel):
     lookup_fields = ("candidate", "enterprise__name")
 
     class Meta:
-        ordering = ["-year", "programme", "candidate"]
+        ordering = ["-year", "programme", Pinyin("candidate")]
         verbose_name = _("人才工程项目")
         verbose_name_plural = _("人才工程项目")
         # in the list's order: a list page reads its 25 rows off the index (province scale)
         indexes = [
-            models.Index(fields=["-year", "programme", "candidate"], name="talent_list_order_idx")
+            models.Index(
+                F("year").desc(),
+                F("programme"),
+                pinyin_key("candidate"),
+                name="talent_list_order_idx",
+            )
         ]
         constraints = [
             models.UniqueConstraint(
@@ -155,11 +162,11 @@ class ForeignExpert(DomainModel):
     lookup_fields = ("name", "nationality")
 
     class Meta:
-        ordering = ["name"]
+        ordering = [Pinyin("name")]
         verbose_name = _("外国专家")
         verbose_name_plural = _("外国专家")
         # in the list's order: a list page reads its 25 rows off the index (province scale)
-        indexes = [models.Index(fields=["name"], name="expert_list_order_idx")]
+        indexes = [models.Index(pinyin_key("name"), name="expert_list_order_idx")]
 
     def __str__(self):
         return self.name
@@ -240,11 +247,11 @@ class IntroProject(DomainModel):
     url_namespace = "talents"
 
     class Meta:
-        ordering = ["-year", "title"]
+        ordering = ["-year", Pinyin("title")]
         verbose_name = _("引智项目")
         verbose_name_plural = _("引智项目")
         # in the list's order: a list page reads its 25 rows off the index (province scale)
-        indexes = [models.Index(fields=["-year", "title"], name="intro_list_order_idx")]
+        indexes = [models.Index(F("year").desc(), pinyin_key("title"), name="intro_list_order_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["title", "year"],

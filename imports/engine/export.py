@@ -15,14 +15,17 @@ import tempfile
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from bureau.text import export_text
+from bureau.validators import credit_code_check_char, validate_credit_code
 from imports.engine import widgets as w
 from imports.engine.headers import required_fields
 from imports.engine.normalise import EXAMPLE_MARK
@@ -185,16 +188,24 @@ def write_template(resource, stream) -> None:
             set_cell(example_cell, _native_example(column.widget, example))
         else:
             set_cell(example_cell, example or None)
-        options = column.widget.options() if not column.readonly else None
+        if example and isinstance(column.widget, w.CreditCodeWidget | w.LookupWidget):
+            set_cell(example_cell, _local_credit_code(example))
+        formula = None
+        parent = _within_column(column, columns, names) if not column.readonly else None
+        options = column.widget.options() if not column.readonly and not parent else None
         if options:
             list_col += 1
             letter = get_column_letter(list_col)
             for row_index, option in enumerate(options, 1):
                 # Options are reference data administrators type: neutralised like any cell.
                 set_cell(lists.cell(row=row_index, column=list_col), option)
+            formula = f"'{lists.title}'!${letter}$1:${letter}${len(options)}"
+        elif parent:
+            list_col, formula = _dependent_lists(workbook, lists, list_col, column, parent)
+        if formula:
             validation = DataValidation(
                 type="list",
-                formula1=f"'{lists.title}'!${letter}$1:${letter}${len(options)}",
+                formula1=formula,
                 allow_blank=True,
                 showErrorMessage=True,
                 errorTitle=_("无效的值"),
@@ -209,6 +220,66 @@ def write_template(resource, stream) -> None:
     sheet.column_dimensions[get_column_letter(len(columns) + 1)].width = 24
     sheet.freeze_panes = "A2"
     workbook.save(stream)
+
+
+def _within_column(column, columns, names) -> tuple[int, object] | None:
+    """The (index, column) of the column a lookup is ``within`` (a village's township), when
+    the sheet has it."""
+    within = getattr(column.widget, "within", None)
+    if not within or not isinstance(column.widget, w.LookupWidget):
+        return None
+    for index, other in enumerate(columns, 1):
+        if names.get(id(other), other.attribute) == within and isinstance(
+            other.widget, w.LookupWidget
+        ):
+            return index, other
+    return None
+
+
+def _dependent_lists(workbook, lists, list_col: int, column, parent) -> tuple[int, str | None]:
+    """A drop-down that follows another cell of the row (the villages of the row's township):
+    each township's villages in a named range of the hidden sheet, a table from township to
+    range name beside them, and ``INDIRECT(VLOOKUP(...))`` as the list."""
+    index, other = parent
+    field = column.widget.model._meta.get_field(column.widget.within)
+    groups = column.widget.options_within(f"{field.name}__{other.widget.render_key}")
+    if not groups:
+        return list_col, None
+    table_col = list_col + 1  # two columns: the township's text, its range's name
+    list_col = table_col + 2
+    for row, (key, values) in enumerate(groups.items(), 1):
+        letter = get_column_letter(list_col)
+        for value_row, value in enumerate(values, 1):
+            set_cell(lists.cell(row=value_row, column=list_col), value)
+        range_name = f"L{list_col}"
+        workbook.defined_names[range_name] = DefinedName(
+            range_name, attr_text=f"'{lists.title}'!${letter}$1:${letter}${len(values)}"
+        )
+        set_cell(lists.cell(row=row, column=table_col), key)
+        lists.cell(row=row, column=table_col + 1, value=range_name)
+        list_col += 1
+    key_letter, name_letter = get_column_letter(table_col), get_column_letter(table_col + 1)
+    table = f"'{lists.title}'!${key_letter}$1:${name_letter}${len(groups)}"
+    return list_col, f"INDIRECT(VLOOKUP(${get_column_letter(index)}2,{table},2,FALSE))"
+
+
+def local_credit_code() -> str:
+    """A valid 统一社会信用代码 of this district (its division code, from the townships' codes),
+    for a template's example row: a code of another province confuses the reader."""
+    from bureau.models import Township  # noqa: PLC0415 - avoid an import cycle
+
+    first = Township.objects.order_by("code").values_list("code", flat=True).first()
+    district = first[:6] if first else "370302"
+    body = f"91{district}MA0000001"
+    return body + credit_code_check_char(body)
+
+
+def _local_credit_code(example):
+    try:
+        validate_credit_code(str(example))
+    except ValidationError:
+        return example
+    return local_credit_code()
 
 
 def _note(resource, name, column, required: bool) -> str:

@@ -230,6 +230,10 @@ class ChoiceWidget(CellWidget):
         return [label for _value, label in self.choices]
 
 
+# Most values a template's drop-down lists (townships, industries; villages per township).
+TEMPLATE_LIST_MAX = 1000
+
+
 class LookupWidget(widgets.ForeignKeyWidget, CellWidget):
     """A related record named by any of ``keys`` (``("code", "name")``: 9-digit code or name).
 
@@ -252,6 +256,31 @@ class LookupWidget(widgets.ForeignKeyWidget, CellWidget):
         self.related = tuple(related)
         self._maps = None
         self._compact = {}
+
+    def options(self):
+        """Reference data (townships, industries, departments) by the text a cell names it
+        with, in the model's order, when few enough for a drop-down; records of the bureau
+        (enterprises, named by credit code) are typed."""
+        if not _is_reference(self.model) or self.render_key == "__str__":
+            return None
+        limit = TEMPLATE_LIST_MAX
+        values = list(
+            self.model._default_manager.values_list(self.render_key, flat=True)[: limit + 1]
+        )
+        return [str(v) for v in dict.fromkeys(values) if v] if len(values) <= limit else None
+
+    def options_within(self, parent: str) -> dict[str, list[str]] | None:
+        """For a column named ``within`` another (villages within their township): the
+        options under each of the other's texts (``parent``: the path to its text), for a
+        drop-down that follows the row's township."""
+        # by name where a name is one of the keys (a village's code means little to a person)
+        shown = "name" if "name" in self.keys else self.render_key
+        rows = self.model._default_manager.values_list(parent, shown)
+        out: dict[str, list[str]] = {}
+        for key, value in rows[: TEMPLATE_LIST_MAX * 20]:
+            if key and value:
+                out.setdefault(str(key), []).append(str(value))
+        return out
 
     # ---- bulk resolution -------------------------------------------------------------------
 
@@ -415,6 +444,9 @@ class ManyLookupWidget(LookupWidget):
     """Several related records in one cell, separated by 、 or commas."""
 
     kind = "many"
+
+    def options(self):
+        return None  # several records in one cell: a drop-down would offer only one
 
     def split(self, value) -> list[str]:
         text = norm.clean_text(value)

@@ -16,6 +16,7 @@ import datetime
 
 from django.db.models import Prefetch, Q
 
+from bureau.collation import Pinyin
 from bureau.models import Department, ExternalFigure
 from platforms.models import Level, Platform
 from reports.annual.benefits import facts as benefit_facts
@@ -103,7 +104,7 @@ def talent_projects(year: int, cutoff: datetime.date) -> list[dict]:
         TalentProject.objects.filter(year=year)
         .select_related("enterprise")
         .prefetch_related(Prefetch("stages", queryset=stages, to_attr="stages_then"))
-        .order_by("programme", "candidate", "pk")
+        .order_by("programme", Pinyin("candidate"), "pk")
     )
     labels = dict(TalentProject.Programme.choices)
     out = []
@@ -184,7 +185,7 @@ def intro_projects(year: int) -> list[dict]:
         IntroProject.objects.filter(year=year)
         .select_related("host")
         .prefetch_related("experts")
-        .order_by("title")
+        .order_by(Pinyin("title"))
     )
     out = []
     for project in projects:
@@ -210,7 +211,7 @@ def intro_projects(year: int) -> list[dict]:
 def departments() -> list[dict]:
     """The departments that take charge of (帮包) townships in the coverage campaign."""
     out = []
-    for department in Department.objects.prefetch_related("townships").order_by("name"):
+    for department in Department.objects.prefetch_related("townships").order_by(Pinyin("name")):
         names = [t.name for t in sorted(department.townships.all(), key=lambda t: t.code)]
         if names:
             out.append({"name": department.name, "townships": names})

@@ -28,6 +28,20 @@ class ParagraphForm(CleanInputMixin, forms.Form):
         max_length=5000,
     )
 
+    def clean_text(self):
+        # A paragraph is one paragraph: a line break typed inside it (to split 二是 from 三是)
+        # used to be dropped on saving, silently. It is refused, saying how to split instead.
+        text = self.cleaned_data["text"]
+        if len([line for line in text.splitlines() if line.strip()]) > 1:
+            raise forms.ValidationError(
+                _(
+                    "段落内不能换行：换行不会另起一段。请删去换行后保存；"
+                    "如需分段，保存本段后点击段落旁的“插入段落”添加新的一段。"
+                ),
+                code="line_break",
+            )
+        return text
+
 
 class ParagraphInsertForm(ParagraphForm):
     after = forms.CharField(widget=forms.HiddenInput)

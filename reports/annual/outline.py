@@ -618,14 +618,15 @@ def _departments_text(context) -> str:
 
 
 def _coverage_townships(context) -> list[tuple[str, Decimal]]:
-    """Townships by coverage rate, highest first (ties in name order)."""
+    """Townships by coverage rate, highest first (ties in the breakdown's pinyin order: the
+    sort is stable)."""
     figure = context.figures.get("coverage_rate")
     rates = [
         (name, Decimal(value))
         for name, value in (figure.breakdown if figure else {}).items()
         if value is not None
     ]
-    return sorted(rates, key=lambda pair: (-pair[1], pair[0]))
+    return sorted(rates, key=lambda pair: -pair[1])
 
 
 def _coverage(context):
@@ -787,7 +788,7 @@ def _townships_behind(context) -> list[dict] | None:
     behind = [(name, value) for name, value in _coverage_townships(context) if value < rate]
     if not behind:
         return None
-    behind.sort(key=lambda pair: (pair[1], pair[0]))
+    behind.sort(key=lambda pair: pair[1])
     text = "、".join(f"{name}（{_percent(value)}%）" for name, value in behind)
     return [
         _plain("乡镇（街道）研发机构建设不平衡，全区覆盖率"),
@@ -1002,7 +1003,7 @@ def _plan_coverage(context):
     if behind:
         behind_sorted = sorted(
             ((name, value) for name, value in _coverage_townships(context) if value < rate),
-            key=lambda pair: (pair[1], pair[0]),
+            key=lambda pair: pair[1],
         )
         segments.append(
             _linked(

@@ -403,23 +403,36 @@ _NUMBER_OR_WORD = re.compile(_WORD.pattern + "[%‰]?")
 _EPSILON = 0.01  # points: rounding, never a character
 
 
+# Kept on one line, as a reader takes them in at once: a date (2025年10月2日, 10月2日, 10月),
+# a number with its unit (88.89%, 3.12亿元, 46家, 3个) and a count's measure word.
+UNITS = "亿元|万元|千元|元|万人|人次|个百分点|百分点|家|人|项|个|次|件|处|名|所|批|台|套|份|年度|年|月|日|天|倍|亩|吨"
+NO_BREAK = re.compile(r"\d+年\d+月\d+日|\d+月\d+日|\d+(?:\.\d+)?(?:[%‰]|" + UNITS + r")")
+# The last line of a paragraph holds at least this many characters: a character or two of
+# the paragraph's end alone on a line ("家。") is pulled back with the word before it.
+MIN_LAST_LINE = 3
+
+
 def _atoms(text: str) -> list[str]:
     """``text`` cut where a line may break: single Chinese characters and whole words, each
-    closing mark glued to what precedes it, each opening mark to what follows, and a dash or
-    ellipsis (—— ……) kept whole."""
+    closing mark glued to what precedes it, each opening mark to what follows, a dash or
+    ellipsis (—— ……) kept whole, and dates and numbers with their units (``NO_BREAK``)."""
     pieces = []
     position = 0
     while position < len(text):
         match = _WORD.match(text, position)
         end = match.end() if match else position + 1
-        pieces.append(text[position:end])
+        pieces.append((position, text[position:end]))
         position = end
+    inside = set()  # positions a line may not break before
+    for match in NO_BREAK.finditer(text):
+        inside.update(range(match.start() + 1, match.end()))
     atoms: list[str] = []
-    for piece in pieces:
+    for start, piece in pieces:
         if atoms and (
             piece[0] in NO_LINE_START
             or atoms[-1][-1] in NO_LINE_END
             or (piece[0] in "—…" and atoms[-1][-1] == piece[0])
+            or start in inside
         ):
             atoms[-1] += piece
         else:
@@ -575,7 +588,8 @@ class Setter:
         lines: list[tuple[int, int]] = []
         start = position = 0
         used = indent
-        queue = deque(_atoms(text))
+        atoms = _atoms(text)
+        queue = deque(atoms)
         while queue:
             atom = queue.popleft()
             width = self.width(atom)
@@ -595,7 +609,33 @@ class Setter:
             used += width
             position += len(atom)
         lines.append((start, position))
+        lines = self._pull_back(text, atoms, lines)
         return [(a, b - (len(text[a:b]) - len(text[a:b].rstrip()))) for a, b in lines]
+
+    @staticmethod
+    def _pull_back(text: str, atoms: list[str], lines: list[tuple[int, int]]):
+        """A last line of one or two characters takes the atoms before it from the line above
+        until it holds ``MIN_LAST_LINE`` (the line above, one atom shorter, is justified)."""
+        if len(lines) < 2:
+            return lines
+        edges, position = set(), 0
+        for atom in atoms:
+            position += len(atom)
+            edges.add(position)
+        (above_start, above_end), (last_start, last_end) = lines[-2], lines[-1]
+        cut = last_start
+        while len(text[cut:last_end].strip()) < MIN_LAST_LINE:
+            earlier = max((e for e in edges if above_start < e < cut), default=None)
+            # the line above keeps most of itself: never more than a quarter of it moves
+            if (
+                earlier is None
+                or (cut - earlier) + (last_start - cut) > (above_end - above_start) / 4
+            ):
+                break
+            cut = earlier
+        if cut == last_start:
+            return lines
+        return [*lines[:-2], (above_start, cut), (cut, last_end)]
 
     def justify(self, text: str, *, indent: float = 0.0, cuts: frozenset = frozenset()):
         """Every line but the last stretched to end exactly at the measure; the last on the

@@ -38,6 +38,7 @@ from django.db.models.functions import ExtractYear
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from bureau.collation import Pinyin, order_expression, pinyin_ranks
 from bureau.models import AnnualTarget, ExternalFigure, Township
 from reports import tallies
 from reports.tallies import year_township
@@ -102,7 +103,7 @@ def township_names(memo: dict | None = None) -> dict[int, str | None]:
         if "township_names" not in memo:
             memo["township_names"] = township_names()
         return memo["township_names"]
-    names = dict(Township.objects.order_by("name").values_list("pk", "name"))
+    names = dict(Township.objects.order_by(Pinyin("name")).values_list("pk", "name"))
     names[tallies.NO_TOWNSHIP] = None  # last, as NULL sorts in PostgreSQL
     return names
 
@@ -689,9 +690,13 @@ def _aggregate_by_year(model, inds: list[Indicator], years: list[int], pk) -> di
     return out
 
 
-def _sort_key(ind: Indicator, row: dict):
-    # None sorts first, and mixed types never meet: each position holds one field's values.
-    return tuple((row[path] is not None, row[path] or "") for path in ind.order_by)
+def _sort_key(ind: Indicator, row: dict, ranks: dict):
+    # None sorts first, and mixed types never meet: each position holds one field's values;
+    # a text by its place in pinyin order.
+    return tuple(
+        (row[path] is not None, ranks.get(row[path], row[path]) if row[path] is not None else "")
+        for path in ind.order_by
+    )
 
 
 def _listed_rows(plan: _Plan, year: int, pk) -> dict[str, tuple[list, list]]:
@@ -716,10 +721,11 @@ def _listed_rows(plan: _Plan, year: int, pk) -> dict[str, tuple[list, list]]:
             .values(*sorted(paths), *flags)
         )
         labels = {path: _choice_labels(model, path) for path in paths}
+        ranks = pinyin_ranks(row[path] for ind in inds for path in ind.order_by for row in rows)
         for ind in inds:
             mine = [row for row in rows if row[f"_in_{ind.key}"]]
             if ind.order_by:
-                mine.sort(key=lambda row, ind=ind: _sort_key(ind, row))
+                mine.sort(key=lambda row, ind=ind: _sort_key(ind, row, ranks))
             # Each name once, in order (dict keys keep it; a list search is quadratic).
             names = []
             if ind.name_field:
@@ -761,7 +767,7 @@ def _breakdowns(plan: _Plan, year: int, pk, summarised: dict, memo: dict) -> dic
                 .filter(reduce(or_, [ind.condition(year) for ind in inds]))
                 .values(path)
                 .annotate(**aggregates)
-                .order_by(path)
+                .order_by(order_expression(model, path))
             )
         for ind in inds:
             out[ind.key] = {}

@@ -1,7 +1,8 @@
 // Search-as-you-type for a <select data-lookup-url> rendered by portal/lookup.py: the select
 // holds only the chosen record(s) and stays in the form (it is what gets submitted); a search
 // box beside it asks the lookup URL for matches. A change event on the select tells htmx
-// filter forms to refresh the results.
+// filter forms to refresh the results. A <select multiple data-local-search> holds all its
+// options (few of them): the same box searches them in the page and chips show the chosen.
 (function () {
   "use strict";
 
@@ -11,6 +12,8 @@
     if (select.dataset.lookupReady) return;
     select.dataset.lookupReady = "1";
     const multiple = select.multiple;
+    const local = !select.dataset.lookupUrl;
+    const options = Array.from(select.options).filter((o) => o.value);
     const wrapper = document.createElement("div");
     wrapper.className = "lookup position-relative";
     const chips = document.createElement("div");
@@ -65,7 +68,8 @@
             remove.className = "btn-close btn-close-sm";
             remove.setAttribute("aria-label", (select.dataset.remove || "") + " " + option.text);
             remove.addEventListener("click", () => {
-              option.remove();
+              if (local) option.selected = false;
+              else option.remove();
               showChosen();
               changed();
             });
@@ -93,9 +97,9 @@
       clearTimeout(timer); // a search still pending would reopen the list
       request++; // and an answer still on its way is stale
       if (multiple) {
-        if (!Array.from(select.options).some((o) => o.value === String(id))) {
-          select.add(new Option(text, id, true, true));
-        }
+        const known = Array.from(select.options).find((o) => o.value === String(id));
+        if (known) known.selected = true;
+        else select.add(new Option(text, id, true, true));
         input.value = "";
       } else {
         Array.from(select.options).forEach((o) => { if (o.value) o.remove(); });
@@ -139,6 +143,16 @@
 
     function search() {
       const mine = ++request;
+      if (local) {
+        const wanted = input.value.trim().toLowerCase();
+        render(
+          options
+            .filter((o) => !o.selected && o.text.toLowerCase().includes(wanted))
+            .slice(0, 50)
+            .map((o) => ({ id: o.value, text: o.text }))
+        );
+        return;
+      }
       const url = new URL(select.dataset.lookupUrl, window.location.href);
       url.searchParams.set("q", input.value.trim());
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -157,7 +171,8 @@
 
     input.addEventListener("input", () => {
       clearTimeout(timer);
-      timer = setTimeout(search, DELAY_MS);
+      if (local) search(); // nothing to wait for: the options are in the page
+      else timer = setTimeout(search, DELAY_MS);
     });
     input.addEventListener("focus", search);
     // the search box has no name: keep its own change events away from htmx filter forms
@@ -185,7 +200,7 @@
   }
 
   function enhanceAll(root) {
-    root.querySelectorAll("select[data-lookup-url]").forEach(enhance);
+    root.querySelectorAll("select[data-lookup-url], select[multiple][data-local-search]").forEach(enhance);
   }
 
   document.addEventListener("DOMContentLoaded", () => enhanceAll(document));

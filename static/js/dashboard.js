@@ -34,9 +34,37 @@
     return Object.assign(option, extra);
   }
 
+  // The trends start at the first year with any figure: years before the records began are not
+  // drawn as empty columns.
+  function fromFirstYear(t) {
+    var all = t.counts.concat(t.amounts, t.rates);
+    var first = t.years.findIndex(function (_y, i) {
+      return all.some(function (s) { return s.data[i] !== null && s.data[i] !== undefined && s.data[i] !== 0; });
+    });
+    if (first <= 0) { return t; }
+    function cut(s) {
+      return Object.assign({}, s, { data: s.data.slice(first), urls: s.urls ? s.urls.slice(first) : s.urls });
+    }
+    return { years: t.years.slice(first), counts: t.counts.map(cut), amounts: t.amounts.map(cut), rates: t.rates.map(cut) };
+  }
+
+  // The legend wraps onto as many lines as its names need; the plot leaves room for them, so
+  // the legend never sits on the axis's labels.
+  function fitLegend(option, width) {
+    var size = (option.textStyle && option.textStyle.fontSize) || 12;
+    var widths = (option.series || []).map(function (s) { return String(s.name).length * size + 40; });
+    var lines = 1, used = 0;
+    widths.forEach(function (w) {
+      if (used && used + w > width - 20) { lines += 1; used = 0; }
+      used += w;
+    });
+    option.grid = Object.assign({}, option.grid, { bottom: 12 + lines * (size + 10) });
+    return option;
+  }
+
   var builders = {
     trendCounts: function (p) {
-      var t = p.charts.trends;
+      var t = fromFirstYear(p.charts.trends);
       return base({
         xAxis: { type: "category", data: t.years },
         yAxis: { type: "value", name: L.countsAxis, minInterval: 1 },
@@ -46,7 +74,7 @@
       });
     },
     trendRates: function (p) {
-      var t = p.charts.trends;
+      var t = fromFirstYear(p.charts.trends);
       var series = t.amounts.map(function (s) {
         return { name: s.name + "（" + s.unit + "）", type: "bar", yAxisIndex: 0,
                  data: withUrls(s.data, s.urls), barMaxWidth: 28 };
@@ -64,7 +92,9 @@
       var t = p.charts.townships;
       return base({
         grid: { left: 16, right: 16, top: 32, bottom: 64, containLabel: true },
-        xAxis: { type: "category", data: t.names, axisLabel: { rotate: t.names.length > 8 ? 30 : 0 } },
+        // every township named: slanted when many, never every other one
+        xAxis: { type: "category", data: t.names,
+                 axisLabel: { interval: 0, hideOverlap: false, rotate: t.names.length > 6 ? 40 : 0 } },
         yAxis: [{ type: "value", name: L.townshipAxis, minInterval: 1 }, { type: "value", name: "%", max: 100 }],
         series: [
           { name: L.coverageRate, type: "line", yAxisIndex: 1, data: withUrls(t.coverage_rate, t.coverage_urls) },
@@ -79,7 +109,7 @@
       return base({
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
         xAxis: { type: "value", minInterval: 1 },
-        yAxis: { type: "category", data: t.kinds },
+        yAxis: { type: "category", data: t.kinds, axisLabel: { interval: 0, hideOverlap: false } },
         series: t.series.map(function (s) {
           return { name: s.name, type: "bar", stack: "level", data: withUrls(s.data, s.urls) };
         })
@@ -128,7 +158,7 @@
           if (params.data && params.data.url) { window.location.href = params.data.url; }
         });
       }
-      var option = builders[name](p);
+      var option = fitLegend(builders[name](p), el.clientWidth);
       if (isEmpty(option)) {
         option.title = { text: L.empty, left: "center", top: "middle",
                          textStyle: { color: "#999", fontSize: 14, fontWeight: "normal" } };
@@ -139,6 +169,7 @@
 
   window.addEventListener("resize", function () {
     Object.keys(charts).forEach(function (name) { charts[name].resize(); });
+    draw(payload); // the legends' lines follow the new width
   });
   draw(payload);
 

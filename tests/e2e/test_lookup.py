@@ -96,3 +96,39 @@ def test_several_members_are_chosen_by_search_and_one_removed_again(page, login,
     community = InnovationCommunity.objects.get()
     assert community.lead_enterprise == lead
     assert set(community.member_enterprises.all()) == {first, second}
+
+
+def test_a_short_multi_select_is_searched_in_the_page_and_saves_every_choice(page, login, db):
+    """The 科技特派员 of a service visit: a few commissioners stay in the page (no lookup), and
+    the same search box and chips replace the bare multi-select that needed Ctrl-click."""
+    from poverty.models import ServiceVisit
+    from tests.factories import CommissionerFactory
+
+    UserFactory(username="staff", role="staff")
+    township = TownshipFactory(code="370302001", name="城关街道")
+    village = KeyVillageFactory(village=VillageFactory(township=township, name="东关村"))
+    wang = CommissionerFactory(name="王建国")
+    li = CommissionerFactory(name="李秀英")
+    CommissionerFactory(name="张伟")
+    login("staff")
+    page.goto("/poverty/servicevisit/new/")
+    select = page.locator("select[name=commissioners]")
+    assert select.is_hidden() and select.locator("option").count() == 3
+    search = page.get_by_role("combobox", name=re.compile(r"^科技特派员\*?$"))
+    search.fill("建国")
+    results = page.locator("#id_commissioners_results")
+    results.get_by_role("option", name="王建国").wait_for()
+    assert results.get_by_role("option").all_inner_texts() == ["王建国"]
+    results.get_by_role("option", name="王建国").click()
+    search.fill("秀")
+    results.get_by_role("option", name="李秀英").click()
+    chips = page.locator(".lookup-chips .badge")
+    assert chips.all_inner_texts() == ["李秀英", "王建国"]  # the select's (pinyin) order
+
+    page.locator("select[name=village]").select_option(str(village.pk))  # a plain drop-down
+    page.get_by_label("日期").fill("2025-03-02")
+    page.get_by_label("服务方式").select_option(label="技术培训")
+    page.get_by_label("服务内容").fill("苹果栽培技术")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url("**/poverty/servicevisit/*/")
+    assert set(ServiceVisit.objects.get().commissioners.all()) == {wang, li}

@@ -371,7 +371,7 @@ def test_new_rd_institutions_recommended_name_their_hosts_and_result():
 
     result = REGISTRY["new_rd_recommended"].compute(Y)
     assert result.value == 2
-    assert result.names == ["乙公司", "甲公司"]
+    assert result.names == ["甲公司", "乙公司"]  # pinyin: jiǎ, yǐ
     assert {d["host"]: d["status"] for d in result.details} == {
         "甲公司": "推荐上报",
         "乙公司": "未通过",

@@ -25,9 +25,14 @@ from bureau.services import bureau_profile_update
 from reports.annual import services
 from reports.annual.rendering import (
     LAYOUT,
+    MIN_LAST_LINE,
+    NO_BREAK,
     NO_LINE_END,
     NO_LINE_START,
+    Setter,
     document_paragraphs,
+    font_files,
+    font_metrics,
     printable,
     render_docx,
     render_pdf,
@@ -427,6 +432,53 @@ def test_numbers_are_not_broken_across_lines(paragraph_lines):
                 above["text"],
                 below["text"],
             )
+
+
+def test_no_paragraph_ends_on_a_line_of_one_or_two_characters(paragraph_lines):
+    ends = [group[-1]["text"] for group in paragraph_lines[1:-2] if len(group) > 1]
+    assert len(ends) > 10
+    assert not [text for text in ends if len(text.strip()) < MIN_LAST_LINE]
+
+
+def test_dates_and_numbers_with_their_units_are_not_split(paragraph_lines):
+    checked = 0
+    for group in paragraph_lines:
+        texts = [line["text"] for line in group]
+        edges = {sum(len(t) for t in texts[: i + 1]) for i in range(len(texts) - 1)}
+        for match in NO_BREAK.finditer("".join(texts)):
+            checked += 1
+            assert not any(match.start() < edge < match.end() for edge in edges), (
+                match.group(),
+                texts,
+            )
+    assert checked > 10
+
+
+@pytest.fixture(scope="module")
+def setter():
+    grid = LAYOUT.cell_pt - LAYOUT.body_pt
+    metrics = font_metrics("body", font_files()["body"])
+    return Setter(metrics, LAYOUT.body_pt, LAYOUT.measure_pt, grid)
+
+
+def _broken(setter, text):
+    return [text[a:b] for a, b in setter.break_lines(text, indent=2 * LAYOUT.cell_pt)]
+
+
+def test_a_paragraphs_last_character_or_two_are_never_alone_on_a_line(setter):
+    # indented two characters: 26 on the first line, 28 on the second, then "家。" alone
+    text = "全区共有规上工业企业" * 5 + "研究机构" + "家。"
+    lines = _broken(setter, text)
+    assert "".join(lines) == text
+    assert len(lines[-1]) >= MIN_LAST_LINE and len(lines[-2]) >= LAYOUT.chars - 4, lines
+
+
+@pytest.mark.parametrize("words", ["10月2日", "88.89%", "3.12亿元", "2025年10月2日", "46家"])
+def test_a_date_or_a_number_with_its_unit_is_never_split(setter, words):
+    for filler in range(18, 30):  # the words fall across the end of the first line somewhere
+        text = "测" * filler + words + "，测试" + "测" * 30
+        lines = _broken(setter, text)
+        assert any(words in line for line in lines), (filler, lines)
 
 
 def test_headings_follow_the_standard(paragraph_lines, rendered):
