@@ -23,6 +23,7 @@ is what the records say at the moment of the read.
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -43,6 +44,8 @@ from enterprises.models import (
 from platforms.models import Platform, RdCoverage
 
 # The records an evaluation reads -> the field naming their enterprise.
+logger = logging.getLogger(__name__)
+
 READS: dict[type[models.Model], str] = {
     Enterprise: "pk",
     EnterpriseYearlyFigure: "enterprise_id",
@@ -320,7 +323,12 @@ def records_committed(models_written) -> None:
 def _queue_refresh():
     from cultivation.tasks import refresh_evaluations  # noqa: PLC0415
 
-    refresh_evaluations.delay()
+    # The enterprises are marked already: with the broker down the next read recomputes them,
+    # and the writer (a bulk job's worker among them) is not held by retries.
+    try:
+        refresh_evaluations.apply_async(retry=False)
+    except Exception:  # noqa: BLE001 - the broker's errors vary with the transport
+        logger.warning("broker unavailable: the evaluations refresh on their next read")
 
 
 def connect() -> None:

@@ -204,7 +204,7 @@ def template(request, entity):
     entity = entity_or_404(entity)
     _check_can_view(request.user, entity)
     buffer = io.BytesIO()
-    exporting.write_template(entity.resource(), buffer)
+    exporting.write_template(entity.resource(), buffer, user=request.user)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(
         True, _("%(name)s导入模板.xlsx") % {"name": entity.verbose_name}

@@ -8,6 +8,7 @@ which beat runs every few minutes and the report page runs on load.
 """
 
 import datetime
+import logging
 
 from celery import shared_task
 from django.conf import settings
@@ -16,6 +17,8 @@ from reports.annual import services
 
 # The warm-up runs every 45 s (``config.celery``): a late one is useless once the next is due.
 DASHBOARD_WARM_EXPIRES = 45  # seconds
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -65,9 +68,15 @@ def refresh_tallies() -> None:
 def refresh_tallies_queue(models=()) -> None:
     """After a batch write committed (the write service's hook, ``ReportsConfig.ready``): one
     refresh for the transaction, however many models it wrote; inline, without a broker, the
-    next read refreshes instead."""
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        refresh_tallies.delay()
+    next read refreshes instead. A broker that is down costs the write nothing: the summaries
+    are already marked, so the next read refreshes them (no retries, which would hold the
+    writer, a bulk job's worker among them, for as long as the broker stays down)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    try:
+        refresh_tallies.apply_async(retry=False)
+    except Exception:  # noqa: BLE001 - the broker's errors vary with the transport
+        logger.warning("broker unavailable: the summaries refresh on their next read")
 
 
 @shared_task(name="reports.build_pipeline_card", ignore_result=True)

@@ -159,7 +159,7 @@ def _width(column) -> int:
 # ---- templates ------------------------------------------------------------------------------
 
 
-def write_template(resource, stream) -> None:
+def write_template(resource, stream, user=None) -> None:
     """The import template: Chinese headers, a note on each (format, unit, allowed values,
     required or not), drop-downs on choice and yes/no columns, and one example row."""
     workbook = Workbook()
@@ -192,7 +192,7 @@ def write_template(resource, stream) -> None:
             set_cell(example_cell, _local_credit_code(example))
         formula = None
         parent = _within_column(column, columns, names) if not column.readonly else None
-        options = column.widget.options() if not column.readonly and not parent else None
+        options = column.widget.options(user) if not column.readonly and not parent else None
         if options:
             list_col += 1
             letter = get_column_letter(list_col)
@@ -201,7 +201,7 @@ def write_template(resource, stream) -> None:
                 set_cell(lists.cell(row=row_index, column=list_col), option)
             formula = f"'{lists.title}'!${letter}$1:${letter}${len(options)}"
         elif parent:
-            list_col, formula = _dependent_lists(workbook, lists, list_col, column, parent)
+            list_col, formula = _dependent_lists(workbook, lists, list_col, column, parent, user)
         if formula:
             validation = DataValidation(
                 type="list",
@@ -236,13 +236,15 @@ def _within_column(column, columns, names) -> tuple[int, object] | None:
     return None
 
 
-def _dependent_lists(workbook, lists, list_col: int, column, parent) -> tuple[int, str | None]:
+def _dependent_lists(
+    workbook, lists, list_col: int, column, parent, user=None
+) -> tuple[int, str | None]:
     """A drop-down that follows another cell of the row (the villages of the row's township):
     each township's villages in a named range of the hidden sheet, a table from township to
     range name beside them, and ``INDIRECT(VLOOKUP(...))`` as the list."""
     index, other = parent
     field = column.widget.model._meta.get_field(column.widget.within)
-    groups = column.widget.options_within(f"{field.name}__{other.widget.render_key}")
+    groups = column.widget.options_within(f"{field.name}__{other.widget.render_key}", user)
     if not groups:
         return list_col, None
     table_col = list_col + 1  # two columns: the township's text, its range's name

@@ -48,8 +48,9 @@ class CellWidget(widgets.Widget):
     def describe(self) -> str:
         return _("文本")
 
-    def options(self) -> list[str] | None:
-        """Allowed cell texts, for the template's drop-down; ``None`` when free."""
+    def options(self, user=None) -> list[str] | None:
+        """Allowed cell texts, for the template's drop-down (``user``: what they may see);
+        ``None`` when free."""
         return None
 
 
@@ -172,7 +173,7 @@ class BoolWidget(CellWidget):
     def describe(self):
         return _("填“是”或“否”（也可填√、Y、N），空白视为否")
 
-    def options(self):
+    def options(self, user=None):
         return [_("是"), _("否")]
 
 
@@ -226,7 +227,7 @@ class ChoiceWidget(CellWidget):
     def describe(self):
         return _("从下拉列表选择：%(o)s") % {"o": "、".join(self.options())}
 
-    def options(self):
+    def options(self, user=None):
         return [label for _value, label in self.choices]
 
 
@@ -257,25 +258,34 @@ class LookupWidget(widgets.ForeignKeyWidget, CellWidget):
         self._maps = None
         self._compact = {}
 
-    def options(self):
+    def options(self, user=None):
         """Reference data (townships, industries, departments) by the text a cell names it
-        with, in the model's order, when few enough for a drop-down; records of the bureau
+        with, in the model's order, when few enough for a drop-down, as far as ``user`` may
+        see them (a liaison's template lists their own township); records of the bureau
         (enterprises, named by credit code) are typed."""
         if not _is_reference(self.model) or self.render_key == "__str__":
             return None
         limit = TEMPLATE_LIST_MAX
-        values = list(
-            self.model._default_manager.values_list(self.render_key, flat=True)[: limit + 1]
-        )
+        values = list(self._visible(user).values_list(self.render_key, flat=True)[: limit + 1])
         return [str(v) for v in dict.fromkeys(values) if v] if len(values) <= limit else None
 
-    def options_within(self, parent: str) -> dict[str, list[str]] | None:
+    def _visible(self, user):
+        from bureau.permissions import scope_queryset  # noqa: PLC0415 - avoid an import cycle
+
+        queryset = self.model._default_manager.all()
+        by_township = self.model._meta.model_name == "township" or getattr(
+            self.model, "township_lookup", None
+        )
+        # district-wide reference data (industries, departments) is everybody's
+        return scope_queryset(user, queryset) if user is not None and by_township else queryset
+
+    def options_within(self, parent: str, user=None) -> dict[str, list[str]] | None:
         """For a column named ``within`` another (villages within their township): the
         options under each of the other's texts (``parent``: the path to its text), for a
         drop-down that follows the row's township."""
         # by name where a name is one of the keys (a village's code means little to a person)
         shown = "name" if "name" in self.keys else self.render_key
-        rows = self.model._default_manager.values_list(parent, shown)
+        rows = self._visible(user).values_list(parent, shown)
         out: dict[str, list[str]] = {}
         for key, value in rows[: TEMPLATE_LIST_MAX * 20]:
             if key and value:
@@ -445,7 +455,7 @@ class ManyLookupWidget(LookupWidget):
 
     kind = "many"
 
-    def options(self):
+    def options(self, user=None):
         return None  # several records in one cell: a drop-down would offer only one
 
     def split(self, value) -> list[str]:

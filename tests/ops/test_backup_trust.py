@@ -77,7 +77,7 @@ def _restore_refused(path, match):
 
 def test_the_backup_carries_a_signature_over_every_entry(tmp_path):
     path = tmp_path / "bureau.tar.gz"
-    call_command("backup", output=path, dump="pg_dump")
+    call_command("backup", output=path)
     entries = _entries(path)
     assert backup.SIGNATURE in entries
     seal = backup.Seal()
@@ -92,7 +92,7 @@ def test_the_backup_carries_a_signature_over_every_entry(tmp_path):
 def test_a_tampered_archive_is_refused_before_anything_is_restored(where, tmp_path, settings):
     EnterpriseFactory(name="备份时的企业")
     path = tmp_path / "bureau.tar.gz"
-    call_command("backup", output=path, dump="pg_dump")
+    call_command("backup", output=path)
     entries = _entries(path)
     if where == "dump":
         data = bytearray(entries[backup.PG_DUMP])
@@ -119,7 +119,7 @@ def test_an_archive_with_a_function_the_migrations_do_not_create_is_refused(
             f"CREATE MATERIALIZED VIEW public.{EVIL}_view AS SELECT {EVIL}() AS n WITH NO DATA"
         )
     path = tmp_path / "bureau.tar.gz"
-    call_command("backup", output=path, dump="pg_dump")  # sealed: it came from this install
+    call_command("backup", output=path)  # sealed: it came from this install
     _restore_refused(path, f"迁移不会创建的数据库对象.*{EVIL}")
     assert not evil_function.exists()
 
@@ -155,7 +155,7 @@ def test_the_restore_runs_as_a_role_without_superuser_rights(evil_function, tmp_
         cursor.execute(f"DROP MATERIALIZED VIEW public.{EVIL}_view")
         cursor.execute(f"DROP FUNCTION public.{EVIL}()")
     clean = tmp_path / "bureau.tar.gz"
-    call_command("backup", output=clean, dump="pg_dump")
+    call_command("backup", output=clean)
     call_command("restore", str(clean), interactive=False)
     with connection.cursor() as cursor:
         cursor.execute("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bureau.services import record_save
-from enterprises.models import SmeEvaluation
+from enterprises.models import EnterpriseYearlyFigure, SmeEvaluation
 from platforms.models import RdCoverage
 from reports import closing
 from reports.annual import services
@@ -45,19 +45,25 @@ def closed(staff_user, leader_user):
 
 def edit_the_year(records, staff_user):
     """Today's edits: an SME evaluation of the year rejected, an above-scale enterprise
-    reclassified, the lead enterprise moved to another township and industry. Returns the new
-    township."""
+    reclassified for the year, the lead enterprise moved to another township and industry (today
+    and, as its yearly figures say, for the year). Returns the new township."""
     evaluation = SmeEvaluation.objects.filter(year=YEAR).first()
     evaluation.status = SmeEvaluation.Status.REJECTED
     record_save(instance=evaluation, user=staff_user)
     uncovered = RdCoverage.objects.get(has_institution=False).enterprise
     uncovered.is_above_scale = False
     record_save(instance=uncovered, user=staff_user)
+    for row in EnterpriseYearlyFigure.objects.filter(enterprise=uncovered, year=YEAR):
+        row.is_above_scale = False
+        record_save(instance=row, user=staff_user)
     moved_to = f.TownshipFactory(code="370302102", name="新河镇")
     lead = records["lead"]
     lead.township = moved_to
     lead.industry = f.IndustryFactory(name="新型环保建材")
     record_save(instance=lead, user=staff_user)
+    for row in EnterpriseYearlyFigure.objects.filter(enterprise=lead, year=YEAR):
+        row.township, row.industry = lead.township, lead.industry
+        record_save(instance=row, user=staff_user)
     return moved_to
 
 

@@ -94,8 +94,14 @@ def _refused_by_own_rule(page, names) -> set:
     """The relations put outside that break the record's own rule, so that every save of it is
     refused naming them: a single related record (an enterprise's village) must lie in the
     record's township. Members outside (many-to-many) break no rule: saves go through and keep
-    them."""
-    return {name for name in names if not page.field(name).many_to_many}
+    them. Nor does a year's classification (a yearly figure's 乡镇 of that year): an enterprise
+    that moved keeps its past years where they counted, and its liaison edits their figures."""
+    return {
+        name
+        for name in names
+        if not page.field(name).many_to_many
+        and not (page.name == "enterpriseyearlyfigure" and name == "township")
+    }
 
 
 def _hidden_part(snapshot, liaison_township, page, names):
