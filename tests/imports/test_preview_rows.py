@@ -59,6 +59,10 @@ def test_preview_shows_values_and_marks_exactly_the_changed_cell(staff_client, t
     assert value == "甲公司（更名）"
     assert 'title="原值：甲公司"' in attributes
     assert "import-changed" not in new and "import-changed" not in unchanged
+    # Once written the rows are no longer "to be written": the page shows the outcome.
+    staff_client.post(reverse("imports:job-confirm", args=[job.pk]))
+    html = staff_client.get(job.get_absolute_url()).content.decode()
+    assert "已导入" in html and 'id="import-preview"' not in html
 
 
 def test_preview_keeps_the_first_rows_and_the_page_costs_the_same_for_any_size(
