@@ -56,6 +56,7 @@ class ImportJob(models.Model):
     errors = models.JSONField(_("错误明细"), default=list, blank=True)
     notices = models.JSONField(_("提示"), default=list, blank=True)
     changes = models.JSONField(_("修改示例"), default=list, blank=True)
+    preview = models.JSONField(_("前若干行预览"), default=dict, blank=True)
     error_report = models.FileField(
         _("错误报告"), upload_to="imports/reports/%Y/%m/", max_length=255, blank=True
     )

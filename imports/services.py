@@ -255,6 +255,7 @@ def _record(job: ImportJob, result: ImportResult, *, dry_run: bool) -> None:
             % {"n": len(result.errors), "k": ERRORS_KEPT}
         )
     job.changes = result.changes
+    job.preview = result.preview
     if result.file_error:
         job.status = ImportJob.Status.FAILED
     elif dry_run:

@@ -7,7 +7,7 @@ spent three quarters of a list page's time resolving and rendering its cells.)
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +32,9 @@ class Column:
     label: str  # the field's verbose name, translated when shown
     format: Callable[[Any], str]
     orderable: bool = True
+    # A code, number or date: kept on one line at any width (a credit code split over two
+    # lines on a phone cannot be read or copied); names and text wrap.
+    nowrap: bool = False
 
 
 def columns_for(model: type[models.Model], names: list[str], choices=None) -> list[Column]:
@@ -46,8 +49,26 @@ def labelled(choices) -> Callable[[Any], str]:
     return lambda value: dict(choices()).get(value, value) if value else EMPTY
 
 
+# Field names of codes and numbers people read as one token.
+CODE_NAME_ENDINGS = ("code", "number", "_no", "phone")
+ONE_LINE_FIELDS = (models.IntegerField, models.DecimalField, models.FloatField, models.DateField)
+
+
+def _is_one_line(model_field) -> bool:
+    if model_field.is_relation or model_field.choices:
+        return False
+    return isinstance(model_field, ONE_LINE_FIELDS) or model_field.name.endswith(CODE_NAME_ENDINGS)
+
+
 def _column(model, name: str, choices=None) -> Column:
     model_field = model._meta.get_field(name)
+    column = _column_of(model, model_field, name, choices)
+    if _is_one_line(model_field):
+        return replace(column, nowrap=True)
+    return column
+
+
+def _column_of(model, model_field, name: str, choices=None) -> Column:
     label = model_field.verbose_name
     if choices is not None:
         show = labelled(choices)
@@ -93,6 +114,16 @@ class Row:
     url: str
     cells: list[str]
     pk: int | None = None
+    columns: list[Column] = field(default_factory=list, repr=False)
+
+    @property
+    def items(self) -> list[tuple[str, str, bool]]:
+        """(heading, text, kept on one line) per cell: a phone shows each row as a card whose
+        lines are labelled by the headings (``data-label``, static/css/portal.css)."""
+        return [
+            (str(column.label), cell, column.nowrap)
+            for column, cell in zip(self.columns, self.cells, strict=False)
+        ]
 
 
 @dataclass
@@ -152,7 +183,12 @@ class Table:
     def rows(self) -> list[Row]:
         formats_ = [column.format for column in self.columns]
         return [
-            Row(obj.get_absolute_url(), [format_cell(obj) for format_cell in formats_], obj.pk)
+            Row(
+                obj.get_absolute_url(),
+                [format_cell(obj) for format_cell in formats_],
+                obj.pk,
+                self.columns,
+            )
             for obj in self.page.object_list
         ]
 

@@ -53,6 +53,9 @@ from imports.engine.widgets import (
 SUMMARY_WORDS = ("合计", "总计", "小计", "总合计", "累计")
 NOTE_WORDS = ("注：", "注:", "说明", "备注：", "填表", "制表", "审核人", "数据来源", "填报单位")
 CHANGES_SAMPLE = 200
+# The preview shows the file's first rows as they will be written; a fixed number, so the page
+# (and the values it renders) costs the same for ten rows as for fifty thousand.
+PREVIEW_ROWS = 20
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 
 
@@ -87,6 +90,8 @@ class ImportResult:
     errors: list[RowError] = dataclasses.field(default_factory=list)
     notices: list[str] = dataclasses.field(default_factory=list)
     changes: list[dict] = dataclasses.field(default_factory=list)
+    # {"headers": [...], "rows": [{"row", "state", "cells": [[value, old or None], ...]}]}
+    preview: dict = dataclasses.field(default_factory=dict)
     file_error: str = ""
     dry_run: bool = True
     skip_invalid: bool = False
@@ -940,6 +945,21 @@ class Importer:
                     result.changes.append(self._describe_change(row))
             elif row.state == UNCHANGED:
                 result.unchanged += 1
+        result.preview = self._preview(rows[:PREVIEW_ROWS])
+
+    def _preview(self, rows: list[_Row]) -> dict:
+        """The first rows as the values that will be written (as text, like the change
+        sample), each with its state and, on a changed row, the old value of each cell it
+        changes. Built from what the run holds already: no query of its own."""
+        targets = list(dict.fromkeys(step.target for step in self.plan))
+        headers = [self.column_for[t].header for t in targets]
+        out = []
+        for row in rows:
+            old = {change.field: _show(change.old) for change in row.diff or ()}
+            state = "invalid" if row.errors else row.state
+            cells = [[_show(row.values[t]) if t in row.values else "", old.get(t)] for t in targets]
+            out.append({"row": row.number, "state": state, "cells": cells})
+        return {"headers": headers, "rows": out}
 
     def _describe_change(self, row) -> dict:
         fields = []

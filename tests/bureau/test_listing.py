@@ -17,7 +17,7 @@ LIST = reverse("enterprises:enterprise-list")
 
 def names(html: str) -> list[str]:
     """Enterprise names in the order the table lists them (the linked first cell of each row)."""
-    return re.findall(r'<td><a href="/enterprises/enterprise/\d+/">([^<]+)</a></td>', html)
+    return re.findall(r'<td[^>]*><a href="/enterprises/enterprise/\d+/">([^<]+)</a></td>', html)
 
 
 def hrefs(html: str, css_class: str) -> list[str]:
@@ -57,7 +57,8 @@ def test_equal_sort_keys_are_ordered_by_id_so_pages_never_overlap(staff_client, 
     for page in (1, 2):
         html = staff_client.get(LIST, {"sort": "is_above_scale", "page": page}).content.decode()
         seen += [
-            int(pk) for pk in re.findall(r'<td><a href="/enterprises/enterprise/(\d+)/">', html)
+            int(pk)
+            for pk in re.findall(r'<td[^>]*><a href="/enterprises/enterprise/(\d+)/">', html)
         ]
     assert seen == sorted(e.pk for e in created)
 
@@ -107,10 +108,10 @@ def test_cells_read_as_words_not_python_values(staff_client, township):
     html = staff_client.get(LIST).content.decode()
     # (after the tick that selects the row for a bulk action)
     row = re.search(
-        r"<tr><td class=\"bulk-cell[^>]*>.*?</td><td><a[^>]*>甲公司</a></td>(.*?)</tr>", html
+        r"<tr><td class=\"bulk-cell[^>]*>.*?</td><td[^>]*><a[^>]*>甲公司</a></td>(.*?)</tr>", html
     )
     row = row.group(1)
-    cells = re.findall(r"<td>(.*?)</td>", row)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     assert cells[1:] == [township.name, "—", "否", "2018年12月1日"]
 
 

@@ -153,3 +153,59 @@ def test_every_page_of_every_role_fits_at_three_sizes(browser, live_server, demo
     for username in ("admin", "staff", "liaison", "leader"):
         found += _pages_of(browser, live_server, username)
     assert not found, "\n".join(found)
+
+
+# A list page on a phone: the records are cards, nothing scrolls sideways inside the table and
+# every code cell's text sits on one line (the credit code split over two lines, issue 25).
+CARDS = """
+() => {
+  const table = document.querySelector("main table.table-cards");
+  if (!table) return {missing: true};
+  const box = table.closest(".table-responsive") || table;
+  const lines = (el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);  // the text, not the ::before label
+    return new Set(Array.from(range.getClientRects())
+      .filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+  };
+  const codes = Array.from(table.querySelectorAll("tbody td.text-nowrap"));
+  return {
+    missing: false,
+    rows: table.querySelectorAll("tbody tr").length,
+    card: getComputedStyle(table.querySelector("tbody tr")).display,
+    tableOver: table.scrollWidth - table.clientWidth,
+    boxOver: box.scrollWidth - box.clientWidth,
+    pageOver: document.documentElement.scrollWidth - window.innerWidth,
+    creditCodes: codes.filter((td) => td.dataset.label === "统一社会信用代码").length,
+    split: codes.filter((td) => lines(td) > 1).map((td) => td.textContent.trim()),
+  };
+}
+"""
+
+
+def test_lists_are_cards_on_a_390_phone_with_codes_on_one_line(browser, live_server, demo):
+    context = browser.new_context(
+        locale="zh-CN", base_url=live_server.url, viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto("/accounts/login/")
+        page.get_by_label("用户名").fill("staff")
+        page.get_by_label("密码").fill("Bureau-2026")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_load_state()
+        page.goto("/enterprises/enterprise/")
+        page.wait_for_load_state("networkidle")
+        found = page.evaluate(CARDS)
+        if found["missing"] or found["split"] or found["tableOver"] > 1:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "layouts-cards-390.png"), full_page=True)
+        assert not found["missing"], "no list table on the enterprise list"
+        assert found["rows"] >= 10 and found["card"] == "block"
+        assert found["tableOver"] <= 1 and found["boxOver"] <= 1 and found["pageOver"] <= 0, found
+        assert found["creditCodes"] == found["rows"], found
+        assert not found["split"], found
+        assert not _problems(page, "/enterprises/enterprise/", 390, 844)
+    finally:
+        context.close()
