@@ -43,9 +43,9 @@ from enterprises.models import (
 )
 from platforms.models import Platform, RdCoverage
 
-# The records an evaluation reads -> the field naming their enterprise.
 logger = logging.getLogger(__name__)
 
+# The records an evaluation reads -> the field naming their enterprise.
 READS: dict[type[models.Model], str] = {
     Enterprise: "pk",
     EnterpriseYearlyFigure: "enterprise_id",
