@@ -1,6 +1,7 @@
 """API views that are not generated per entity."""
 
 from axes.helpers import get_lockout_message
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
@@ -19,7 +20,7 @@ class ApiRootView(APIView):
     """``/api/``: where everything is: the schema, its documentation, the token, the indicators,
     the jobs, and each entity the user may read (its name and its list's address)."""
 
-    @extend_schema(summary="API 目录", tags=["目录"])
+    @extend_schema(summary="API 目录", tags=["目录"], responses={200: OpenApiTypes.OBJECT})
     def get(self, request, format=None):
         def link(name: str) -> str:
             return reverse(f"api:{name}", request=request, format=format)

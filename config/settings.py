@@ -280,7 +280,11 @@ SPECTACULAR_SETTINGS = {
     # Separate request and response components: read-only fields stay out of request bodies.
     "COMPONENT_SPLIT_REQUEST": True,
     # Demonstration bases and achievements share one choice set; name it once.
-    "ENUM_NAME_OVERRIDES": {"SelectionStatusEnum": "poverty.models.DemoBase.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "SelectionStatusEnum": "poverty.models.DemoBase.Status",
+        "PlatformLevelEnum": "platforms.models.Level",
+        "PolicyLevelEnum": "benefits.models.Policy.Level",
+    },
 }
 
 # A JSON request body larger or nested deeper than this is refused (400) before it is parsed.

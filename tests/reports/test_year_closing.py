@@ -141,7 +141,7 @@ def test_the_changes_after_closing_name_each_edit_with_before_after_who_and_when
     records, current, _then = closed
     edit_the_year(records, staff_user)
     changes, more = closing.changes_after_closing(current)
-    assert not more and len(changes) == 3
+    assert not more and len(changes) == 5
     assert all(change.user == staff_user and change.date > current.closed_at for change in changes)
     said = [(label, before, after) for change in changes for label, before, after in change.changes]
     assert ("状态", "已入库", "未通过") in said
@@ -151,7 +151,7 @@ def test_the_changes_after_closing_name_each_edit_with_before_after_who_and_when
 
     page = staff_client.get(reverse("reports:annual-closing", args=[YEAR])).content.decode()
     listed = page[page.index('id="closing-changes"') :]
-    assert listed.count("<tr data-change>") == 3
+    assert listed.count("<tr data-change>") == 5
     assert "已入库 → 未通过" in listed and "城关街道 → 新河镇" in listed and "staff" in listed
     assert 'data-drift="sme_registered"' in page and "现值 2（封账值 3）" in page
 
