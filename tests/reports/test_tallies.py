@@ -234,7 +234,7 @@ def test_with_a_worker_a_bulk_write_has_the_summaries_rebuilt_after_its_commit(
 
     assert_summaries_match_records(settings)
     queued = []
-    monkeypatch.setattr(tasks.refresh_tallies, "delay", lambda: queued.append(1))
+    monkeypatch.setattr(tasks.refresh_tallies, "apply_async", lambda **kw: queued.append(1))
     settings.CELERY_TASK_ALWAYS_EAGER = False
     with django_capture_on_commit_callbacks(execute=True):
         SmeEvaluation.objects.update(status=SmeEvaluation.Status.REJECTED)
